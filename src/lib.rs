@@ -3,3 +3,12 @@
 //! The library is the pure core (DICOM to volume, geometry, ROIs, protocols, models,
 //! sessions, export). It never imports the UI toolkit; the `anchorage` binary and the
 //! window are thin layers over it.
+
+pub mod cli;
+pub mod error;
+pub mod geometry;
+pub mod header;
+pub mod roi;
+pub mod series;
+pub mod stats;
+pub mod volume;

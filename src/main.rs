@@ -1,1 +1,14 @@
-fn main() {}
+//! The `anchorage` binary: the workstation window and the command line.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = anchorage::cli::Cli::parse();
+    anchorage::cli::run(cli, |_path| {
+        Err(anchorage::cli::CliError(
+            "the workstation window is not built yet".into(),
+        ))
+    })
+}

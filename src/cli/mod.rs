@@ -1,0 +1,70 @@
+//! The command line: `anchorage [gui] [PATH]`, `info`, `stats` and the other commands of
+//! interfaces.md. Each command is a thin layer over the core; errors are printed on
+//! stderr and give exit status 1, usage errors exit status 2.
+
+mod info;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Anchorage: CT/MRI measurements for pedicle-screw loosening (HU ratio, PBQ).
+#[derive(Debug, Parser)]
+#[command(name = "anchorage", version, about, long_about = None)]
+pub struct Cli {
+    /// The command; without one, the workstation opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// A folder of DICOM files, a DICOMDIR or a session file to open in the workstation.
+    pub path: Option<PathBuf>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the workstation window (the default).
+    Gui {
+        /// A folder of DICOM files, a DICOMDIR or a session file.
+        path: Option<PathBuf>,
+    },
+    /// List the series under PATH with their geometry, and every skipped file.
+    Info(info::InfoArgs),
+    /// ROI statistics (n, mean, sd, min, max, median, area_mm2) as JSON.
+    Stats(stats::StatsArgs),
+}
+
+/// A command's failure: the message for stderr.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl<E: std::error::Error> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) -> ExitCode {
+    let result = match cli.command {
+        None => gui(cli.path),
+        Some(Command::Gui { path }) => gui(path.or(cli.path)),
+        Some(Command::Info(a)) => info::run(&a),
+        Some(Command::Stats(a)) => stats::run(&a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError(m)) => {
+            eprintln!("anchorage: {m}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
+    let s = serde_json::to_string_pretty(v)?;
+    println!("{s}");
+    Ok(())
+}
