@@ -173,23 +173,41 @@ impl ShapePx {
     }
 
     /// Visits every pixel (column, row) of a `cols × rows` image whose centre is inside;
-    /// returns whether the shape reaches outside the image.
-    pub fn for_each_pixel(&self, cols: usize, rows: usize, mut f: impl FnMut(usize, usize)) -> bool {
-        let (c0, r0, c1, r1) = self.bounds();
-        let outside = c0 < -0.5 || r0 < -0.5 || c1 > cols as f64 - 0.5 || r1 > rows as f64 - 0.5;
+    /// returns whether the shape reaches outside the image. The shape is in pixel units.
+    pub fn for_each_pixel(&self, cols: usize, rows: usize, f: impl FnMut(usize, usize)) -> bool {
+        self.for_each_pixel_scaled(cols, rows, [1.0, 1.0], f)
+    }
+
+    /// Like [`ShapePx::for_each_pixel`], for a shape given in plane millimetres: pixel
+    /// (c, r) has its centre at (c·scale[0], r·scale[1]) (scale = column spacing, row
+    /// spacing), so that ellipses stay exact on anisotropic pixels.
+    pub fn for_each_pixel_scaled(
+        &self,
+        cols: usize,
+        rows: usize,
+        scale: [f64; 2],
+        mut f: impl FnMut(usize, usize),
+    ) -> bool {
+        let [sx, sy] = scale;
+        if !(sx > 0.0 && sy > 0.0) {
+            return true;
+        }
+        let (x0, y0, x1, y1) = self.bounds();
+        let (c0, r0, c1, r1) = (x0 / sx, y0 / sy, x1 / sx, y1 / sy);
         if !(c0.is_finite() && r0.is_finite() && c1.is_finite() && r1.is_finite()) {
             return true;
         }
-        let lo = |v: f64| v.ceil().max(0.0) as usize;
-        let cmax = (c1.floor()).min(cols as f64 - 1.0);
-        let rmax = (r1.floor()).min(rows as f64 - 1.0);
+        let outside = c0 < -0.5 || r0 < -0.5 || c1 > cols as f64 - 0.5 || r1 > rows as f64 - 0.5;
+        let cmax = c1.floor().min(cols as f64 - 1.0);
+        let rmax = r1.floor().min(rows as f64 - 1.0);
         if cmax < 0.0 || rmax < 0.0 {
             return true;
         }
-        let (cmin, rmin) = (lo(c0 - 1e-6), lo(r0 - 1e-6));
+        let lo = |v: f64| (v - 1e-6).ceil().max(0.0) as usize;
+        let (cmin, rmin) = (lo(c0), lo(r0));
         for r in rmin..=rmax as usize {
             for c in cmin..=cmax as usize {
-                if self.contains(c as f64, r as f64) {
+                if self.contains(c as f64 * sx, r as f64 * sy) {
                     f(c, r);
                 }
             }
