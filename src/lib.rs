@@ -5,3 +5,4 @@
 //! window are thin layers over it.
 
 pub mod model_file;
+pub mod stress;
