@@ -5,4 +5,5 @@
 //! window are thin layers over it.
 
 pub mod model_file;
+pub mod risk;
 pub mod stress;
