@@ -162,7 +162,10 @@ impl ShapePx {
                     return Err("trajectory values must be finite".into());
                 }
                 if t.width <= 0.0 {
-                    return Err(format!("trajectory width must be positive (got {})", t.width));
+                    return Err(format!(
+                        "trajectory width must be positive (got {})",
+                        t.width
+                    ));
                 }
                 if t.length() <= 0.0 {
                     return Err("trajectory start and end are the same point".into());
@@ -228,13 +231,25 @@ mod tests {
 
     #[test]
     fn circle_radius_one_has_five_pixels() {
-        let e = ShapePx::Ellipse(EllipsePx { cx: 5.0, cy: 5.0, rx: 1.0, ry: 1.0, angle_rad: 0.0 });
+        let e = ShapePx::Ellipse(EllipsePx {
+            cx: 5.0,
+            cy: 5.0,
+            rx: 1.0,
+            ry: 1.0,
+            angle_rad: 0.0,
+        });
         assert_eq!(count(e, 20, 20), (5, false));
     }
 
     #[test]
     fn one_pixel_ellipse() {
-        let e = ShapePx::Ellipse(EllipsePx { cx: 3.0, cy: 4.0, rx: 0.4, ry: 0.4, angle_rad: 0.3 });
+        let e = ShapePx::Ellipse(EllipsePx {
+            cx: 3.0,
+            cy: 4.0,
+            rx: 0.4,
+            ry: 0.4,
+            angle_rad: 0.3,
+        });
         let mut seen = vec![];
         e.for_each_pixel(10, 10, |c, r| seen.push((c, r)));
         assert_eq!(seen, vec![(3, 4)]);
@@ -242,7 +257,13 @@ mod tests {
 
     #[test]
     fn brute_force_agrees_for_rotated_ellipse() {
-        let e = EllipsePx { cx: 10.3, cy: 8.7, rx: 6.2, ry: 2.9, angle_rad: 0.7 };
+        let e = EllipsePx {
+            cx: 10.3,
+            cy: 8.7,
+            rx: 6.2,
+            ry: 2.9,
+            angle_rad: 0.7,
+        };
         let s = ShapePx::Ellipse(e);
         let mut fast = vec![];
         s.for_each_pixel(30, 30, |c, r| fast.push((c, r)));
@@ -264,13 +285,25 @@ mod tests {
     #[test]
     fn axis_aligned_trajectory_counts() {
         // From (2,5) to (12,5), width 3: columns 2..=12, rows 4..=6 → 11 × 3.
-        let t = ShapePx::Trajectory(TrajectoryPx { x0: 2.0, y0: 5.0, x1: 12.0, y1: 5.0, width: 3.0 });
+        let t = ShapePx::Trajectory(TrajectoryPx {
+            x0: 2.0,
+            y0: 5.0,
+            x1: 12.0,
+            y1: 5.0,
+            width: 3.0,
+        });
         assert_eq!(count(t, 20, 20), (33, false));
     }
 
     #[test]
     fn partly_outside_is_reported() {
-        let e = ShapePx::Ellipse(EllipsePx { cx: 0.0, cy: 0.0, rx: 3.0, ry: 3.0, angle_rad: 0.0 });
+        let e = ShapePx::Ellipse(EllipsePx {
+            cx: 0.0,
+            cy: 0.0,
+            rx: 3.0,
+            ry: 3.0,
+            angle_rad: 0.0,
+        });
         let (n, out) = count(e, 10, 10);
         assert!(out);
         // Quarter disc of radius 3 on the lattice, including the axes: 11 pixels.

@@ -74,7 +74,12 @@ impl RoiStats {
 /// The values inside `shape` on slice `slice`, and whether the shape reaches outside.
 /// `scale` is [1, 1] for a shape in pixel units, or (column spacing, row spacing) for a
 /// shape in plane millimetres (see [`ShapePx::for_each_pixel_scaled`]).
-pub fn roi_values(volume: &Volume, slice: usize, shape: &ShapePx, scale: [f64; 2]) -> (Vec<f64>, bool) {
+pub fn roi_values(
+    volume: &Volume,
+    slice: usize,
+    shape: &ShapePx,
+    scale: [f64; 2],
+) -> (Vec<f64>, bool) {
     let (nz, ny, nx) = volume.dims();
     let mut values = Vec::new();
     if slice >= nz {
@@ -112,7 +117,12 @@ pub fn roi_stats(volume: &Volume, slice: usize, shape: &ShapePx) -> RoiStats {
 }
 
 /// Statistics of `shape` given in `scale` units (see [`roi_values`]).
-pub fn roi_stats_scaled(volume: &Volume, slice: usize, shape: &ShapePx, scale: [f64; 2]) -> RoiStats {
+pub fn roi_stats_scaled(
+    volume: &Volume,
+    slice: usize,
+    shape: &ShapePx,
+    scale: [f64; 2],
+) -> RoiStats {
     let (values, outside) = roi_values(volume, slice, shape, scale);
     let area = volume
         .planes
