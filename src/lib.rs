@@ -9,6 +9,7 @@ pub mod error;
 pub mod geometry;
 pub mod header;
 pub mod measure;
+pub mod render;
 pub mod model_file;
 pub mod risk;
 pub mod roi;
