@@ -3,6 +3,7 @@
 //! stderr and give exit status 1, usage errors exit status 2.
 
 mod info;
+mod measure;
 mod models;
 mod stats;
 
@@ -34,6 +35,8 @@ pub enum Command {
     Info(info::InfoArgs),
     /// ROI statistics (n, mean, sd, min, max, median, area_mm2) as JSON.
     Stats(stats::StatsArgs),
+    /// Recompute every ROI of a saved session and write the per-screw table.
+    Measure(measure::MeasureArgs),
     /// The stress model of the bone around a pedicle screw, as JSON.
     Stress(models::StressArgs),
     /// The loosening-risk nomogram, as JSON.
@@ -57,6 +60,7 @@ pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) 
         Some(Command::Gui { path }) => gui(path.or(cli.path)),
         Some(Command::Info(a)) => info::run(&a),
         Some(Command::Stats(a)) => stats::run(&a),
+        Some(Command::Measure(a)) => measure::run(&a),
         Some(Command::Stress(a)) => models::run_stress(&a),
         Some(Command::Risk(a)) => models::run_risk(&a),
     };
