@@ -115,7 +115,12 @@ pub struct ScrewTable {
     pub rows: Vec<Vec<Cell>>,
 }
 
-fn screw_row(session: &Session, results: &ProtocolResults, models: &Models, s: &ScrewResult) -> Vec<Cell> {
+fn screw_row(
+    session: &Session,
+    results: &ProtocolResults,
+    models: &Models,
+    s: &ScrewResult,
+) -> Vec<Cell> {
     let p = &results.patient;
     let mut flags: Vec<String> = s.flags.clone();
     for f in &p.flags {
@@ -151,7 +156,9 @@ fn screw_row(session: &Session, results: &ProtocolResults, models: &Models, s: &
         Cell::num(s.stress.as_ref().map(|x| x.sigma_h_mpa), 3),
         Cell::num(s.stress.as_ref().map(|x| x.yield_ratio), 4),
         Cell::num(p.risk.as_ref().map(|r| r.risk), 4),
-        p.risk.as_ref().map_or(Cell::Empty, |r| Cell::Bool(r.high_risk)),
+        p.risk
+            .as_ref()
+            .map_or(Cell::Empty, |r| Cell::Bool(r.high_risk)),
         Cell::Text(risk_model),
         Cell::text(Some(flags.join(";"))),
         // Extra columns.
@@ -174,7 +181,11 @@ fn screw_row(session: &Session, results: &ProtocolResults, models: &Models, s: &
 /// Builds the per-screw table.
 pub fn screw_table(session: &Session, results: &ProtocolResults, models: &Models) -> ScrewTable {
     ScrewTable {
-        columns: REQUIRED_COLUMNS.iter().chain(EXTRA_COLUMNS.iter()).copied().collect(),
+        columns: REQUIRED_COLUMNS
+            .iter()
+            .chain(EXTRA_COLUMNS.iter())
+            .copied()
+            .collect(),
         rows: results
             .screws
             .iter()

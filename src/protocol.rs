@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::measure::RoiMeasurement;
 use crate::risk::{RiskInput, RiskModel, RiskResult};
-use crate::session::{Level, Role, Roi, Screw, Session, Side};
+use crate::session::{Level, Roi, Role, Screw, Session, Side};
 use crate::stress::{StressInput, StressModel, StressOverrides, StressResult, compute};
 
 /// PBQ levels.
@@ -172,7 +172,11 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 }
 
 /// Computes B-HU for a level: (value, planes measured, ROI ids, flags).
-fn b_hu(session: &Session, m: &Measurements, level: Level) -> (Option<f64>, usize, Vec<u64>, Vec<String>) {
+fn b_hu(
+    session: &Session,
+    m: &Measurements,
+    level: Level,
+) -> (Option<f64>, usize, Vec<u64>, Vec<String>) {
     let mut means = Vec::new();
     let mut ids = Vec::new();
     let mut missing = Vec::new();
@@ -290,11 +294,15 @@ fn patient_result(
     }
     let hu_ratio = levels.get(&ref_level).and_then(|l| l.hu_ratio);
     if hu_ratio.is_none() {
-        flags.push(format!("incomplete: no HU ratio at the reference level {ref_level}"));
+        flags.push(format!(
+            "incomplete: no HU ratio at the reference level {ref_level}"
+        ));
     }
     let csf_level = session.choices.csf_level;
     if csf_level != Level::L3 {
-        flags.push(format!("fallback level: CSF ROI at {csf_level} (L3 CSF affected)"));
+        flags.push(format!(
+            "fallback level: CSF ROI at {csf_level} (L3 CSF affected)"
+        ));
     }
     let csf_si = mean_of(m, latest(session, m, Role::CsfSi, csf_level, None));
     let mut seg = Vec::new();
@@ -395,7 +403,9 @@ fn screw_result(
     let st_hu = mean_of(m, st_roi);
     rois.extend(st_roi.map(|r| r.id));
     if st_hu.is_none() {
-        flags.push(format!("incomplete: no ST-HU trajectory for {level} {side}"));
+        flags.push(format!(
+            "incomplete: no ST-HU trajectory for {level} {side}"
+        ));
     }
     let own = levels.get(&level).and_then(|l| l.b_hu);
     let ref_level = session.choices.reference_level;
@@ -417,7 +427,10 @@ fn screw_result(
     if let Some(l) = b_level.and_then(|l| levels.get(&l))
         && l.b_hu_planes < 3
     {
-        flags.push(format!("incomplete: B-HU {} from {} of 3 planes", l.level, l.b_hu_planes));
+        flags.push(format!(
+            "incomplete: B-HU {} from {} of 3 planes",
+            l.level, l.b_hu_planes
+        ));
     }
     let cal = latest(session, m, Role::PedicleThickness, level, Some(side));
     rois.extend(cal.map(|r| r.id));
@@ -433,7 +446,9 @@ fn screw_result(
         ));
     }
     if thickness.is_none() {
-        flags.push(format!("incomplete: no pedicle thickness caliper for {level} {side}"));
+        flags.push(format!(
+            "incomplete: no pedicle thickness caliper for {level} {side}"
+        ));
     }
     if let Some(emg) = screw.emg_threshold_ma
         && emg < EMG_BREACH_MA

@@ -26,7 +26,9 @@ pub enum StudyError {
         message: String,
     },
     /// The session's series belong to different patients.
-    #[error("the session mixes patients: series {a} has PatientID {a_id:?}, series {b} has {b_id:?}; a protocol never mixes patients")]
+    #[error(
+        "the session mixes patients: series {a} has PatientID {a_id:?}, series {b} has {b_id:?}; a protocol never mixes patients"
+    )]
     MixedPatients {
         /// First series.
         a: String,
@@ -54,7 +56,10 @@ pub struct LoadedSeries {
 }
 
 /// Loads every series of the session (paths resolved against the session file).
-pub fn load_series(session: &Session, session_path: &Path) -> Result<Vec<LoadedSeries>, StudyError> {
+pub fn load_series(
+    session: &Session,
+    session_path: &Path,
+) -> Result<Vec<LoadedSeries>, StudyError> {
     let mut out: Vec<LoadedSeries> = Vec::new();
     for r in &session.series {
         let path = Session::resolve(session_path, &r.path);

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anchorage::session::{
-    Level, PatientInputs, Role, Roi, RoiKind, SESSION_VERSION, Screw, SeriesRef, Session,
+    Level, PatientInputs, Roi, RoiKind, Role, SESSION_VERSION, Screw, SeriesRef, Session,
     SessionError, Side, backup_path,
 };
 
@@ -101,8 +101,15 @@ fn refused_untouched(content: &[u8]) -> SessionError {
     let p = dir.path().join("bad.json");
     std::fs::write(&p, content).unwrap();
     let e = Session::load(&p).unwrap_err();
-    assert_eq!(std::fs::read(&p).unwrap(), content, "file must be left untouched");
-    assert!(e.to_string().contains("bad.json"), "message names the file: {e}");
+    assert_eq!(
+        std::fs::read(&p).unwrap(),
+        content,
+        "file must be left untouched"
+    );
+    assert!(
+        e.to_string().contains("bad.json"),
+        "message names the file: {e}"
+    );
     e
 }
 
@@ -123,9 +130,15 @@ fn corrupt_truncated_and_foreign_files_are_refused() {
     let wrong_type = good.replace("\"diameter_mm\": 6.5", "\"diameter_mm\": \"wide\"");
     let e = refused_untouched(wrong_type.as_bytes());
     assert!(matches!(e, SessionError::Corrupt { .. }), "{e}");
-    assert!(e.to_string().contains("diameter_mm") || e.to_string().contains("invalid type"), "{e}");
+    assert!(
+        e.to_string().contains("diameter_mm") || e.to_string().contains("invalid type"),
+        "{e}"
+    );
 
-    let newer = good.replace(&format!("\"version\": {SESSION_VERSION}"), "\"version\": 99");
+    let newer = good.replace(
+        &format!("\"version\": {SESSION_VERSION}"),
+        "\"version\": 99",
+    );
     let e = refused_untouched(newer.as_bytes());
     assert!(matches!(e, SessionError::TooNew { found: 99, .. }), "{e}");
 }

@@ -49,7 +49,7 @@ pub fn run(a: &MeasureArgs) -> Result<(), CliError> {
         write(p, to_json(&table, &results, &models).as_bytes())?;
     }
     if a.csv.is_none() && a.json.is_none() {
-        print!("{}", String::from_utf8_lossy(&csv));
+        super::print_out(&String::from_utf8_lossy(&csv))?;
     }
     Ok(())
 }
