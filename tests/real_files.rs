@@ -207,8 +207,13 @@ fn load_cases() -> Vec<Case> {
 // Running the binary
 // =====================================================================================
 
+/// The binary under test; `ANCHORAGE_TEST_BIN` overrides it (a release build, or
+/// `tests/fixtures/oracle.py` itself to check this harness: it must then pass everything).
 fn anchorage(args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_anchorage"))
+    let bin = std::env::var_os("ANCHORAGE_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_anchorage")));
+    Command::new(bin)
         .args(args)
         .current_dir(root())
         .output()
