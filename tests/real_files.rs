@@ -75,13 +75,16 @@ fn read_info_json(v: &Value) -> Result<(Vec<SeriesFacts>, Vec<SkippedFile>), Str
         .ok_or_else(|| format!("no \"{SERIES}\" array in {v}"))?;
     let mut series = Vec::new();
     for s in list {
-        let spacing = s.get(PIXEL_SPACING).and_then(Value::as_array).and_then(|a| {
-            if a.len() == 2 {
-                Some([a[0].as_f64()?, a[1].as_f64()?])
-            } else {
-                None
-            }
-        });
+        let spacing = s
+            .get(PIXEL_SPACING)
+            .and_then(Value::as_array)
+            .and_then(|a| {
+                if a.len() == 2 {
+                    Some([a[0].as_f64()?, a[1].as_f64()?])
+                } else {
+                    None
+                }
+            });
         series.push(SeriesFacts {
             uid: s
                 .get(UID)
@@ -94,15 +97,26 @@ fn read_info_json(v: &Value) -> Result<(Vec<SeriesFacts>, Vec<SkippedFile>), Str
             columns: s.get(COLUMNS).and_then(Value::as_u64),
             pixel_spacing_mm: spacing,
             slice_spacing_mm: s.get(SLICE_SPACING).and_then(Value::as_f64),
-            orientation: s.get(ORIENTATION).and_then(Value::as_str).map(str::to_lowercase),
+            orientation: s
+                .get(ORIENTATION)
+                .and_then(Value::as_str)
+                .map(str::to_lowercase),
         });
     }
     let mut skipped = Vec::new();
     if let Some(list) = v.get(SKIPPED).and_then(Value::as_array) {
         for k in list {
             skipped.push(SkippedFile {
-                path: k.get(SKIPPED_PATH).and_then(Value::as_str).unwrap_or("").to_string(),
-                reason: k.get(SKIPPED_REASON).and_then(Value::as_str).unwrap_or("").to_string(),
+                path: k
+                    .get(SKIPPED_PATH)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                reason: k
+                    .get(SKIPPED_REASON)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
             });
         }
     }
@@ -112,7 +126,9 @@ fn read_info_json(v: &Value) -> Result<(Vec<SeriesFacts>, Vec<SkippedFile>), Str
 /// Does a refusal message name the transfer syntax? (UID, or its name.)
 fn names_transfer_syntax(stderr: &str, uid: &str) -> bool {
     let s = stderr.to_lowercase();
-    s.contains(uid) || (s.contains("jpeg") && (s.contains("extended") || s.contains("12-bit") || s.contains("12 bit")))
+    s.contains(uid)
+        || (s.contains("jpeg")
+            && (s.contains("extended") || s.contains("12-bit") || s.contains("12 bit")))
         || s.contains("transfer syntax")
 }
 
@@ -131,7 +147,11 @@ fn close(got: f64, want: f64) -> bool {
 /// times an integral rescale), else as `close` (a fractional rescale such as MR2's
 /// 3.774114 cannot be bit-exact when the CLI keeps values in f32).
 fn same_extreme(got: f64, want: f64) -> bool {
-    if want.fract() == 0.0 { got == want } else { close(got, want) }
+    if want.fract() == 0.0 {
+        got == want
+    } else {
+        close(got, want)
+    }
 }
 
 // =====================================================================================
@@ -163,10 +183,17 @@ impl Case {
         self.s("path").expect("case without path")
     }
     fn may_refuse(&self) -> bool {
-        self.json.get("may_refuse").and_then(Value::as_bool).unwrap_or(false)
+        self.json
+            .get("may_refuse")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
     fn stats(&self) -> &[Value] {
-        self.json.get("stats").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+        self.json
+            .get("stats")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 }
 
@@ -195,11 +222,25 @@ fn load_cases() -> Vec<Case> {
     entries.sort();
     for p in entries {
         let text = std::fs::read_to_string(&p).unwrap();
-        let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        assert_eq!(json["format"], 1, "{}: unknown expectation format", p.display());
-        cases.push(Case { name: json["case"].as_str().unwrap().to_string(), json });
+        let json: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert_eq!(
+            json["format"],
+            1,
+            "{}: unknown expectation format",
+            p.display()
+        );
+        cases.push(Case {
+            name: json["case"].as_str().unwrap().to_string(),
+            json,
+        });
     }
-    assert!(cases.len() > 20, "only {} expectation files in {}: re-run setup.sh", cases.len(), dir.display());
+    assert!(
+        cases.len() > 20,
+        "only {} expectation files in {}: re-run setup.sh",
+        cases.len(),
+        dir.display()
+    );
     cases
 }
 
@@ -242,7 +283,9 @@ fn stdout_json(out: &Output) -> Result<Value, String> {
         return Ok(v);
     }
     match (text.find('{'), text.rfind('}')) {
-        (Some(a), Some(b)) if b > a => serde_json::from_str(&text[a..=b]).map_err(|e| format!("stdout is not JSON ({e})")),
+        (Some(a), Some(b)) if b > a => {
+            serde_json::from_str(&text[a..=b]).map_err(|e| format!("stdout is not JSON ({e})"))
+        }
         _ => Err("stdout has no JSON object".to_string()),
     }
 }
@@ -261,11 +304,20 @@ fn stats_args(case: &Case, roi: &Value) -> Vec<String> {
 
 /// Runs `f` on every item on all cores; returns the failures, in item order.
 fn par_check<T: Sync, F: Fn(&T) -> Vec<String> + Sync>(items: &[T], f: F) -> Vec<String> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(8);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(8);
     let chunk = items.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
-        let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(|| c.iter().flat_map(&f).collect::<Vec<_>>())).collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(|| c.iter().flat_map(&f).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     })
 }
 
@@ -278,7 +330,11 @@ fn report(what: &str, checked: usize, failures: Vec<String>) {
     panic!(
         "{what}: {} of {checked} checks failed{}:\n  - {}",
         failures.len(),
-        if failures.len() > shown.len() { " (first 40 shown)" } else { "" },
+        if failures.len() > shown.len() {
+            " (first 40 shown)"
+        } else {
+            ""
+        },
         shown.join("\n  - ")
     );
 }
@@ -325,9 +381,15 @@ fn compare_stats(got: &Value, want: &Value) -> Result<(), String> {
         // no PixelSpacing in the file: null, or 1 mm x 1 mm per pixel
         (None, None | Some(Value::Null)) => {}
         (None, Some(g)) if g.as_f64().is_some_and(|g| close(g, n_want as f64)) => {}
-        (None, other) => bad.push(format!("area_mm2 {other:?}: the image has no PixelSpacing (want null or n x 1 mm2)")),
+        (None, other) => bad.push(format!(
+            "area_mm2 {other:?}: the image has no PixelSpacing (want null or n x 1 mm2)"
+        )),
     }
-    if bad.is_empty() { Ok(()) } else { Err(bad.join("; ")) }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(bad.join("; "))
+    }
 }
 
 /// The oracle's numbers for an ROI: a lossless copy is held to its original's numbers.
@@ -335,11 +397,17 @@ fn want_for(case: &Case, roi: &Value, by_name: &BTreeMap<String, Case>) -> Value
     if case.check() == "exact" {
         if let Some(reference) = case.s("reference_case").and_then(|r| by_name.get(r)) {
             for r in reference.stats() {
-                if r["label"] == roi["label"] && r["slice"] == roi["slice"] && r["roi_arg"] == roi["roi_arg"] {
+                if r["label"] == roi["label"]
+                    && r["slice"] == roi["slice"]
+                    && r["roi_arg"] == roi["roi_arg"]
+                {
                     return r["expected"].clone();
                 }
             }
-            panic!("{}: ROI {} not in its reference {}", case.name, roi["label"], reference.name);
+            panic!(
+                "{}: ROI {} not in its reference {}",
+                case.name, roi["label"], reference.name
+            );
         }
     }
     roi["expected"].clone()
@@ -351,22 +419,39 @@ fn corpus_is_set_up() {
     let manifest = root().join("tests/data/fetched/manifest.json");
     assert!(manifest.is_file(), "{}", corpus_missing_message());
     for c in &cases {
-        assert!(root().join(c.path()).exists(), "{}: {} is missing: re-run setup.sh", c.name, c.path());
+        assert!(
+            root().join(c.path()).exists(),
+            "{}: {} is missing: re-run setup.sh",
+            c.name,
+            c.path()
+        );
     }
 }
 
 #[test]
 fn stats_match_oracle_exactly_on_lossless_files() {
     let cases = load_cases();
-    let by_name: BTreeMap<String, Case> = cases.iter().map(|c| (c.name.clone(), c.clone())).collect();
-    let jobs: Vec<(&Case, &Value)> =
-        cases.iter().filter(|c| c.check() == "exact").flat_map(|c| c.stats().iter().map(move |r| (c, r))).collect();
+    let by_name: BTreeMap<String, Case> =
+        cases.iter().map(|c| (c.name.clone(), c.clone())).collect();
+    let jobs: Vec<(&Case, &Value)> = cases
+        .iter()
+        .filter(|c| c.check() == "exact")
+        .flat_map(|c| c.stats().iter().map(move |r| (c, r)))
+        .collect();
     let failures = par_check(&jobs, |(case, roi)| {
         let args = stats_args(case, roi);
         let out = anchorage(&args);
-        let label = format!("{} {} slice {}", case.name, roi["label"].as_str().unwrap(), roi["slice"]);
+        let label = format!(
+            "{} {} slice {}",
+            case.name,
+            roi["label"].as_str().unwrap(),
+            roi["slice"]
+        );
         if crashed(&out) {
-            return vec![format!("{label}: PANICKED/CRASHED\n    {}", describe(&args, &out))];
+            return vec![format!(
+                "{label}: PANICKED/CRASHED\n    {}",
+                describe(&args, &out)
+            )];
         }
         if out.status.code() == Some(1) && case.may_refuse() && !out.stderr.is_empty() {
             return vec![]; // no PixelSpacing or position: refusing with a message is allowed
@@ -398,9 +483,17 @@ fn lossy_files_load_and_means_are_close() {
     let failures = par_check(&jobs, |(case, roi)| {
         let args = stats_args(case, roi);
         let out = anchorage(&args);
-        let label = format!("{} {} slice {}", case.name, roi["label"].as_str().unwrap(), roi["slice"]);
+        let label = format!(
+            "{} {} slice {}",
+            case.name,
+            roi["label"].as_str().unwrap(),
+            roi["slice"]
+        );
         if crashed(&out) {
-            return vec![format!("{label}: PANICKED/CRASHED\n    {}", describe(&args, &out))];
+            return vec![format!(
+                "{label}: PANICKED/CRASHED\n    {}",
+                describe(&args, &out)
+            )];
         }
         let ts = case.s("transfer_syntax").unwrap_or("");
         if case.check() == "lossy_or_unsupported" && out.status.code() == Some(1) {
@@ -408,7 +501,10 @@ fn lossy_files_load_and_means_are_close() {
             return if names_transfer_syntax(&err, ts) {
                 vec![]
             } else {
-                vec![format!("{label}: refused without naming the transfer syntax {ts}\n    {}", describe(&args, &out))]
+                vec![format!(
+                    "{label}: refused without naming the transfer syntax {ts}\n    {}",
+                    describe(&args, &out)
+                )]
             };
         }
         if !out.status.success() {
@@ -435,11 +531,17 @@ fn files_that_must_be_refused_exit_1_with_a_message() {
     assert!(!refused.is_empty(), "no refused cases in the corpus");
     let mut failures = Vec::new();
     for c in &refused {
-        let args: Vec<String> =
-            ["stats", c.path(), "--slice", "0", "--ellipse=10,10,3,3"].iter().map(|s| s.to_string()).collect();
+        let args: Vec<String> = ["stats", c.path(), "--slice", "0", "--ellipse=10,10,3,3"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let out = anchorage(&args);
         if out.status.code() != Some(1) || out.stderr.is_empty() {
-            failures.push(format!("{}: want exit 1 and a message; {}", c.name, describe(&args, &out)));
+            failures.push(format!(
+                "{}: want exit 1 and a message; {}",
+                c.name,
+                describe(&args, &out)
+            ));
         }
     }
     report("refused files", refused.len(), failures);
@@ -450,7 +552,10 @@ fn files_that_must_be_refused_exit_1_with_a_message() {
 // =====================================================================================
 
 fn file_name(p: &str) -> String {
-    Path::new(p).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    Path::new(p)
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn compare_series(case: &Case, got: &SeriesFacts, want: &Value) -> Vec<String> {
@@ -462,25 +567,57 @@ fn compare_series(case: &Case, got: &SeriesFacts, want: &Value) -> Vec<String> {
         }
     };
     let wm = want["modality"].as_str().map(str::to_string);
-    check("modality", got.modality == wm, format!("{:?}", got.modality), format!("{wm:?}"));
+    check(
+        "modality",
+        got.modality == wm,
+        format!("{:?}", got.modality),
+        format!("{wm:?}"),
+    );
     let wc = want["image_count"].as_u64();
-    check("image_count", got.image_count == wc, format!("{:?}", got.image_count), format!("{wc:?}"));
+    check(
+        "image_count",
+        got.image_count == wc,
+        format!("{:?}", got.image_count),
+        format!("{wc:?}"),
+    );
     let wr = want["rows"].as_u64();
-    check("rows", got.rows == wr, format!("{:?}", got.rows), format!("{wr:?}"));
+    check(
+        "rows",
+        got.rows == wr,
+        format!("{:?}", got.rows),
+        format!("{wr:?}"),
+    );
     let wcol = want["columns"].as_u64();
-    check("columns", got.columns == wcol, format!("{:?}", got.columns), format!("{wcol:?}"));
+    check(
+        "columns",
+        got.columns == wcol,
+        format!("{:?}", got.columns),
+        format!("{wcol:?}"),
+    );
     match want["pixel_spacing_mm"].as_array() {
         Some(w) => {
             let w = [w[0].as_f64().unwrap(), w[1].as_f64().unwrap()];
-            let ok = got.pixel_spacing_mm.is_some_and(|g| close(g[0], w[0]) && close(g[1], w[1]));
-            check("pixel_spacing_mm [row, col]", ok, format!("{:?}", got.pixel_spacing_mm), format!("{w:?}"));
+            let ok = got
+                .pixel_spacing_mm
+                .is_some_and(|g| close(g[0], w[0]) && close(g[1], w[1]));
+            check(
+                "pixel_spacing_mm [row, col]",
+                ok,
+                format!("{:?}", got.pixel_spacing_mm),
+                format!("{w:?}"),
+            );
         }
         None => {} // no PixelSpacing in the file: whatever the CLI says
     }
     match want["slice_spacing_mm"].as_f64() {
         Some(w) => {
             let ok = got.slice_spacing_mm.is_some_and(|g| close(g, w));
-            check("slice_spacing_mm", ok, format!("{:?}", got.slice_spacing_mm), format!("{w}"));
+            check(
+                "slice_spacing_mm",
+                ok,
+                format!("{:?}", got.slice_spacing_mm),
+                format!("{w}"),
+            );
         }
         None => check(
             "slice_spacing_mm (one slice or no positions: want null)",
@@ -490,16 +627,29 @@ fn compare_series(case: &Case, got: &SeriesFacts, want: &Value) -> Vec<String> {
         ),
     }
     if let Some(w) = want["orientation"].as_str() {
-        check("orientation", got.orientation.as_deref() == Some(w), format!("{:?}", got.orientation), w.to_string());
+        check(
+            "orientation",
+            got.orientation.as_deref() == Some(w),
+            format!("{:?}", got.orientation),
+            w.to_string(),
+        );
     }
     bad
 }
 
 fn check_info(case: &Case) -> Vec<String> {
-    let args = vec!["info".to_string(), case.path().to_string(), "--json".to_string()];
+    let args = vec![
+        "info".to_string(),
+        case.path().to_string(),
+        "--json".to_string(),
+    ];
     let out = anchorage(&args);
     if crashed(&out) {
-        return vec![format!("{}: PANICKED/CRASHED\n    {}", case.name, describe(&args, &out))];
+        return vec![format!(
+            "{}: PANICKED/CRASHED\n    {}",
+            case.name,
+            describe(&args, &out)
+        )];
     }
     if !out.status.success() {
         return vec![format!("{}: {}", case.name, describe(&args, &out))];
@@ -523,13 +673,21 @@ fn check_info(case: &Case) -> Vec<String> {
                     && !skipped.is_empty()
                     && skipped.iter().all(|k| !k.reason.trim().is_empty());
                 if !excused {
-                    bad.push(format!("{}: series {uid} not listed; got {series:?}, skipped {skipped:?}", case.name));
+                    bad.push(format!(
+                        "{}: series {uid} not listed; got {series:?}, skipped {skipped:?}",
+                        case.name
+                    ));
                 }
             }
         }
     }
     if series.len() > want_series.len() {
-        bad.push(format!("{}: {} series listed, the oracle finds {}: {series:?}", case.name, series.len(), want_series.len()));
+        bad.push(format!(
+            "{}: {} series listed, the oracle finds {}: {series:?}",
+            case.name,
+            series.len(),
+            want_series.len()
+        ));
     }
     // every file the oracle skips must be skipped, with a reason
     for w in want_skipped {
@@ -537,7 +695,10 @@ fn check_info(case: &Case) -> Vec<String> {
         match skipped.iter().find(|k| file_name(&k.path) == name) {
             Some(k) if !k.reason.trim().is_empty() => {}
             Some(_) => bad.push(format!("{}: {name} skipped without a reason", case.name)),
-            None => bad.push(format!("{}: {name} not listed as skipped; skipped = {skipped:?}", case.name)),
+            None => bad.push(format!(
+                "{}: {name} not listed as skipped; skipped = {skipped:?}",
+                case.name
+            )),
         }
     }
     bad
@@ -546,7 +707,10 @@ fn check_info(case: &Case) -> Vec<String> {
 #[test]
 fn info_matches_oracle() {
     let cases = load_cases();
-    let jobs: Vec<&Case> = cases.iter().filter(|c| c.json["info"].is_object()).collect();
+    let jobs: Vec<&Case> = cases
+        .iter()
+        .filter(|c| c.json["info"].is_object())
+        .collect();
     let failures = par_check(&jobs, |c| check_info(c));
     report("info", jobs.len(), failures);
 }
@@ -554,15 +718,29 @@ fn info_matches_oracle() {
 #[test]
 fn mixed_folder_lists_both_series_and_skips_the_bad_files() {
     let cases = load_cases();
-    let mixed = cases.iter().find(|c| c.name == "mixed").expect("no `mixed` case: re-run setup.sh");
-    let args = vec!["info".to_string(), mixed.path().to_string(), "--json".to_string()];
+    let mixed = cases
+        .iter()
+        .find(|c| c.name == "mixed")
+        .expect("no `mixed` case: re-run setup.sh");
+    let args = vec![
+        "info".to_string(),
+        mixed.path().to_string(),
+        "--json".to_string(),
+    ];
     let out = anchorage(&args);
     assert!(out.status.success(), "{}", describe(&args, &out));
     let (series, skipped) = read_info_json(&stdout_json(&out).unwrap()).unwrap();
-    assert_eq!(series.len(), 2, "want the synthetic CT and MR_small: {series:?}");
+    assert_eq!(
+        series.len(),
+        2,
+        "want the synthetic CT and MR_small: {series:?}"
+    );
     for bad in ["truncated.dcm", "README.txt"] {
         let k = skipped.iter().find(|k| file_name(&k.path) == bad);
-        assert!(k.is_some_and(|k| !k.reason.trim().is_empty()), "{bad} must be listed as skipped with a reason: {skipped:?}");
+        assert!(
+            k.is_some_and(|k| !k.reason.trim().is_empty()),
+            "{bad} must be listed as skipped with a reason: {skipped:?}"
+        );
     }
     let failures = check_info(mixed);
     report("mixed folder info", 1, failures);
