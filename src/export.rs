@@ -267,3 +267,69 @@ pub fn to_json(table: &ScrewTable, results: &ProtocolResults, models: &Models) -
     };
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
+
+/// A stable pseudonym for an identifier: `ANON-` and the first 16 hex digits of
+/// HMAC-SHA256(project key, identifier). The same key and identifier always give the
+/// same pseudonym; without the key it cannot be reversed or recomputed.
+pub fn pseudonym(key: &str, id: &str) -> String {
+    format!("ANON-{}", &keyed_hash_hex(key, id)[..16])
+}
+
+/// A pseudonymous UID under the `2.25` (UUID-derived) root from a keyed hash of `uid`.
+pub fn pseudonym_uid(key: &str, uid: &str) -> String {
+    use hmac::Mac;
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()) else {
+        return String::new();
+    };
+    mac.update(b"uid:");
+    mac.update(uid.as_bytes());
+    let bytes = mac.finalize().into_bytes();
+    let mut n: u128 = 0;
+    for b in bytes.iter().take(16) {
+        n = (n << 8) | *b as u128;
+    }
+    format!("2.25.{}", n >> 1)
+}
+
+fn keyed_hash_hex(key: &str, id: &str) -> String {
+    use hmac::Mac;
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()) else {
+        return "0".repeat(64);
+    };
+    mac.update(b"id:");
+    mac.update(id.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The smallest project key accepted for pseudonymisation, in characters.
+pub const MIN_KEY_CHARS: usize = 8;
+
+impl ScrewTable {
+    /// Replaces the patient ID with [`pseudonym`] and the StudyInstanceUID with
+    /// [`pseudonym_uid`], for study databases that must be de-identified. The table holds
+    /// no names or dates of birth.
+    pub fn pseudonymize(&mut self, key: &str) -> Result<(), String> {
+        if key.chars().count() < MIN_KEY_CHARS {
+            return Err(format!(
+                "the project key must have at least {MIN_KEY_CHARS} characters"
+            ));
+        }
+        let idx = |name: &str| self.columns.iter().position(|c| *c == name);
+        let (Some(pid), Some(study)) = (idx("patient_id"), idx("study_instance_uid")) else {
+            return Err("the table has no patient columns".into());
+        };
+        for row in &mut self.rows {
+            if let Some(Cell::Text(t)) = row.get_mut(pid) {
+                *t = pseudonym(key, t);
+            }
+            if let Some(Cell::Text(t)) = row.get_mut(study) {
+                *t = pseudonym_uid(key, t);
+            }
+        }
+        Ok(())
+    }
+}

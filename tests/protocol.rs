@@ -334,3 +334,30 @@ fn table_has_required_columns_in_order_and_empty_cells() {
     assert!(js[2]["st_hu"].is_null());
     assert_eq!(js[0]["st_hu"], serde_json::json!(260.0));
 }
+
+#[test]
+fn pseudonymised_table_holds_no_identifiers_and_is_stable() {
+    let (s, m) = complete();
+    let r = compute_results(&s, &m, &Models::default());
+    let mut t = screw_table(&s, &r, &Models::default());
+    assert!(t.pseudonymize("short").is_err());
+    t.pseudonymize("project-key-1").unwrap();
+    let csv = String::from_utf8(t.to_csv().unwrap()).unwrap();
+    assert!(!csv.contains(",P1,") && !csv.contains(",1.2,"), "{csv}");
+    let js = t.rows_json();
+    let id = js[0]["patient_id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("ANON-") && id.len() == 21, "{id}");
+    assert!(
+        js[0]["study_instance_uid"]
+            .as_str()
+            .unwrap()
+            .starts_with("2.25.")
+    );
+    // Stable for the same key, different for another key.
+    let mut again = screw_table(&s, &r, &Models::default());
+    again.pseudonymize("project-key-1").unwrap();
+    assert_eq!(again.rows_json()[0]["patient_id"], js[0]["patient_id"]);
+    let mut other = screw_table(&s, &r, &Models::default());
+    other.pseudonymize("project-key-2").unwrap();
+    assert_ne!(other.rows_json()[0]["patient_id"], js[0]["patient_id"]);
+}

@@ -22,6 +22,13 @@ pub struct MeasureArgs {
     /// as JSON here (atomically).
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// De-identify the export: replace the patient ID and StudyInstanceUID with stable
+    /// pseudonyms keyed with this project key (or the ANCHORAGE_PROJECT_KEY variable).
+    #[arg(long)]
+    pub pseudonymize: bool,
+    /// The project key for --pseudonymize (at least 8 characters; keep it secret).
+    #[arg(long, env = "ANCHORAGE_PROJECT_KEY", hide_env_values = true)]
+    pub project_key: Option<String>,
 }
 
 /// Runs `measure`.
@@ -34,7 +41,16 @@ pub fn run(a: &MeasureArgs) -> Result<(), CliError> {
         eprintln!("anchorage: warning: {e}");
     }
     let results = compute_results(&session, &m, &models);
-    let table = screw_table(&session, &results, &models);
+    let mut table = screw_table(&session, &results, &models);
+    if a.pseudonymize {
+        let Some(key) = &a.project_key else {
+            return Err(CliError(
+                "--pseudonymize needs a project key (--project-key or ANCHORAGE_PROJECT_KEY)"
+                    .into(),
+            ));
+        };
+        table.pseudonymize(key).map_err(CliError)?;
+    }
     let csv = table
         .to_csv()
         .map_err(|e| CliError(format!("cannot format the CSV: {e}")))?;
