@@ -12,6 +12,7 @@ pub mod header;
 pub mod measure;
 pub mod model_file;
 pub mod protocol;
+pub mod rawread;
 pub mod risk;
 pub mod roi;
 pub mod series;
