@@ -69,10 +69,10 @@ impl Orientation {
     /// Classifies a slice normal.
     pub fn from_normal(n: Vec3) -> Self {
         let a = [n[0].abs(), n[1].abs(), n[2].abs()];
-        let (i, m) = a
-            .iter()
-            .enumerate()
-            .fold((0, 0.0), |best, (i, &v)| if v > best.1 { (i, v) } else { best });
+        let (i, m) = a.iter().enumerate().fold(
+            (0, 0.0),
+            |best, (i, &v)| if v > best.1 { (i, v) } else { best },
+        );
         if m < ORIENTATION_COS_MIN {
             return Orientation::Oblique;
         }
@@ -195,8 +195,14 @@ mod tests {
 
     #[test]
     fn orientation_classes_and_letters() {
-        assert_eq!(Orientation::from_normal([-1.0, 0.0, 0.0]), Orientation::Sagittal);
-        assert_eq!(Orientation::from_normal([0.0, 1.0, 0.0]), Orientation::Coronal);
+        assert_eq!(
+            Orientation::from_normal([-1.0, 0.0, 0.0]),
+            Orientation::Sagittal
+        );
+        assert_eq!(
+            Orientation::from_normal([0.0, 1.0, 0.0]),
+            Orientation::Coronal
+        );
         let s = std::f64::consts::FRAC_1_SQRT_2;
         assert_eq!(Orientation::from_normal([s, 0.0, s]), Orientation::Oblique);
         assert_eq!(direction_letters([1.0, 0.0, 0.0]), "L");

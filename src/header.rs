@@ -109,7 +109,10 @@ fn text(obj: &Obj, tag: Tag) -> Option<String> {
 }
 
 fn floats(obj: &Obj, tag: Tag) -> Option<Vec<f64>> {
-    obj.get(tag)?.to_multi_float64().ok().filter(|v| !v.is_empty())
+    obj.get(tag)?
+        .to_multi_float64()
+        .ok()
+        .filter(|v| !v.is_empty())
 }
 
 fn float(obj: &Obj, tag: Tag) -> Option<f64> {
@@ -127,7 +130,9 @@ fn first_item(obj: &Obj, tag: Tag) -> Option<&Obj> {
 
 /// Looks `tag` up inside `seq` (first item) of a functional-group item.
 fn fg_floats(group: Option<&Obj>, seq: Tag, tag: Tag) -> Option<Vec<f64>> {
-    group.and_then(|g| first_item(g, seq)).and_then(|i| floats(i, tag))
+    group
+        .and_then(|g| first_item(g, seq))
+        .and_then(|i| floats(i, tag))
 }
 
 fn tag_name(tag: Tag) -> String {
@@ -235,7 +240,11 @@ fn parse_image_header(
     let frames_n = match int(ds, tags::NUMBER_OF_FRAMES) {
         None => 1,
         Some(n) if n >= 1 => n,
-        Some(n) => return Err(err(format!("NumberOfFrames (0028,0008) = {n} is not valid"))),
+        Some(n) => {
+            return Err(err(format!(
+                "NumberOfFrames (0028,0008) = {n} is not valid"
+            )));
+        }
     };
     let voxels = (rows as u64) * (columns as u64) * (frames_n as u64);
     if voxels > MAX_VOXELS_PER_FILE {
@@ -358,7 +367,9 @@ fn parse_image_header(
             }
             None => {
                 assumed_positions = true;
-                let step = thickness.filter(|t| *t > 0.0 && t.is_finite()).unwrap_or(1.0);
+                let step = thickness
+                    .filter(|t| *t > 0.0 && t.is_finite())
+                    .unwrap_or(1.0);
                 let n = cross(row_dir, col_dir);
                 let base = int(ds, tags::INSTANCE_NUMBER).unwrap_or(0) as f64
                     * if frames_n > 1 { 0.0 } else { step };
@@ -383,8 +394,8 @@ fn parse_image_header(
                 .into(),
         );
     }
-    let padding = int(ds, tags::PIXEL_PADDING_VALUE)
-        .map(|v| (v, int(ds, tags::PIXEL_PADDING_RANGE_LIMIT)));
+    let padding =
+        int(ds, tags::PIXEL_PADDING_VALUE).map(|v| (v, int(ds, tags::PIXEL_PADDING_RANGE_LIMIT)));
     let window = match (
         float(ds, tags::WINDOW_CENTER).or_else(|| {
             fg_floats(shared, tags::FRAME_VOILUT_SEQUENCE, tags::WINDOW_CENTER)

@@ -7,9 +7,17 @@
 pub mod cli;
 pub mod codec;
 pub mod error;
+pub mod export;
 pub mod geometry;
 pub mod header;
+pub mod measure;
+pub mod model_file;
+pub mod protocol;
+pub mod risk;
 pub mod roi;
 pub mod series;
+pub mod session;
 pub mod stats;
+pub mod stress;
+pub mod study;
 pub mod volume;

@@ -162,7 +162,10 @@ impl ShapePx {
                     return Err("trajectory values must be finite".into());
                 }
                 if t.width <= 0.0 {
-                    return Err(format!("trajectory width must be positive (got {})", t.width));
+                    return Err(format!(
+                        "trajectory width must be positive (got {})",
+                        t.width
+                    ));
                 }
                 if t.length() <= 0.0 {
                     return Err("trajectory start and end are the same point".into());
@@ -173,23 +176,41 @@ impl ShapePx {
     }
 
     /// Visits every pixel (column, row) of a `cols × rows` image whose centre is inside;
-    /// returns whether the shape reaches outside the image.
-    pub fn for_each_pixel(&self, cols: usize, rows: usize, mut f: impl FnMut(usize, usize)) -> bool {
-        let (c0, r0, c1, r1) = self.bounds();
-        let outside = c0 < -0.5 || r0 < -0.5 || c1 > cols as f64 - 0.5 || r1 > rows as f64 - 0.5;
+    /// returns whether the shape reaches outside the image. The shape is in pixel units.
+    pub fn for_each_pixel(&self, cols: usize, rows: usize, f: impl FnMut(usize, usize)) -> bool {
+        self.for_each_pixel_scaled(cols, rows, [1.0, 1.0], f)
+    }
+
+    /// Like [`ShapePx::for_each_pixel`], for a shape given in plane millimetres: pixel
+    /// (c, r) has its centre at (c·scale[0], r·scale[1]) (scale = column spacing, row
+    /// spacing), so that ellipses stay exact on anisotropic pixels.
+    pub fn for_each_pixel_scaled(
+        &self,
+        cols: usize,
+        rows: usize,
+        scale: [f64; 2],
+        mut f: impl FnMut(usize, usize),
+    ) -> bool {
+        let [sx, sy] = scale;
+        if !(sx > 0.0 && sy > 0.0) {
+            return true;
+        }
+        let (x0, y0, x1, y1) = self.bounds();
+        let (c0, r0, c1, r1) = (x0 / sx, y0 / sy, x1 / sx, y1 / sy);
         if !(c0.is_finite() && r0.is_finite() && c1.is_finite() && r1.is_finite()) {
             return true;
         }
-        let lo = |v: f64| v.ceil().max(0.0) as usize;
-        let cmax = (c1.floor()).min(cols as f64 - 1.0);
-        let rmax = (r1.floor()).min(rows as f64 - 1.0);
+        let outside = c0 < -0.5 || r0 < -0.5 || c1 > cols as f64 - 0.5 || r1 > rows as f64 - 0.5;
+        let cmax = c1.floor().min(cols as f64 - 1.0);
+        let rmax = r1.floor().min(rows as f64 - 1.0);
         if cmax < 0.0 || rmax < 0.0 {
             return true;
         }
-        let (cmin, rmin) = (lo(c0 - 1e-6), lo(r0 - 1e-6));
+        let lo = |v: f64| (v - 1e-6).ceil().max(0.0) as usize;
+        let (cmin, rmin) = (lo(c0), lo(r0));
         for r in rmin..=rmax as usize {
             for c in cmin..=cmax as usize {
-                if self.contains(c as f64, r as f64) {
+                if self.contains(c as f64 * sx, r as f64 * sy) {
                     f(c, r);
                 }
             }
@@ -210,13 +231,25 @@ mod tests {
 
     #[test]
     fn circle_radius_one_has_five_pixels() {
-        let e = ShapePx::Ellipse(EllipsePx { cx: 5.0, cy: 5.0, rx: 1.0, ry: 1.0, angle_rad: 0.0 });
+        let e = ShapePx::Ellipse(EllipsePx {
+            cx: 5.0,
+            cy: 5.0,
+            rx: 1.0,
+            ry: 1.0,
+            angle_rad: 0.0,
+        });
         assert_eq!(count(e, 20, 20), (5, false));
     }
 
     #[test]
     fn one_pixel_ellipse() {
-        let e = ShapePx::Ellipse(EllipsePx { cx: 3.0, cy: 4.0, rx: 0.4, ry: 0.4, angle_rad: 0.3 });
+        let e = ShapePx::Ellipse(EllipsePx {
+            cx: 3.0,
+            cy: 4.0,
+            rx: 0.4,
+            ry: 0.4,
+            angle_rad: 0.3,
+        });
         let mut seen = vec![];
         e.for_each_pixel(10, 10, |c, r| seen.push((c, r)));
         assert_eq!(seen, vec![(3, 4)]);
@@ -224,7 +257,13 @@ mod tests {
 
     #[test]
     fn brute_force_agrees_for_rotated_ellipse() {
-        let e = EllipsePx { cx: 10.3, cy: 8.7, rx: 6.2, ry: 2.9, angle_rad: 0.7 };
+        let e = EllipsePx {
+            cx: 10.3,
+            cy: 8.7,
+            rx: 6.2,
+            ry: 2.9,
+            angle_rad: 0.7,
+        };
         let s = ShapePx::Ellipse(e);
         let mut fast = vec![];
         s.for_each_pixel(30, 30, |c, r| fast.push((c, r)));
@@ -246,13 +285,25 @@ mod tests {
     #[test]
     fn axis_aligned_trajectory_counts() {
         // From (2,5) to (12,5), width 3: columns 2..=12, rows 4..=6 → 11 × 3.
-        let t = ShapePx::Trajectory(TrajectoryPx { x0: 2.0, y0: 5.0, x1: 12.0, y1: 5.0, width: 3.0 });
+        let t = ShapePx::Trajectory(TrajectoryPx {
+            x0: 2.0,
+            y0: 5.0,
+            x1: 12.0,
+            y1: 5.0,
+            width: 3.0,
+        });
         assert_eq!(count(t, 20, 20), (33, false));
     }
 
     #[test]
     fn partly_outside_is_reported() {
-        let e = ShapePx::Ellipse(EllipsePx { cx: 0.0, cy: 0.0, rx: 3.0, ry: 3.0, angle_rad: 0.0 });
+        let e = ShapePx::Ellipse(EllipsePx {
+            cx: 0.0,
+            cy: 0.0,
+            rx: 3.0,
+            ry: 3.0,
+            angle_rad: 0.0,
+        });
         let (n, out) = count(e, 10, 10);
         assert!(out);
         // Quarter disc of radius 3 on the lattice, including the axes: 11 pixels.

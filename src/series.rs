@@ -179,15 +179,16 @@ impl ScanReport {
                 .join(", ")
         };
         match uid {
-            Some(u) => self
-                .series
-                .iter()
-                .find(|s| s.uid == u)
-                .ok_or_else(|| LoadError::SeriesNotFound {
-                    uid: u.to_string(),
-                    found: uids(),
-                    path: path.to_path_buf(),
-                }),
+            Some(u) => {
+                self.series
+                    .iter()
+                    .find(|s| s.uid == u)
+                    .ok_or_else(|| LoadError::SeriesNotFound {
+                        uid: u.to_string(),
+                        found: uids(),
+                        path: path.to_path_buf(),
+                    })
+            }
             None => match self.series.as_slice() {
                 [one] => Ok(one),
                 [] => Err(LoadError::NoSeries {
@@ -259,10 +260,8 @@ pub fn scan(path: &Path) -> Result<ScanReport, LoadError> {
     let mut dicomdir_refs: Vec<PathBuf> = Vec::new();
     let path_is_file = files.len() == 1 && path.is_file();
 
-    let results: Vec<(PathBuf, Result<FileKind, FileError>)> = files
-        .par_iter()
-        .map(|p| (p.clone(), examine(p)))
-        .collect();
+    let results: Vec<(PathBuf, Result<FileKind, FileError>)> =
+        files.par_iter().map(|p| (p.clone(), examine(p))).collect();
     report.files_examined = results.len();
     for (p, r) in results {
         match r {
@@ -317,7 +316,10 @@ fn split_key(h: &FileHeader) -> (u32, u32, [i64; 6], [i64; 2]) {
                 q(f.plane.col_dir[1], 1e3),
                 q(f.plane.col_dir[2], 1e3),
             ],
-            [q(f.plane.row_spacing_mm, 1e4), q(f.plane.col_spacing_mm, 1e4)],
+            [
+                q(f.plane.row_spacing_mm, 1e4),
+                q(f.plane.col_spacing_mm, 1e4),
+            ],
         ),
         None => ([0; 6], [0; 2]),
     };
@@ -344,7 +346,10 @@ fn build_series(mut headers: Vec<FileHeader>, skipped: &mut Vec<SkippedFile>) ->
     });
     let mut by_uid: BTreeMap<String, Vec<FileHeader>> = BTreeMap::new();
     for h in headers {
-        by_uid.entry(h.series_instance_uid.clone()).or_default().push(h);
+        by_uid
+            .entry(h.series_instance_uid.clone())
+            .or_default()
+            .push(h);
     }
     let mut out = Vec::new();
     for (uid, hs) in by_uid {
@@ -358,8 +363,10 @@ fn build_series(mut headers: Vec<FileHeader>, skipped: &mut Vec<SkippedFile>) ->
             groups.entry(k).or_default().push(h);
         }
         // Parts ordered by size (largest first) so part 1 is the main stack.
-        let mut parts: Vec<Vec<FileHeader>> =
-            order.into_iter().filter_map(|k| groups.remove(&k)).collect();
+        let mut parts: Vec<Vec<FileHeader>> = order
+            .into_iter()
+            .filter_map(|k| groups.remove(&k))
+            .collect();
         parts.sort_by_key(|p| std::cmp::Reverse(p.iter().map(|h| h.frames.len()).sum::<usize>()));
         let split = parts.len() > 1;
         for (i, part) in parts.into_iter().enumerate() {
@@ -435,7 +442,10 @@ fn make_series(uid: &str, headers: Vec<FileHeader>) -> Option<Series> {
     if let (Some(a), Some(b)) = (slices.first(), slices.last()) {
         let d = sub(b.plane.origin_mm, a.plane.origin_mm);
         let along = dot(d, normal);
-        let across = norm(sub(d, [along * normal[0], along * normal[1], along * normal[2]]));
+        let across = norm(sub(
+            d,
+            [along * normal[0], along * normal[1], along * normal[2]],
+        ));
         if along.abs() > 1e-6 {
             let tilt_deg = (across / along.abs()).atan().to_degrees();
             if tilt_deg > 0.5 {

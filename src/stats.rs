@@ -72,7 +72,14 @@ impl RoiStats {
 }
 
 /// The values inside `shape` on slice `slice`, and whether the shape reaches outside.
-pub fn roi_values(volume: &Volume, slice: usize, shape: &ShapePx) -> (Vec<f64>, bool) {
+/// `scale` is [1, 1] for a shape in pixel units, or (column spacing, row spacing) for a
+/// shape in plane millimetres (see [`ShapePx::for_each_pixel_scaled`]).
+pub fn roi_values(
+    volume: &Volume,
+    slice: usize,
+    shape: &ShapePx,
+    scale: [f64; 2],
+) -> (Vec<f64>, bool) {
     let (nz, ny, nx) = volume.dims();
     let mut values = Vec::new();
     if slice >= nz {
@@ -81,7 +88,7 @@ pub fn roi_values(volume: &Volume, slice: usize, shape: &ShapePx) -> (Vec<f64>, 
     let outside = match &volume.voxels {
         Voxels::Scaled { raw, map } => {
             let s = raw.index_axis(ndarray::Axis(0), slice);
-            shape.for_each_pixel(nx, ny, |c, r| {
+            shape.for_each_pixel_scaled(nx, ny, scale, |c, r| {
                 if let Some(&v) = s.get((r, c))
                     && !map.is_padding(v)
                 {
@@ -91,7 +98,7 @@ pub fn roi_values(volume: &Volume, slice: usize, shape: &ShapePx) -> (Vec<f64>, 
         }
         Voxels::Float(a) => {
             let s = a.index_axis(ndarray::Axis(0), slice);
-            shape.for_each_pixel(nx, ny, |c, r| {
+            shape.for_each_pixel_scaled(nx, ny, scale, |c, r| {
                 if let Some(&v) = s.get((r, c))
                     && v.is_finite()
                 {
@@ -103,10 +110,20 @@ pub fn roi_values(volume: &Volume, slice: usize, shape: &ShapePx) -> (Vec<f64>, 
     (values, outside)
 }
 
-/// Statistics of `shape` on slice `slice`, with warnings for an ROI under
+/// Statistics of `shape` (pixel units) on slice `slice`, with warnings for an ROI under
 /// [`MIN_PIXELS`] pixels or partly outside the image.
 pub fn roi_stats(volume: &Volume, slice: usize, shape: &ShapePx) -> RoiStats {
-    let (values, outside) = roi_values(volume, slice, shape);
+    roi_stats_scaled(volume, slice, shape, [1.0, 1.0])
+}
+
+/// Statistics of `shape` given in `scale` units (see [`roi_values`]).
+pub fn roi_stats_scaled(
+    volume: &Volume,
+    slice: usize,
+    shape: &ShapePx,
+    scale: [f64; 2],
+) -> RoiStats {
+    let (values, outside) = roi_values(volume, slice, shape, scale);
     let area = volume
         .planes
         .get(slice)

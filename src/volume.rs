@@ -259,7 +259,12 @@ struct Format {
 }
 
 /// Decodes all frames of one file; returns the decoded bytes and the format.
-fn decode_file(path: &Path, ts_uid: &str, rows: u32, cols: u32) -> Result<(Vec<u8>, Format, u32), FileError> {
+fn decode_file(
+    path: &Path,
+    ts_uid: &str,
+    rows: u32,
+    cols: u32,
+) -> Result<(Vec<u8>, Format, u32), FileError> {
     check_transfer_syntax(path, ts_uid)?;
     let obj = OpenFileOptions::new()
         .open_file(path)
@@ -379,7 +384,14 @@ fn fill_raw(mut dst: ArrayViewMut2<i16>, bytes: &[u8], f: Format, map: &RawMappi
 }
 
 /// Writes one frame into a float slice.
-fn fill_float(mut dst: ArrayViewMut2<f32>, bytes: &[u8], f: Format, slope: f64, intercept: f64, padding: Option<(i64, i64)>) {
+fn fill_float(
+    mut dst: ArrayViewMut2<f32>,
+    bytes: &[u8],
+    f: Format,
+    slope: f64,
+    intercept: f64,
+    padding: Option<(i64, i64)>,
+) {
     if let Some(out) = dst.as_slice_mut() {
         for (i, o) in out.iter_mut().enumerate() {
             let s = sample(bytes, i, f.bytes_per, f.bits_stored, f.signed);
@@ -470,7 +482,9 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
             });
             by_file.par_iter().try_for_each(|file| {
                 decode_into(file, &mut |z, bytes, f| {
-                    let Some(s) = series.slices.get(z) else { return };
+                    let Some(s) = series.slices.get(z) else {
+                        return;
+                    };
                     // SAFETY: as above, one writer per slice.
                     let view = unsafe {
                         ArrayViewMut2::from_shape_ptr((ny, nx), ptr.get().add(z * frame_len))
@@ -506,7 +520,8 @@ pub fn load_slice(series: &Series, index: usize) -> Result<Array2<f32>, LoadErro
         count: series.slices.len(),
     })?;
     let (ny, nx) = (series.rows as usize, series.columns as usize);
-    let (data, f, nframes) = decode_file(&s.path, &s.transfer_syntax_uid, series.rows, series.columns)?;
+    let (data, f, nframes) =
+        decode_file(&s.path, &s.transfer_syntax_uid, series.rows, series.columns)?;
     if s.frame >= nframes {
         return Err(FileError::new(&s.path, format!("frame {} missing", s.frame)).into());
     }
