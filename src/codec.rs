@@ -1,21 +1,25 @@
 //! Pixel-data decoders that dicom-rs does not bring in this build.
 //!
-//! dicom-rs decodes JPEG-LS only through its `charls` feature, which compiles the C++
-//! CharLS library; this build must compile on a machine without a C++ tool chain. This
-//! module decodes JPEG-LS lossless (`1.2.840.10008.1.2.4.80`) and near-lossless
-//! (`1.2.840.10008.1.2.4.81`) greyscale images with the pure-Rust `pure_jpegls` crate
-//! (library name `jpegls`): sample precision 2–16 bits, one component, no restart
-//! markers. [`crate::volume`] calls [`decode_frames`] instead of dicom-rs's decoder for
-//! every syntax [`handles`] accepts.
+//! - JPEG-LS lossless (`1.2.840.10008.1.2.4.80`) and near-lossless (`…4.81`): dicom-rs
+//!   decodes them only through its `charls` feature, which compiles the C++ CharLS
+//!   library, and this build must compile without a C++ tool chain. They are decoded with
+//!   the pure-Rust `pure_jpegls` crate (library `jpegls`): precision 2–16 bits, one
+//!   component, no restart markers.
+//! - JPEG Extended (process 2 & 4, `…4.51`): dicom-rs's jpeg-decoder refuses 12-bit
+//!   samples ("unsupported JPEG feature: SamplePrecision(12)"). 12-bit frames are decoded
+//!   with the pure-Rust `libjpeg-turbo-rs` crate (built without its SIMD kernels, under
+//!   decode limits taken from Rows and Columns); other precisions still go to
+//!   jpeg-decoder, as before.
+//!
+//! [`crate::volume`] calls [`decode_frames`] instead of dicom-rs's decoder for every
+//! syntax [`handles`] accepts. The README's "Transfer syntaxes" section says why these
+//! crates were chosen.
 //!
 //! The encapsulated Pixel Data is an offset table plus fragments, and one frame may span
 //! several fragments. Frames are found, in this order of trust, from the Basic Offset
 //! Table (when it has one entry per frame and every entry points at a fragment), from one
 //! fragment per frame (when the counts agree), or by walking the JPEG marker structure of
 //! the concatenated fragments and cutting after each frame's EOI.
-//!
-//! JPEG extended 12-bit (`1.2.840.10008.1.2.4.51`) is not decoded here; the README's
-//! "Transfer syntaxes" section says why.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -27,13 +31,36 @@ use dicom::object::DefaultDicomObject;
 
 use crate::header::MAX_VOXELS_PER_FILE;
 
+/// The decoders of this module.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Codec {
+    /// JPEG-LS, lossless or near-lossless.
+    JpegLs,
+    /// JPEG Extended (process 2 & 4): 8- or 12-bit DCT.
+    JpegExtended,
+}
+
+impl Codec {
+    fn of(ts_uid: &str) -> Option<Codec> {
+        match ts_uid.trim_end_matches(['\0', ' ']) {
+            uids::JPEGLS_LOSSLESS | uids::JPEGLS_NEAR_LOSSLESS => Some(Codec::JpegLs),
+            uids::JPEG_EXTENDED12_BIT => Some(Codec::JpegExtended),
+            _ => None,
+        }
+    }
+
+    fn decode(self, stream: &[u8], rows: u32, cols: u32) -> Result<Vec<u16>, String> {
+        match self {
+            Codec::JpegLs => decode_jpegls(stream, rows, cols),
+            Codec::JpegExtended => decode_jpeg_extended(stream, rows, cols),
+        }
+    }
+}
+
 /// Whether [`decode_frames`] decodes pixel data in this transfer syntax (trailing NUL or
 /// space padding of the UID is ignored).
 pub fn handles(ts_uid: &str) -> bool {
-    matches!(
-        ts_uid.trim_end_matches(['\0', ' ']),
-        uids::JPEGLS_LOSSLESS | uids::JPEGLS_NEAR_LOSSLESS
-    )
+    Codec::of(ts_uid).is_some()
 }
 
 /// Decodes every frame of the encapsulated Pixel Data of `obj`.
@@ -54,18 +81,18 @@ pub fn decode_frames(
     frames: u32,
     bits_allocated: u16,
 ) -> Result<Vec<u8>, String> {
-    if !handles(ts_uid) {
+    let Some(codec) = Codec::of(ts_uid) else {
         return Err(format!(
             "transfer syntax {ts_uid} is not one this decoder handles"
         ));
-    }
+    };
     let bytes_per: usize = match bits_allocated {
         8 => 1,
         16 => 2,
         32 => 4,
         other => {
             return Err(format!(
-                "BitsAllocated {other}: JPEG-LS samples are decoded to 8, 16 or 32 bits only"
+                "BitsAllocated {other}: samples are decoded to 8, 16 or 32 bits only"
             ));
         }
     };
@@ -83,7 +110,7 @@ pub fn decode_frames(
     let samples_per_pixel = int_attr(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
     if samples_per_pixel != 1 {
         return Err(format!(
-            "SamplesPerPixel (0028,0002) = {samples_per_pixel}: only greyscale JPEG-LS is decoded"
+            "SamplesPerPixel (0028,0002) = {samples_per_pixel}: only greyscale images are decoded"
         ));
     }
     let pixel = obj
@@ -93,7 +120,7 @@ pub fn decode_frames(
         .ok_or_else(|| "no Pixel Data (7FE0,0010)".to_string())?;
     let Some(fragments) = pixel.value().fragments() else {
         return Err(
-            "Pixel Data (7FE0,0010) is not encapsulated, as a JPEG-LS transfer syntax requires"
+            "Pixel Data (7FE0,0010) is not encapsulated, as a compressed transfer syntax requires"
                 .to_string(),
         );
     };
@@ -111,7 +138,8 @@ pub fn decode_frames(
         .map_err(|e| format!("cannot allocate {total} bytes for the decoded frames: {e}"))?;
     for (i, stream) in streams.iter().enumerate() {
         let frame_no = i + 1;
-        let samples = decode_jpegls(stream, rows, cols)
+        let samples = codec
+            .decode(stream, rows, cols)
             .map_err(|e| format!("frame {frame_no} of {frames}: {e}"))?;
         if samples.len() != frame_samples {
             return Err(format!(
@@ -167,6 +195,161 @@ fn decode_jpegls(stream: &[u8], rows: u32, cols: u32) -> Result<Vec<u16>, String
         )),
         Ok(Err(e)) => Err(format!("JPEG-LS decoding failed: {e}")),
         Err(_) => Err("JPEG-LS decoding failed: the decoder stopped on corrupt data".to_string()),
+    }
+}
+
+/// Decodes one JPEG Extended stream of `rows × cols` greyscale samples.
+///
+/// The frame header is read first, so that no decoder sizes anything from a header that
+/// disagrees with Rows and Columns (which the DICOM header reader has capped).
+fn decode_jpeg_extended(stream: &[u8], rows: u32, cols: u32) -> Result<Vec<u16>, String> {
+    let sof = frame_header(stream).ok_or("no JPEG frame header (SOF marker) found")?;
+    if sof.components != 1 {
+        return Err(format!(
+            "the JPEG frame has {} components; only greyscale is decoded",
+            sof.components
+        ));
+    }
+    if u32::from(sof.rows) != rows || u32::from(sof.cols) != cols {
+        return Err(format!(
+            "JPEG frame is {} × {}, the header says {cols} × {rows} (columns × rows)",
+            sof.cols, sof.rows
+        ));
+    }
+    if sof.marker == 0xC1 && sof.precision == 12 {
+        decode_jpeg12(stream, rows, cols)
+    } else {
+        decode_with_jpeg_decoder(stream, rows, cols)
+    }
+}
+
+/// Decodes a 12-bit extended sequential (SOF1) stream with `libjpeg-turbo-rs`.
+fn decode_jpeg12(stream: &[u8], rows: u32, cols: u32) -> Result<Vec<u16>, String> {
+    let limits = libjpeg_turbo_rs::DecodeLimits {
+        max_width: cols as usize,
+        max_height: rows as usize,
+        max_pixels: u64::from(rows) * u64::from(cols),
+        // One scan for greyscale sequential; a little room for odd but valid streams.
+        max_scans: 16,
+        // Its planes (padded to 8×8 blocks) and output take about 6 bytes a pixel.
+        max_memory: Some(16 * (u64::from(rows) + 16) * (u64::from(cols) + 16)),
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        libjpeg_turbo_rs::decompress_12bit_with_limits(stream, &limits)
+    }));
+    let image = match result {
+        Ok(Ok(image)) => image,
+        Ok(Err(e)) => return Err(format!("12-bit JPEG decoding failed: {e}")),
+        Err(_) => {
+            return Err(
+                "12-bit JPEG decoding failed: the decoder stopped on corrupt data".to_string(),
+            );
+        }
+    };
+    if image.width != cols as usize || image.height != rows as usize || image.num_components != 1 {
+        return Err(format!(
+            "12-bit JPEG decoded to {} × {} × {} components, {cols} × {rows} × 1 expected",
+            image.width, image.height, image.num_components
+        ));
+    }
+    image
+        .data
+        .iter()
+        .map(|&v| {
+            u16::try_from(v)
+                .ok()
+                .filter(|&v| v < 4096)
+                .ok_or_else(|| format!("12-bit JPEG decoder gave sample value {v}"))
+        })
+        .collect()
+}
+
+/// Decodes an 8-bit (or lossless) stream with jpeg-decoder, as dicom-rs does.
+fn decode_with_jpeg_decoder(stream: &[u8], rows: u32, cols: u32) -> Result<Vec<u16>, String> {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mut decoder = jpeg_decoder::Decoder::new(stream);
+        decoder.read_info()?;
+        let info = decoder.info();
+        let pixels = decoder.decode()?;
+        Ok::<_, jpeg_decoder::Error>((info, pixels))
+    }));
+    let (info, pixels) = match result {
+        Ok(Ok((Some(info), pixels))) => (info, pixels),
+        Ok(Ok((None, _))) => return Err("JPEG decoding failed: no frame header".to_string()),
+        Ok(Err(e)) => return Err(format!("JPEG decoding failed: {e}")),
+        Err(_) => {
+            return Err("JPEG decoding failed: the decoder stopped on corrupt data".to_string());
+        }
+    };
+    if u32::from(info.width) != cols || u32::from(info.height) != rows {
+        return Err(format!(
+            "JPEG decoded to {} × {}, the header says {cols} × {rows} (columns × rows)",
+            info.width, info.height
+        ));
+    }
+    match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => Ok(pixels.iter().map(|&b| u16::from(b)).collect()),
+        jpeg_decoder::PixelFormat::L16 => Ok(pixels
+            .chunks_exact(2)
+            .map(|c| u16::from_ne_bytes([c[0], c[1]]))
+            .collect()),
+        other => Err(format!(
+            "JPEG decoded to {other:?}; only greyscale is decoded"
+        )),
+    }
+}
+
+/// The facts of a JPEG frame header (SOFn) that decoding depends on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct FrameHeader {
+    /// The SOF marker code (0xC0 baseline, 0xC1 extended sequential, …).
+    marker: u8,
+    /// Sample precision, bits.
+    precision: u8,
+    /// Number of lines.
+    rows: u16,
+    /// Samples per line.
+    cols: u16,
+    /// Components in the frame.
+    components: u8,
+}
+
+/// The frame header of the first JPEG stream in `data`, found by walking its marker
+/// segments from SOI; `None` when there is none before the first scan.
+fn frame_header(data: &[u8]) -> Option<FrameHeader> {
+    let mut i = find_soi(data, 0)? + 2;
+    loop {
+        if *data.get(i)? != 0xFF {
+            return None;
+        }
+        while *data.get(i + 1)? == 0xFF {
+            i += 1;
+        }
+        let code = *data.get(i + 1)?;
+        i += 2;
+        match code {
+            0xD8 | 0xD9 | 0xDA | 0x00 => return None,
+            0x01 | 0xD0..=0xD7 => {}
+            _ => {
+                let seg = data.get(i..i + 2)?;
+                let len = usize::from(u16::from_be_bytes([seg[0], seg[1]]));
+                let is_sof = matches!(code, 0xC0..=0xCF) && !matches!(code, 0xC4 | 0xC8 | 0xCC);
+                if is_sof {
+                    let h = data.get(i + 2..i + 8)?;
+                    return Some(FrameHeader {
+                        marker: code,
+                        precision: h[0],
+                        rows: u16::from_be_bytes([h[1], h[2]]),
+                        cols: u16::from_be_bytes([h[3], h[4]]),
+                        components: h[5],
+                    });
+                }
+                if len < 2 {
+                    return None;
+                }
+                i += len;
+            }
+        }
     }
 }
 
@@ -434,11 +617,70 @@ mod tests {
     }
 
     #[test]
-    fn handles_only_jpeg_ls() {
+    fn handles_jpeg_ls_and_jpeg_extended_only() {
         assert!(handles("1.2.840.10008.1.2.4.80"));
         assert!(handles("1.2.840.10008.1.2.4.81\0"));
-        assert!(!handles("1.2.840.10008.1.2.4.51"));
+        assert!(handles("1.2.840.10008.1.2.4.51"));
+        assert!(!handles("1.2.840.10008.1.2.4.50"));
+        assert!(!handles("1.2.840.10008.1.2.4.70"));
         assert!(!handles("1.2.840.10008.1.2.1"));
+    }
+
+    /// SOI, a COM segment, then SOFn with the given fields.
+    fn sof_stream(marker: u8, precision: u8, rows: u16, cols: u16, comps: u8) -> Vec<u8> {
+        let mut v = vec![0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x04, 0xFF, 0xC0];
+        v.extend_from_slice(&[0xFF, marker, 0x00, 0x0B, precision]);
+        v.extend_from_slice(&rows.to_be_bytes());
+        v.extend_from_slice(&cols.to_be_bytes());
+        v.extend_from_slice(&[comps, 1, 0x11, 0]);
+        v
+    }
+
+    #[test]
+    fn frame_header_is_found_past_other_segments() {
+        let h = frame_header(&sof_stream(0xC1, 12, 300, 200, 1));
+        assert_eq!(
+            h,
+            Some(FrameHeader {
+                marker: 0xC1,
+                precision: 12,
+                rows: 300,
+                cols: 200,
+                components: 1
+            })
+        );
+        assert_eq!(frame_header(&[0xFF, 0xD8, 0xFF, 0xDA, 0, 2]), None);
+        assert_eq!(frame_header(&[0xFF, 0xD8, 0xFF]), None);
+    }
+
+    #[test]
+    fn jpeg_extended_checks_the_frame_header_before_decoding() {
+        let e = decode_jpeg_extended(&sof_stream(0xC1, 12, 65535, 65535, 1), 64, 64);
+        assert!(
+            matches!(e, Err(ref m) if m.contains("65535 × 65535")),
+            "{e:?}"
+        );
+        let e = decode_jpeg_extended(&sof_stream(0xC1, 12, 64, 64, 3), 64, 64);
+        assert!(
+            matches!(e, Err(ref m) if m.contains("3 components")),
+            "{e:?}"
+        );
+        let e = decode_jpeg_extended(&[0xFF, 0xD8, 0xFF, 0xD9], 64, 64);
+        assert!(
+            matches!(e, Err(ref m) if m.contains("no JPEG frame header")),
+            "{e:?}"
+        );
+        // Right size, but nothing after the header: the 12-bit decoder reports it.
+        let e = decode_jpeg_extended(&sof_stream(0xC1, 12, 64, 64, 1), 64, 64);
+        assert!(
+            matches!(e, Err(ref m) if m.starts_with("12-bit JPEG decoding failed")),
+            "{e:?}"
+        );
+        let e = decode_jpeg_extended(&sof_stream(0xC1, 8, 64, 64, 1), 64, 64);
+        assert!(
+            matches!(e, Err(ref m) if m.starts_with("JPEG decoding failed")),
+            "{e:?}"
+        );
     }
 
     #[test]

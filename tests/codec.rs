@@ -1,10 +1,12 @@
-//! Decoding of the syntaxes `anchorage::codec` owns, on real files.
+//! Decoding of the syntaxes `anchorage::codec` owns (JPEG-LS, JPEG Extended), on real
+//! files.
 //!
-//! The files are in `tests/fixtures/codec/`: pydicom's JPEG-LS test files, JPEG-LS files
-//! made with DCMTK from uncompressed originals (committed beside them), and
-//! `expected.tsv`, the SHA-256 of pydicom's decoding of each (stored sample bits masked to
-//! BitsStored, little-endian, BitsAllocated/8 bytes a sample). `make_fixtures.py` there
-//! regenerates all of it; these tests need neither Python nor DCMTK.
+//! The files are in `tests/fixtures/codec/`: pydicom's JPEG-LS and 12-bit JPEG test files,
+//! files made with DCMTK from uncompressed originals (committed beside them), and
+//! `expected.tsv`, the SHA-256 of a reference decoding of each (pydicom's for JPEG-LS,
+//! DCMTK's IJG libjpeg for JPEG Extended) as stored sample bits masked to BitsStored,
+//! little-endian, BitsAllocated/8 bytes a sample. `make_fixtures.py` there regenerates
+//! all of it; these tests need neither Python nor DCMTK.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,6 +39,8 @@ struct Expected {
     max: u64,
     sha256: String,
     original: Option<String>,
+    /// Whose decoding the checksum is: "pydicom" or "dcmdjpeg" (IJG libjpeg).
+    reference: String,
 }
 
 fn expected() -> Vec<Expected> {
@@ -45,7 +49,7 @@ fn expected() -> Vec<Expected> {
         .filter(|l| !l.starts_with('#') && !l.starts_with("file\t") && !l.is_empty())
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
-            assert_eq!(f.len(), 12, "bad line in expected.tsv: {l}");
+            assert_eq!(f.len(), 13, "bad line in expected.tsv: {l}");
             Expected {
                 file: f[0].to_string(),
                 ts: f[1].to_string(),
@@ -58,6 +62,7 @@ fn expected() -> Vec<Expected> {
                 max: f[9].parse().unwrap(),
                 sha256: f[10].to_string(),
                 original: (f[11] != "-").then(|| f[11].to_string()),
+                reference: f[12].to_string(),
             }
         })
         .collect()
@@ -95,19 +100,19 @@ fn decode(e: &Expected) -> Result<Vec<u8>, String> {
 fn original_samples(name: &str, bits_allocated: u16, bits_stored: u16) -> Vec<u64> {
     let obj = open_file(fixture(name)).expect("open original");
     let px = obj.decode_pixel_data().expect("decode original");
-    samples(&px.data(), bits_allocated, bits_stored)
+    samples(px.data(), bits_allocated, bits_stored)
 }
 
-#[test]
-fn every_jpeg_ls_fixture_matches_pydicom() {
+/// Decodes every listed file of transfer syntax `ts` and checks it against expected.tsv.
+fn check_all(ts: &str, at_least: usize) {
     let all = expected();
-    let jls: Vec<&Expected> = all.iter().filter(|e| codec::handles(&e.ts)).collect();
+    let files: Vec<&Expected> = all.iter().filter(|e| e.ts == ts).collect();
     assert!(
-        jls.len() >= 10,
-        "expected.tsv lists {} JPEG-LS files",
-        jls.len()
+        files.len() >= at_least,
+        "expected.tsv lists {} files of {ts}",
+        files.len()
     );
-    for e in jls {
+    for e in files {
         let data = decode(e).unwrap_or_else(|err| panic!("{}: {err}", e.file));
         let n = e.rows as usize * e.cols as usize * e.frames as usize;
         assert_eq!(
@@ -117,6 +122,28 @@ fn every_jpeg_ls_fixture_matches_pydicom() {
             e.file
         );
         let v = samples(&data, e.bits_allocated, e.bits_stored);
+        if e.ts == uids::JPEG_EXTENDED12_BIT && e.bits_stored <= 8 {
+            // 8-bit JPEG stays with jpeg-decoder, whose IDCT rounds differently from
+            // IJG libjpeg's: it must give what dicom-rs gave before codec.rs took over.
+            let before = samples(
+                open_file(fixture(&e.file))
+                    .expect("open")
+                    .decode_pixel_data()
+                    .expect("dicom-rs decodes 8-bit JPEG Extended")
+                    .data(),
+                e.bits_allocated,
+                e.bits_stored,
+            );
+            assert_eq!(v, before, "{}: differs from dicom-rs's decoding", e.file);
+            let (lo, hi) = (v.iter().min().copied(), v.iter().max().copied());
+            assert!(
+                lo.zip(hi)
+                    .is_some_and(|(lo, hi)| lo.abs_diff(e.min) <= 1 && hi.abs_diff(e.max) <= 1),
+                "{}: range {lo:?}..{hi:?}",
+                e.file
+            );
+            continue;
+        }
         let hash = format!("{:x}", Sha256::digest(masked_bytes(&v, e.bits_allocated)));
         assert_eq!(
             (v.iter().min().copied(), v.iter().max().copied()),
@@ -124,8 +151,26 @@ fn every_jpeg_ls_fixture_matches_pydicom() {
             "{}: sample range",
             e.file
         );
-        assert_eq!(hash, e.sha256, "{}: samples differ from pydicom's", e.file);
+        assert_eq!(
+            hash, e.sha256,
+            "{}: samples differ from {}'s",
+            e.file, e.reference
+        );
     }
+}
+
+#[test]
+fn every_jpeg_ls_fixture_matches_pydicom() {
+    check_all(uids::JPEGLS_LOSSLESS, 9);
+    check_all(uids::JPEGLS_NEAR_LOSSLESS, 3);
+}
+
+/// 12-bit frames (libjpeg-turbo-rs) equal IJG libjpeg's decoding exactly (pydicom's
+/// libjpeg is within 1 of it, checked by make_fixtures.py); 8-bit ones (jpeg-decoder)
+/// equal what dicom-rs decoded before.
+#[test]
+fn every_jpeg_extended_fixture_matches_ijg_libjpeg() {
+    check_all(uids::JPEG_EXTENDED12_BIT, 5);
 }
 
 #[test]
@@ -203,6 +248,52 @@ fn loading_a_jpeg_ls_series_gives_the_original_values() {
 }
 
 #[test]
+fn loading_a_12_bit_jpeg_series_stays_close_to_the_original() {
+    // Lossy: DCMTK's default quality leaves errors of up to about 20 (HU or MR units).
+    // DCMTK also re-expressed the signed CT as unsigned with a new intercept, so this
+    // checks the value mapping as well.
+    for (jpeg, orig) in [
+        ("emri4_jpeg12.dcm", "emri4.dcm"),
+        ("emri4_jpeg12_frag_nobot.dcm", "emri4.dcm"),
+        ("ct_signed12_jpeg12.dcm", "ct_signed12.dcm"),
+    ] {
+        let (a, b) = (load_file(jpeg), load_file(orig));
+        assert_eq!(a.dims(), b.dims(), "{jpeg}");
+        let (nz, _, _) = a.dims();
+        let (mut worst, mut sum, mut n) = (0f32, 0f64, 0usize);
+        for z in 0..nz {
+            let (sa, sb) = (a.slice_values(z).unwrap(), b.slice_values(z).unwrap());
+            for (x, y) in sa.iter().zip(sb.iter()) {
+                worst = worst.max((x - y).abs());
+                sum += f64::from(x - y);
+                n += 1;
+            }
+        }
+        let mean = sum / n as f64;
+        assert!(
+            worst <= 32.0 && mean.abs() < 0.5,
+            "{jpeg}: worst {worst}, mean {mean}"
+        );
+    }
+}
+
+#[test]
+fn stats_command_reads_12_bit_jpeg() {
+    let out = Command::new(env!("CARGO_BIN_EXE_anchorage"))
+        .arg("stats")
+        .arg(fixture("jpeg_extended_12bit.dcm"))
+        .args(["--slice", "0", "--ellipse", "128,512,40,60"])
+        .output()
+        .expect("run anchorage");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("\"n\":"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn stats_command_is_identical_for_mr_small_and_its_jpeg_ls_copies() {
     let run = |name: &str| {
         let out = Command::new(env!("CARGO_BIN_EXE_anchorage"))
@@ -225,17 +316,26 @@ fn stats_command_is_identical_for_mr_small_and_its_jpeg_ls_copies() {
 }
 
 #[test]
-fn supported_syntaxes_include_jpeg_ls() {
+fn supported_syntaxes_include_jpeg_ls_and_jpeg_extended() {
     let list = supported_transfer_syntaxes();
-    for uid in [uids::JPEGLS_LOSSLESS, uids::JPEGLS_NEAR_LOSSLESS] {
+    for uid in [
+        uids::JPEGLS_LOSSLESS,
+        uids::JPEGLS_NEAR_LOSSLESS,
+        uids::JPEG_EXTENDED12_BIT,
+    ] {
         assert!(list.iter().any(|(u, _)| *u == uid), "{uid} missing");
     }
 }
 
-/// The multi-frame file with an offset table, with its fragments changed by `f`.
+/// The multi-frame JPEG-LS file with an offset table, with its fragments changed by `f`.
 fn with_fragments(f: impl FnMut(&mut Vec<Vec<u8>>)) -> DefaultDicomObject {
+    file_with_fragments("emri4_jls_frag_bot.dcm", f)
+}
+
+/// A fixture with its fragments changed by `f`.
+fn file_with_fragments(name: &str, f: impl FnMut(&mut Vec<Vec<u8>>)) -> DefaultDicomObject {
     let mut f = f;
-    let mut obj = open_file(fixture("emri4_jls_frag_bot.dcm")).expect("open");
+    let mut obj = open_file(fixture(name)).expect("open");
     let changed = obj.update_value(tags::PIXEL_DATA, |v| {
         if let Some(frags) = v.fragments_mut() {
             let mut list: Vec<Vec<u8>> = frags.iter().cloned().collect();
@@ -273,7 +373,24 @@ fn truncated_file_names_the_frame() {
 }
 
 #[test]
-fn bit_flips_in_a_real_file_never_panic() {
+fn truncated_12_bit_jpeg_names_the_frame() {
+    let obj = file_with_fragments("emri4_jpeg12.dcm", |frags| {
+        if let Some(f) = frags.get_mut(2) {
+            f.truncate(f.len() / 3);
+        }
+    });
+    let r = codec::decode_frames(&obj, uids::JPEG_EXTENDED12_BIT, 64, 64, 4, 16);
+    match r {
+        Err(m) => assert!(
+            m.starts_with("frame 3 of 4: 12-bit JPEG decoding failed"),
+            "{m}"
+        ),
+        Ok(_) => panic!("truncated frame decoded"),
+    }
+}
+
+/// Flips random bits in the fragments of `name`; decoding must return, never panic.
+fn bit_flips_never_panic(name: &str, ts: &str, frames: u32, rounds: usize) {
     let mut state = 0x853C_49E6_748F_EA9Bu64;
     let mut next = move || {
         state ^= state << 13;
@@ -281,9 +398,9 @@ fn bit_flips_in_a_real_file_never_panic() {
         state ^= state << 17;
         state
     };
-    for _ in 0..300 {
+    for _ in 0..rounds {
         let (frag_pick, byte_pick, bit) = (next(), next(), next() % 8);
-        let obj = with_fragments(|frags| {
+        let obj = file_with_fragments(name, |frags| {
             let i = (frag_pick % frags.len() as u64) as usize;
             let f = &mut frags[i];
             if !f.is_empty() {
@@ -291,8 +408,20 @@ fn bit_flips_in_a_real_file_never_panic() {
                 f[j] ^= 1 << bit;
             }
         });
-        if let Ok(d) = codec::decode_frames(&obj, uids::JPEGLS_LOSSLESS, 64, 64, 4, 16) {
-            assert_eq!(d.len(), 64 * 64 * 4 * 2);
+        if let Ok(d) = codec::decode_frames(&obj, ts, 64, 64, frames, 16) {
+            assert_eq!(d.len(), 64 * 64 * frames as usize * 2);
         }
     }
+}
+
+#[test]
+fn bit_flips_in_real_files_never_panic() {
+    bit_flips_never_panic("emri4_jls_frag_bot.dcm", uids::JPEGLS_LOSSLESS, 4, 300);
+    bit_flips_never_panic("emri4_jpeg12.dcm", uids::JPEG_EXTENDED12_BIT, 4, 300);
+    bit_flips_never_panic(
+        "emri4_jpeg12_frag_nobot.dcm",
+        uids::JPEG_EXTENDED12_BIT,
+        4,
+        300,
+    );
 }
