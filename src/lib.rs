@@ -5,6 +5,7 @@
 //! window are thin layers over it.
 
 pub mod cli;
+pub mod codec;
 pub mod error;
 pub mod export;
 pub mod geometry;

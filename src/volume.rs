@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use dicom::dictionary_std::uids;
+use dicom::dictionary_std::{tags, uids};
 use dicom::encoding::TransferSyntaxIndex;
 use dicom::object::OpenFileOptions;
 use dicom::pixeldata::PixelDecoder;
@@ -161,6 +161,7 @@ pub fn check_transfer_syntax(path: &Path, uid: &str) -> Result<(), FileError> {
             path,
             format!("unknown transfer syntax {uid}: its pixel data cannot be decoded"),
         )),
+        Some(_) if crate::codec::handles(uid) => Ok(()),
         Some(ts) if !ts.can_decode_all() => Err(FileError::new(
             path,
             format!(
@@ -268,6 +269,9 @@ fn decode_file(
     let obj = OpenFileOptions::new()
         .open_file(path)
         .map_err(|e| FileError::new(path, format!("cannot read the file: {e}")))?;
+    if crate::codec::handles(ts_uid) {
+        return decode_with_codec(path, &obj, ts_uid, rows, cols);
+    }
     let decoded = obj.decode_pixel_data().map_err(|e| {
         FileError::new(
             path,
@@ -307,6 +311,52 @@ fn decode_file(
             ),
         ));
     }
+    Ok((data, format, frames))
+}
+
+/// Decodes all frames of one file with [`crate::codec`] (syntaxes dicom-rs does not decode
+/// in this build), reading the pixel format from the data set.
+fn decode_with_codec(
+    path: &Path,
+    obj: &dicom::object::DefaultDicomObject,
+    ts_uid: &str,
+    rows: u32,
+    cols: u32,
+) -> Result<(Vec<u8>, Format, u32), FileError> {
+    let int = |tag| {
+        obj.element_opt(tag)
+            .ok()
+            .flatten()
+            .and_then(|e| e.to_int::<i64>().ok())
+    };
+    let bits_allocated = int(tags::BITS_ALLOCATED)
+        .and_then(|b| u16::try_from(b).ok())
+        .ok_or_else(|| FileError::new(path, "missing BitsAllocated (0028,0100)"))?;
+    let bits_stored = int(tags::BITS_STORED).unwrap_or(i64::from(bits_allocated));
+    let frames = match int(tags::NUMBER_OF_FRAMES) {
+        None => 1,
+        Some(n) => u32::try_from(n).ok().filter(|&n| n >= 1).ok_or_else(|| {
+            FileError::new(
+                path,
+                format!("NumberOfFrames (0028,0008) = {n} is not valid"),
+            )
+        })?,
+    };
+    let format = Format {
+        bytes_per: usize::from(bits_allocated).div_ceil(8).max(1),
+        bits_stored: bits_stored.clamp(1, 32) as u32,
+        signed: int(tags::PIXEL_REPRESENTATION) == Some(1),
+    };
+    let data = crate::codec::decode_frames(obj, ts_uid, rows, cols, frames, bits_allocated)
+        .map_err(|e| {
+            FileError::new(
+                path,
+                format!(
+                    "cannot decode the pixel data ({} {ts_uid}): {e}",
+                    transfer_syntax_name(ts_uid)
+                ),
+            )
+        })?;
     Ok((data, format, frames))
 }
 
@@ -533,6 +583,7 @@ pub fn supported_transfer_syntaxes() -> Vec<(&'static str, String)> {
             TransferSyntaxRegistry
                 .get(u)
                 .is_some_and(|ts| ts.can_decode_all())
+                || crate::codec::handles(u)
         })
         .map(|u| (*u, transfer_syntax_name(u)))
         .collect()
