@@ -383,6 +383,30 @@ fn fill_raw(mut dst: ArrayViewMut2<i16>, bytes: &[u8], f: Format, map: &RawMappi
     }
 }
 
+/// Turns little-endian 16-bit stored samples, read straight into a raw slice, into raw
+/// values: masks BitsStored, sign-extends, and applies the mapping's shift.
+fn normalize_in_place(vals: &mut [i16], bits_stored: u32, signed: bool, map: &RawMapping) {
+    if bits_stored >= 16 {
+        if map.shift == 32768 {
+            for v in vals.iter_mut() {
+                *v ^= i16::MIN;
+            }
+        }
+        return;
+    }
+    let mask: u16 = ((1u32 << bits_stored) - 1) as u16;
+    let sign: u16 = 1 << (bits_stored - 1);
+    for v in vals.iter_mut() {
+        let u = (*v as u16) & mask;
+        let s = if signed && u & sign != 0 {
+            u as i32 - (1i32 << bits_stored)
+        } else {
+            u as i32
+        };
+        *v = (s - map.shift).clamp(-32768, 32767) as i16;
+    }
+}
+
 /// Writes one frame into a float slice.
 fn fill_float(
     mut dst: ArrayViewMut2<f32>,
@@ -461,6 +485,33 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
             let mut raw = Array3::<i16>::zeros((nz, ny, nx));
             let ptr = SyncPtr(raw.as_mut_ptr());
             by_file.par_iter().try_for_each(|file| {
+                if let [(z, 0)] = file.2.as_slice()
+                    && series.bits_allocated == 16
+                    && crate::rawread::eligible(file.1)
+                {
+                    // SAFETY: as below, slice z has exactly one writer; the byte view
+                    // covers the slice's frame_len i16 values.
+                    let dst = unsafe {
+                        std::slice::from_raw_parts_mut(
+                            ptr.get().add(z * frame_len) as *mut u8,
+                            frame_len * 2,
+                        )
+                    };
+                    if control.cancel.load(Ordering::Relaxed) {
+                        return Ok(());
+                    }
+                    let read = crate::rawread::read_tail_pixels(file.0, dst)
+                        .map_err(|e| FileError::new(file.0, format!("cannot read: {e}")))?;
+                    if read {
+                        // SAFETY: same slice as above, now viewed as i16.
+                        let vals = unsafe {
+                            std::slice::from_raw_parts_mut(ptr.get().add(z * frame_len), frame_len)
+                        };
+                        normalize_in_place(vals, series.bits_stored as u32, series.signed, &map);
+                        control.done.fetch_add(1, Ordering::Relaxed);
+                        return Ok(());
+                    }
+                }
                 decode_into(file, &mut |z, bytes, f| {
                     // SAFETY: each slice index z belongs to exactly one (file, frame) pair,
                     // so parallel writers never touch the same slice; the view covers
