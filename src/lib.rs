@@ -5,3 +5,4 @@
 //! window are thin layers over it.
 
 pub mod dicom_write;
+pub mod phantom;
