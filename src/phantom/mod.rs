@@ -18,6 +18,7 @@
 pub mod anatomy;
 pub mod fit;
 pub mod geometry;
+pub mod labels;
 mod protocol;
 pub mod rng;
 pub mod roi;
