@@ -6,12 +6,14 @@
 
 pub mod cli;
 pub mod codec;
+pub mod dicom_write;
 pub mod error;
 pub mod export;
 pub mod geometry;
 pub mod header;
 pub mod measure;
 pub mod model_file;
+pub mod phantom;
 pub mod protocol;
 pub mod rawread;
 pub mod risk;
