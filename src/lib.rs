@@ -8,6 +8,7 @@ pub mod cli;
 pub mod codec;
 pub mod dicom_write;
 pub mod error;
+pub mod example;
 pub mod export;
 pub mod geometry;
 pub mod header;

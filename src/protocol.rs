@@ -30,6 +30,8 @@ pub struct LevelResult {
     pub b_hu: Option<f64>,
     /// How many of the three planes were measured.
     pub b_hu_planes: usize,
+    /// The B-HU plane ROIs.
+    pub b_hu_rois: Vec<u64>,
     /// ST-HU of the left screw path.
     pub st_hu_left: Option<f64>,
     /// ST-HU of the right screw path.
@@ -217,7 +219,8 @@ pub fn compute_results(session: &Session, m: &Measurements, models: &Models) -> 
 
     let mut level_results: BTreeMap<Level, LevelResult> = BTreeMap::new();
     for &level in &levels {
-        let (b, planes, mut rois, mut flags) = b_hu(session, m, level);
+        let (b, planes, b_hu_rois, mut flags) = b_hu(session, m, level);
+        let mut rois = b_hu_rois.clone();
         let st = |side| {
             let r = latest(session, m, Role::StHu, level, Some(side));
             (mean_of(m, r), r.map(|r| r.id))
@@ -253,6 +256,7 @@ pub fn compute_results(session: &Session, m: &Measurements, models: &Models) -> 
                 level,
                 b_hu: b,
                 b_hu_planes: planes,
+                b_hu_rois,
                 st_hu_left: stl,
                 st_hu_right: str_,
                 st_hu,

@@ -6,6 +6,7 @@ mod bench;
 mod info;
 mod measure;
 mod models;
+mod phantom;
 mod stats;
 
 use std::path::PathBuf;
@@ -38,6 +39,8 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// Recompute every ROI of a saved session and write the per-screw table.
     Measure(measure::MeasureArgs),
+    /// Write the synthetic CT and MR phantom with its ground truth and example session.
+    Phantom(phantom::PhantomArgs),
     /// Benchmarks: `bench load PATH`.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -66,6 +69,7 @@ pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) 
         Some(Command::Stats(a)) => stats::run(&a),
         Some(Command::Measure(a)) => measure::run(&a),
         Some(Command::Bench(c)) => bench::run(&c),
+        Some(Command::Phantom(a)) => phantom::run(&a),
         Some(Command::Stress(a)) => models::run_stress(&a),
         Some(Command::Risk(a)) => models::run_risk(&a),
     };
