@@ -144,6 +144,8 @@ fn close(a: f64, b: f64) -> bool {
 fn committed_sample_is_exactly_what_the_generator_writes() -> TestResult {
     let tmp = tempfile::tempdir()?;
     let summary = write_phantoms(tmp.path(), &PhantomOptions::default())?;
+    // `anchorage phantom` also writes the example session.
+    anchorage::example::write_example_session(tmp.path())?;
     let fresh = tree(tmp.path())?;
     let committed = tree(&sample_dir())?;
     let fresh_names: Vec<_> = fresh.keys().collect();
