@@ -115,22 +115,13 @@ pub struct ProtocolResults {
     pub patient: PatientResult,
 }
 
-/// The models to feed.
-#[derive(Debug, Clone)]
+/// The models to feed (the bundled ones by default).
+#[derive(Debug, Clone, Default)]
 pub struct Models {
     /// Stress model.
     pub stress: StressModel,
     /// Risk model.
     pub risk: RiskModel,
-}
-
-impl Default for Models {
-    fn default() -> Self {
-        Models {
-            stress: StressModel::bundled(),
-            risk: RiskModel::bundled(),
-        }
-    }
 }
 
 /// The measurements available to the protocols, by ROI id.

@@ -394,21 +394,21 @@ fn compare_stats(got: &Value, want: &Value) -> Result<(), String> {
 
 /// The oracle's numbers for an ROI: a lossless copy is held to its original's numbers.
 fn want_for(case: &Case, roi: &Value, by_name: &BTreeMap<String, Case>) -> Value {
-    if case.check() == "exact" {
-        if let Some(reference) = case.s("reference_case").and_then(|r| by_name.get(r)) {
-            for r in reference.stats() {
-                if r["label"] == roi["label"]
-                    && r["slice"] == roi["slice"]
-                    && r["roi_arg"] == roi["roi_arg"]
-                {
-                    return r["expected"].clone();
-                }
+    if case.check() == "exact"
+        && let Some(reference) = case.s("reference_case").and_then(|r| by_name.get(r))
+    {
+        for r in reference.stats() {
+            if r["label"] == roi["label"]
+                && r["slice"] == roi["slice"]
+                && r["roi_arg"] == roi["roi_arg"]
+            {
+                return r["expected"].clone();
             }
-            panic!(
-                "{}: ROI {} not in its reference {}",
-                case.name, roi["label"], reference.name
-            );
         }
+        panic!(
+            "{}: ROI {} not in its reference {}",
+            case.name, roi["label"], reference.name
+        );
     }
     roi["expected"].clone()
 }
@@ -594,20 +594,18 @@ fn compare_series(case: &Case, got: &SeriesFacts, want: &Value) -> Vec<String> {
         format!("{:?}", got.columns),
         format!("{wcol:?}"),
     );
-    match want["pixel_spacing_mm"].as_array() {
-        Some(w) => {
-            let w = [w[0].as_f64().unwrap(), w[1].as_f64().unwrap()];
-            let ok = got
-                .pixel_spacing_mm
-                .is_some_and(|g| close(g[0], w[0]) && close(g[1], w[1]));
-            check(
-                "pixel_spacing_mm [row, col]",
-                ok,
-                format!("{:?}", got.pixel_spacing_mm),
-                format!("{w:?}"),
-            );
-        }
-        None => {} // no PixelSpacing in the file: whatever the CLI says
+    // No PixelSpacing in the file: whatever the CLI says.
+    if let Some(w) = want["pixel_spacing_mm"].as_array() {
+        let w = [w[0].as_f64().unwrap(), w[1].as_f64().unwrap()];
+        let ok = got
+            .pixel_spacing_mm
+            .is_some_and(|g| close(g[0], w[0]) && close(g[1], w[1]));
+        check(
+            "pixel_spacing_mm [row, col]",
+            ok,
+            format!("{:?}", got.pixel_spacing_mm),
+            format!("{w:?}"),
+        );
     }
     match want["slice_spacing_mm"].as_f64() {
         Some(w) => {
