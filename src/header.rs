@@ -86,6 +86,8 @@ pub struct FileHeader {
     pub slice_thickness_mm: Option<f64>,
     /// One entry per frame.
     pub frames: Vec<FrameInfo>,
+    /// Whether ImagePositionPatient was missing and positions were assumed.
+    pub positions_assumed: bool,
     /// Things a reader must know about this header (assumed geometry and the like).
     pub warnings: Vec<String>,
 }
@@ -436,6 +438,7 @@ fn parse_image_header(
         window,
         slice_thickness_mm: thickness.filter(|t| t.is_finite() && *t > 0.0),
         frames,
+        positions_assumed: assumed_positions,
         warnings,
     })
 }

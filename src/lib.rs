@@ -7,16 +7,24 @@
 
 pub mod app;
 pub mod cli;
+pub mod codec;
+pub mod dicom_write;
 pub mod error;
+pub mod example;
+pub mod export;
 pub mod geometry;
 pub mod header;
 pub mod measure;
 pub mod render;
 pub mod model_file;
+pub mod phantom;
+pub mod protocol;
+pub mod rawread;
 pub mod risk;
 pub mod roi;
 pub mod series;
 pub mod session;
 pub mod stats;
 pub mod stress;
+pub mod study;
 pub mod volume;

@@ -438,7 +438,12 @@ fn make_series(uid: &str, headers: Vec<FileHeader>) -> Option<Series> {
         .windows(2)
         .map(|w| w[1].position_mm - w[0].position_mm)
         .collect();
-    let slice_spacing_mm = spacing_and_warnings(&steps, &mut warnings);
+    // Assumed positions give no measured spacing.
+    let slice_spacing_mm = if headers.iter().any(|h| h.positions_assumed) {
+        None
+    } else {
+        spacing_and_warnings(&steps, &mut warnings)
+    };
     if let (Some(a), Some(b)) = (slices.first(), slices.last()) {
         let d = sub(b.plane.origin_mm, a.plane.origin_mm);
         let along = dot(d, normal);

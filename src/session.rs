@@ -498,12 +498,15 @@ impl Session {
     pub fn save(&self, path: &Path) -> Result<(), SessionError> {
         if path.exists() {
             let bak = backup_path(path);
-            // Copy (not rename) so `path` is never missing, even for an instant.
-            std::fs::copy(path, &bak).map_err(|source| SessionError::Io {
-                path: bak.clone(),
-                what: "cannot keep the previous session",
-                source,
-            })?;
+            // Copy (not rename) so `path` is never missing, even for an instant; and copy
+            // atomically, so a crash mid-copy cannot leave a damaged backup.
+            std::fs::read(path)
+                .and_then(|old| write_atomic(&bak, &old))
+                .map_err(|source| SessionError::Io {
+                    path: bak.clone(),
+                    what: "cannot keep the previous session",
+                    source,
+                })?;
         }
         write_atomic(path, self.to_json().as_bytes()).map_err(|source| SessionError::Io {
             path: path.to_path_buf(),

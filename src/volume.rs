@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use dicom::dictionary_std::uids;
+use dicom::dictionary_std::{tags, uids};
 use dicom::encoding::TransferSyntaxIndex;
 use dicom::object::OpenFileOptions;
 use dicom::pixeldata::PixelDecoder;
@@ -161,6 +161,7 @@ pub fn check_transfer_syntax(path: &Path, uid: &str) -> Result<(), FileError> {
             path,
             format!("unknown transfer syntax {uid}: its pixel data cannot be decoded"),
         )),
+        Some(_) if crate::codec::handles(uid) => Ok(()),
         Some(ts) if !ts.can_decode_all() => Err(FileError::new(
             path,
             format!(
@@ -268,6 +269,9 @@ fn decode_file(
     let obj = OpenFileOptions::new()
         .open_file(path)
         .map_err(|e| FileError::new(path, format!("cannot read the file: {e}")))?;
+    if crate::codec::handles(ts_uid) {
+        return decode_with_codec(path, &obj, ts_uid, rows, cols);
+    }
     let decoded = obj.decode_pixel_data().map_err(|e| {
         FileError::new(
             path,
@@ -310,6 +314,52 @@ fn decode_file(
     Ok((data, format, frames))
 }
 
+/// Decodes all frames of one file with [`crate::codec`] (syntaxes dicom-rs does not decode
+/// in this build), reading the pixel format from the data set.
+fn decode_with_codec(
+    path: &Path,
+    obj: &dicom::object::DefaultDicomObject,
+    ts_uid: &str,
+    rows: u32,
+    cols: u32,
+) -> Result<(Vec<u8>, Format, u32), FileError> {
+    let int = |tag| {
+        obj.element_opt(tag)
+            .ok()
+            .flatten()
+            .and_then(|e| e.to_int::<i64>().ok())
+    };
+    let bits_allocated = int(tags::BITS_ALLOCATED)
+        .and_then(|b| u16::try_from(b).ok())
+        .ok_or_else(|| FileError::new(path, "missing BitsAllocated (0028,0100)"))?;
+    let bits_stored = int(tags::BITS_STORED).unwrap_or(i64::from(bits_allocated));
+    let frames = match int(tags::NUMBER_OF_FRAMES) {
+        None => 1,
+        Some(n) => u32::try_from(n).ok().filter(|&n| n >= 1).ok_or_else(|| {
+            FileError::new(
+                path,
+                format!("NumberOfFrames (0028,0008) = {n} is not valid"),
+            )
+        })?,
+    };
+    let format = Format {
+        bytes_per: usize::from(bits_allocated).div_ceil(8).max(1),
+        bits_stored: bits_stored.clamp(1, 32) as u32,
+        signed: int(tags::PIXEL_REPRESENTATION) == Some(1),
+    };
+    let data = crate::codec::decode_frames(obj, ts_uid, rows, cols, frames, bits_allocated)
+        .map_err(|e| {
+            FileError::new(
+                path,
+                format!(
+                    "cannot decode the pixel data ({} {ts_uid}): {e}",
+                    transfer_syntax_name(ts_uid)
+                ),
+            )
+        })?;
+    Ok((data, format, frames))
+}
+
 /// Writes one frame into a raw slice.
 fn fill_raw(mut dst: ArrayViewMut2<i16>, bytes: &[u8], f: Format, map: &RawMapping) {
     let n = dst.len();
@@ -333,6 +383,30 @@ fn fill_raw(mut dst: ArrayViewMut2<i16>, bytes: &[u8], f: Format, map: &RawMappi
     }
 }
 
+/// Turns little-endian 16-bit stored samples, read straight into a raw slice, into raw
+/// values: masks BitsStored, sign-extends, and applies the mapping's shift.
+fn normalize_in_place(vals: &mut [i16], bits_stored: u32, signed: bool, map: &RawMapping) {
+    if bits_stored >= 16 {
+        if map.shift == 32768 {
+            for v in vals.iter_mut() {
+                *v ^= i16::MIN;
+            }
+        }
+        return;
+    }
+    let mask: u16 = ((1u32 << bits_stored) - 1) as u16;
+    let sign: u16 = 1 << (bits_stored - 1);
+    for v in vals.iter_mut() {
+        let u = (*v as u16) & mask;
+        let s = if signed && u & sign != 0 {
+            u as i32 - (1i32 << bits_stored)
+        } else {
+            u as i32
+        };
+        *v = (s - map.shift).clamp(-32768, 32767) as i16;
+    }
+}
+
 /// Writes one frame into a float slice.
 fn fill_float(
     mut dst: ArrayViewMut2<f32>,
@@ -353,6 +427,9 @@ fn fill_float(
     }
 }
 
+/// One file of a series: its path, transfer syntax, and (slice index, frame) pairs.
+type FileSlices<'a> = (&'a Path, &'a str, Vec<(usize, u32)>);
+
 /// Loads a whole series into memory, decoding files in parallel.
 ///
 /// Every file must decode: a file that fails stops the load with an error naming it
@@ -367,7 +444,7 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
         return Err(LoadError::SliceOutOfRange { index: 0, count: 0 });
     }
     // Which slices each file holds.
-    let mut by_file: Vec<(&Path, &str, Vec<(usize, u32)>)> = Vec::new();
+    let mut by_file: Vec<FileSlices> = Vec::new();
     let mut index: std::collections::HashMap<&Path, usize> = std::collections::HashMap::new();
     for (z, s) in series.slices.iter().enumerate() {
         let i = *index.entry(s.path.as_path()).or_insert_with(|| {
@@ -380,37 +457,63 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
     }
     let map = raw_mapping(series);
     let frame_len = ny * nx;
-    let decode_into = |file: &(&Path, &str, Vec<(usize, u32)>),
-                       put: &mut dyn FnMut(usize, &[u8], Format)|
-     -> Result<(), FileError> {
-        if control.cancel.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        let (path, ts, frames) = file;
-        let (data, format, nframes) = decode_file(path, ts, series.rows, series.columns)?;
-        let step = frame_len * format.bytes_per;
-        for &(z, frame) in frames {
-            if frame >= nframes {
-                return Err(FileError::new(
-                    path,
-                    format!("frame {frame} missing: the file decodes to {nframes} frame(s)"),
-                ));
+    let decode_into =
+        |file: &FileSlices, put: &mut dyn FnMut(usize, &[u8], Format)| -> Result<(), FileError> {
+            if control.cancel.load(Ordering::Relaxed) {
+                return Ok(());
             }
-            let start = frame as usize * step;
-            let Some(bytes) = data.get(start..start + step) else {
-                return Err(FileError::new(path, format!("frame {frame} is truncated")));
-            };
-            put(z, bytes, format);
-            control.done.fetch_add(1, Ordering::Relaxed);
-        }
-        Ok(())
-    };
+            let (path, ts, frames) = file;
+            let (data, format, nframes) = decode_file(path, ts, series.rows, series.columns)?;
+            let step = frame_len * format.bytes_per;
+            for &(z, frame) in frames {
+                if frame >= nframes {
+                    return Err(FileError::new(
+                        path,
+                        format!("frame {frame} missing: the file decodes to {nframes} frame(s)"),
+                    ));
+                }
+                let start = frame as usize * step;
+                let Some(bytes) = data.get(start..start + step) else {
+                    return Err(FileError::new(path, format!("frame {frame} is truncated")));
+                };
+                put(z, bytes, format);
+                control.done.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(())
+        };
 
     let voxels = match map {
         Some(map) => {
             let mut raw = Array3::<i16>::zeros((nz, ny, nx));
             let ptr = SyncPtr(raw.as_mut_ptr());
             by_file.par_iter().try_for_each(|file| {
+                if let [(z, 0)] = file.2.as_slice()
+                    && series.bits_allocated == 16
+                    && crate::rawread::eligible(file.1)
+                {
+                    // SAFETY: as below, slice z has exactly one writer; the byte view
+                    // covers the slice's frame_len i16 values.
+                    let dst = unsafe {
+                        std::slice::from_raw_parts_mut(
+                            ptr.get().add(z * frame_len) as *mut u8,
+                            frame_len * 2,
+                        )
+                    };
+                    if control.cancel.load(Ordering::Relaxed) {
+                        return Ok(());
+                    }
+                    let read = crate::rawread::read_tail_pixels(file.0, dst)
+                        .map_err(|e| FileError::new(file.0, format!("cannot read: {e}")))?;
+                    if read {
+                        // SAFETY: same slice as above, now viewed as i16.
+                        let vals = unsafe {
+                            std::slice::from_raw_parts_mut(ptr.get().add(z * frame_len), frame_len)
+                        };
+                        normalize_in_place(vals, series.bits_stored as u32, series.signed, &map);
+                        control.done.fetch_add(1, Ordering::Relaxed);
+                        return Ok(());
+                    }
+                }
                 decode_into(file, &mut |z, bytes, f| {
                     // SAFETY: each slice index z belongs to exactly one (file, frame) pair,
                     // so parallel writers never touch the same slice; the view covers
@@ -533,6 +636,7 @@ pub fn supported_transfer_syntaxes() -> Vec<(&'static str, String)> {
             TransferSyntaxRegistry
                 .get(u)
                 .is_some_and(|ts| ts.can_decode_all())
+                || crate::codec::handles(u)
         })
         .map(|u| (*u, transfer_syntax_name(u)))
         .collect()

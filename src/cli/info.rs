@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{CliError, print_json};
+use std::fmt::Write as _;
+
+use super::{CliError, print_json, print_out};
 use crate::geometry::Vec3;
 use crate::series::{Series, SkippedFile, scan};
 use crate::volume::transfer_syntax_name;
@@ -136,7 +138,7 @@ pub fn run(a: &InfoArgs) -> Result<(), CliError> {
     if a.json {
         print_json(&doc)?;
     } else {
-        print_text(&doc);
+        print_out(&text(&doc))?;
     }
     if doc.series.is_empty() {
         return Err(CliError(format!(
@@ -149,8 +151,10 @@ pub fn run(a: &InfoArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn print_text(doc: &InfoReport) {
-    println!(
+fn text(doc: &InfoReport) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
         "{}: {} series, {} file(s) examined, {} skipped",
         doc.path.display(),
         doc.series.len(),
@@ -158,39 +162,46 @@ fn print_text(doc: &InfoReport) {
         doc.skipped.len()
     );
     for s in &doc.series {
-        println!();
+        let _ = writeln!(o);
         let part = if s.part > 0 {
             format!(" (part {})", s.part)
         } else {
             String::new()
         };
-        println!("{} {}{part}", s.modality, s.description);
-        println!("  SeriesInstanceUID  {}", s.series_instance_uid);
-        println!(
+        let _ = writeln!(o, "{} {}{part}", s.modality, s.description);
+        let _ = writeln!(o, "  SeriesInstanceUID  {}", s.series_instance_uid);
+        let _ = writeln!(
+            o,
             "  images             {} in {} file(s), {} × {} (rows × columns)",
             s.image_count, s.file_count, s.rows, s.columns
         );
-        println!(
+        let _ = writeln!(
+            o,
             "  pixel spacing      {:.4} × {:.4} mm (row × column)",
             s.pixel_spacing_mm[0], s.pixel_spacing_mm[1]
         );
         match s.slice_spacing_mm {
-            Some(v) => println!("  slice spacing      {v:.4} mm (from positions)"),
-            None => println!("  slice spacing      — (one slice)"),
+            Some(v) => {
+                let _ = writeln!(o, "  slice spacing      {v:.4} mm (from positions)");
+            }
+            None => {
+                let _ = writeln!(o, "  slice spacing      — (one slice)");
+            }
         }
-        println!("  orientation        {}", s.orientation);
+        let _ = writeln!(o, "  orientation        {}", s.orientation);
         for t in &s.transfer_syntaxes {
-            println!("  transfer syntax    {} ({})", t[1], t[0]);
+            let _ = writeln!(o, "  transfer syntax    {} ({})", t[1], t[0]);
         }
         for w in &s.warnings {
-            println!("  warning: {w}");
+            let _ = writeln!(o, "  warning: {w}");
         }
     }
     if !doc.skipped.is_empty() {
-        println!();
-        println!("skipped:");
+        let _ = writeln!(o);
+        let _ = writeln!(o, "skipped:");
         for f in &doc.skipped {
-            println!("  {}: {}", f.path.display(), f.reason);
+            let _ = writeln!(o, "  {}: {}", f.path.display(), f.reason);
         }
     }
+    o
 }

@@ -2,8 +2,11 @@
 //! interfaces.md. Each command is a thin layer over the core; errors are printed on
 //! stderr and give exit status 1, usage errors exit status 2.
 
+mod bench;
 mod info;
+mod measure;
 mod models;
+mod phantom;
 mod stats;
 
 use std::path::PathBuf;
@@ -34,6 +37,13 @@ pub enum Command {
     Info(info::InfoArgs),
     /// ROI statistics (n, mean, sd, min, max, median, area_mm2) as JSON.
     Stats(stats::StatsArgs),
+    /// Recompute every ROI of a saved session and write the per-screw table.
+    Measure(measure::MeasureArgs),
+    /// Write the synthetic CT and MR phantom with its ground truth and example session.
+    Phantom(phantom::PhantomArgs),
+    /// Benchmarks: `bench load PATH`.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// The stress model of the bone around a pedicle screw, as JSON.
     Stress(models::StressArgs),
     /// The loosening-risk nomogram, as JSON.
@@ -57,6 +67,9 @@ pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) 
         Some(Command::Gui { path }) => gui(path.or(cli.path)),
         Some(Command::Info(a)) => info::run(&a),
         Some(Command::Stats(a)) => stats::run(&a),
+        Some(Command::Measure(a)) => measure::run(&a),
+        Some(Command::Bench(c)) => bench::run(&c),
+        Some(Command::Phantom(a)) => phantom::run(&a),
         Some(Command::Stress(a)) => models::run_stress(&a),
         Some(Command::Risk(a)) => models::run_risk(&a),
     };
@@ -72,6 +85,17 @@ pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) 
 /// Prints a value as pretty JSON on stdout.
 pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
     let s = serde_json::to_string_pretty(v)?;
-    println!("{s}");
-    Ok(())
+    print_out(&(s + "\n"))
+}
+
+/// Writes text to stdout; a closed pipe (`anchorage info … | head`) is not an error.
+pub(crate) fn print_out(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError(format!("cannot write to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
 }

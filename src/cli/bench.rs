@@ -1,0 +1,129 @@
+//! `anchorage bench load PATH`: load every series under PATH as the workstation does and
+//! report the time to the first slice, the total time, throughput and peak memory.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::{CliError, print_json};
+use crate::series::scan;
+use crate::volume::{LoadControl, load, load_slice};
+
+/// `bench` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Load every series under PATH and print timings and memory as JSON.
+    Load {
+        /// A folder, file or DICOMDIR.
+        path: PathBuf,
+    },
+}
+
+/// One series' load figures.
+#[derive(Debug, Serialize)]
+pub struct SeriesBench {
+    /// SeriesInstanceUID.
+    pub series_instance_uid: String,
+    /// Files read.
+    pub files: usize,
+    /// Bytes of those files.
+    pub bytes: u64,
+    /// Voxels loaded.
+    pub voxels: usize,
+    /// Bytes held by the volume.
+    pub voxel_bytes: usize,
+    /// From the start of the scan to the first (middle) slice decoded, s.
+    pub first_slice_s: f64,
+    /// From the start of the scan to the whole volume in memory, s.
+    pub total_s: f64,
+    /// File bytes / total time, MiB/s.
+    pub throughput_mib_s: f64,
+}
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+pub struct BenchReport {
+    /// Files read, all series.
+    pub files: usize,
+    /// Bytes of those files.
+    pub bytes: u64,
+    /// Scan (headers of every file) time, s.
+    pub scan_s: f64,
+    /// First slice of the first series, s from the start.
+    pub first_slice_s: f64,
+    /// Everything loaded, s from the start.
+    pub total_s: f64,
+    /// MiB/s over the total time.
+    pub throughput_mib_s: f64,
+    /// Peak resident memory of the process, MiB (VmHWM).
+    pub peak_rss_mib: Option<f64>,
+    /// Resident memory before loading, MiB.
+    pub baseline_rss_mib: Option<f64>,
+    /// Per series.
+    pub series: Vec<SeriesBench>,
+}
+
+/// A field of /proc/self/status in MiB.
+pub fn proc_status_mib(field: &str) -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with(field))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Runs `bench`.
+pub fn run(cmd: &BenchCommand) -> Result<(), CliError> {
+    let BenchCommand::Load { path } = cmd;
+    let baseline = proc_status_mib("VmRSS:");
+    let t0 = Instant::now();
+    let report = scan(path)?;
+    let scan_s = t0.elapsed().as_secs_f64();
+    if report.series.is_empty() {
+        return Err(CliError(format!(
+            "no DICOM image series under {} ({} skipped)",
+            path.display(),
+            report.skipped.len()
+        )));
+    }
+    let mut out = Vec::new();
+    let mut first_slice_s = None;
+    for s in &report.series {
+        let ts = Instant::now();
+        load_slice(s, s.len() / 2)?;
+        let first = t0.elapsed().as_secs_f64();
+        first_slice_s.get_or_insert(first);
+        let v = load(s, &LoadControl::default())?;
+        let total = ts.elapsed().as_secs_f64() + scan_s;
+        let files = s.files();
+        let bytes: u64 = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        out.push(SeriesBench {
+            series_instance_uid: s.uid.clone(),
+            files: files.len(),
+            bytes,
+            voxels: v.dims().0 * v.dims().1 * v.dims().2,
+            voxel_bytes: v.voxel_bytes(),
+            first_slice_s: first,
+            total_s: total,
+            throughput_mib_s: bytes as f64 / (1 << 20) as f64 / total.max(1e-9),
+        });
+        drop(v);
+    }
+    let total_s = t0.elapsed().as_secs_f64();
+    let bytes: u64 = out.iter().map(|s| s.bytes).sum();
+    print_json(&BenchReport {
+        files: out.iter().map(|s| s.files).sum(),
+        bytes,
+        scan_s,
+        first_slice_s: first_slice_s.unwrap_or(0.0),
+        total_s,
+        throughput_mib_s: bytes as f64 / (1 << 20) as f64 / total_s.max(1e-9),
+        peak_rss_mib: proc_status_mib("VmHWM:"),
+        baseline_rss_mib: baseline,
+        series: out,
+    })
+}

@@ -1,0 +1,71 @@
+//! `anchorage measure SESSION [--csv FILE] [--json FILE]`: recompute every ROI of a saved
+//! session from its DICOM files and write the per-screw table.
+
+use std::path::PathBuf;
+
+use super::CliError;
+use crate::export::{screw_table, to_json};
+use crate::protocol::compute_results;
+use crate::session::{Session, write_atomic};
+use crate::study::{load_models, load_series, measure_all};
+
+/// Arguments of `measure`.
+#[derive(Debug, clap::Args)]
+pub struct MeasureArgs {
+    /// The session file.
+    pub session: PathBuf,
+    /// Write the per-screw table as CSV here (atomically). Without --csv and --json the
+    /// CSV goes to stdout.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Write the per-screw table, per-level and patient results and the model parameters
+    /// as JSON here (atomically).
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// De-identify the export: replace the patient ID and StudyInstanceUID with stable
+    /// pseudonyms keyed with this project key (or the ANCHORAGE_PROJECT_KEY variable).
+    #[arg(long)]
+    pub pseudonymize: bool,
+    /// The project key for --pseudonymize (at least 8 characters; keep it secret).
+    #[arg(long, env = "ANCHORAGE_PROJECT_KEY", hide_env_values = true)]
+    pub project_key: Option<String>,
+}
+
+/// Runs `measure`.
+pub fn run(a: &MeasureArgs) -> Result<(), CliError> {
+    let session = Session::load(&a.session)?;
+    let models = load_models(&session, &a.session)?;
+    let series = load_series(&session, &a.session)?;
+    let (m, errors) = measure_all(&session, &series);
+    for e in &errors {
+        eprintln!("anchorage: warning: {e}");
+    }
+    let results = compute_results(&session, &m, &models);
+    let mut table = screw_table(&session, &results, &models);
+    if a.pseudonymize {
+        let Some(key) = &a.project_key else {
+            return Err(CliError(
+                "--pseudonymize needs a project key (--project-key or ANCHORAGE_PROJECT_KEY)"
+                    .into(),
+            ));
+        };
+        table.pseudonymize(key).map_err(CliError)?;
+    }
+    let csv = table
+        .to_csv()
+        .map_err(|e| CliError(format!("cannot format the CSV: {e}")))?;
+    let write = |path: &PathBuf, bytes: &[u8]| {
+        write_atomic(path, bytes)
+            .map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))
+    };
+    if let Some(p) = &a.csv {
+        write(p, &csv)?;
+    }
+    if let Some(p) = &a.json {
+        write(p, to_json(&table, &results, &models).as_bytes())?;
+    }
+    if a.csv.is_none() && a.json.is_none() {
+        super::print_out(&String::from_utf8_lossy(&csv))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! A session's study on disk: find and load the series a session refers to, measure
+//! every ROI on its own series, and load the session's model files. Shared by
+//! `anchorage measure` and the workstation, so both give the same numbers.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::measure::measure_roi;
+use crate::model_file::ModelFileError;
+use crate::protocol::{Measurements, Models};
+use crate::risk::RiskModel;
+use crate::series::{Series, scan};
+use crate::session::Session;
+use crate::stress::StressModel;
+use crate::volume::{LoadControl, Volume, load};
+
+/// Errors of loading a study for a session.
+#[derive(Debug, thiserror::Error)]
+pub enum StudyError {
+    /// A series' folder could not be read or does not hold the series.
+    #[error("series {uid}: {message}")]
+    Series {
+        /// SeriesInstanceUID.
+        uid: String,
+        /// What went wrong (names the path).
+        message: String,
+    },
+    /// The session's series belong to different patients.
+    #[error(
+        "the session mixes patients: series {a} has PatientID {a_id:?}, series {b} has {b_id:?}; a protocol never mixes patients"
+    )]
+    MixedPatients {
+        /// First series.
+        a: String,
+        /// Its patient ID.
+        a_id: String,
+        /// Second series.
+        b: String,
+        /// Its patient ID.
+        b_id: String,
+    },
+    /// A model file could not be loaded.
+    #[error(transparent)]
+    Model(#[from] ModelFileError),
+}
+
+/// A loaded series of a session.
+#[derive(Debug, Clone)]
+pub struct LoadedSeries {
+    /// Where it was found.
+    pub path: PathBuf,
+    /// The scanned series.
+    pub series: Series,
+    /// Its volume.
+    pub volume: Volume,
+}
+
+/// Loads every series of the session (paths resolved against the session file).
+pub fn load_series(
+    session: &Session,
+    session_path: &Path,
+) -> Result<Vec<LoadedSeries>, StudyError> {
+    let mut out: Vec<LoadedSeries> = Vec::new();
+    for r in &session.series {
+        let path = Session::resolve(session_path, &r.path);
+        let err = |message: String| StudyError::Series {
+            uid: r.series_instance_uid.clone(),
+            message,
+        };
+        let report = scan(&path).map_err(|e| err(e.to_string()))?;
+        let series = report
+            .pick(Some(&r.series_instance_uid), &path)
+            .map_err(|e| err(e.to_string()))?
+            .clone();
+        let volume = load(&series, &LoadControl::default()).map_err(|e| err(e.to_string()))?;
+        out.push(LoadedSeries {
+            path,
+            series,
+            volume,
+        });
+    }
+    check_one_patient(&out)?;
+    Ok(out)
+}
+
+/// Refuses series of different patients (by PatientID, where both have one).
+pub fn check_one_patient(series: &[LoadedSeries]) -> Result<(), StudyError> {
+    let with_id: Vec<&LoadedSeries> = series
+        .iter()
+        .filter(|s| !s.series.patient_id.is_empty())
+        .collect();
+    if let Some(first) = with_id.first() {
+        for s in &with_id[1..] {
+            if s.series.patient_id != first.series.patient_id {
+                return Err(StudyError::MixedPatients {
+                    a: first.series.uid.clone(),
+                    a_id: first.series.patient_id.clone(),
+                    b: s.series.uid.clone(),
+                    b_id: s.series.patient_id.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Measures every ROI of the session on its series. ROIs that cannot be measured (their
+/// series or image is missing, their role belongs to the other modality, their geometry
+/// is broken) are left out of the measurements and reported, one message each.
+pub fn measure_all(session: &Session, series: &[LoadedSeries]) -> (Measurements, Vec<String>) {
+    let mut m = BTreeMap::new();
+    let mut errors = Vec::new();
+    for roi in &session.rois {
+        let Some(ls) = series.iter().find(|s| s.series.uid == roi.series_uid) else {
+            errors.push(format!(
+                "ROI {}: its series {} is not loaded",
+                roi.id, roi.series_uid
+            ));
+            continue;
+        };
+        if let Some(want) = roi.role.modality()
+            && !ls.series.modality.eq_ignore_ascii_case(want)
+        {
+            errors.push(format!(
+                "ROI {} ({}): the {} protocol is measured on {want}, but series {} is {}",
+                roi.id,
+                roi.role.label(),
+                roi.role.label(),
+                ls.series.uid,
+                ls.series.modality
+            ));
+            continue;
+        }
+        match measure_roi(roi, &ls.volume) {
+            Ok(x) => {
+                m.insert(roi.id, x);
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    (m, errors)
+}
+
+/// The models a session chose (bundled ones where it chose none).
+pub fn load_models(session: &Session, session_path: &Path) -> Result<Models, StudyError> {
+    let stress = match &session.models.stress_model {
+        Some(p) => StressModel::from_file(&Session::resolve(session_path, p))?,
+        None => StressModel::bundled(),
+    };
+    let risk = match &session.models.risk_model {
+        Some(p) => RiskModel::from_file(&Session::resolve(session_path, p))?,
+        None => RiskModel::bundled(),
+    };
+    Ok(Models { stress, risk })
+}
