@@ -23,6 +23,7 @@ pub mod rawread;
 pub mod risk;
 pub mod roi;
 pub mod series;
+pub mod snapshot;
 pub mod session;
 pub mod stats;
 pub mod stress;

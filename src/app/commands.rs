@@ -388,4 +388,18 @@ pub enum Action {
     DeleteRoi(u64),
     /// Forget the error message at this index.
     DismissError(usize),
+    /// Set the patient inputs of the risk model (one undo step).
+    SetPatient(crate::session::PatientInputs),
+    /// Set the planned screws (one undo step).
+    SetScrews(Vec<crate::session::Screw>),
+    /// Set the fallback levels (one undo step).
+    SetChoices(crate::session::ProtocolChoices),
+    /// Set the model choices and parameters (one undo step).
+    SetModels(crate::session::ModelChoice),
+    /// Work on a checklist item: set the tool, role, level and side, show its series.
+    Choose(super::checklist::Item),
+    /// Highlight the ROIs a value came from and go to the first.
+    Trace(Vec<u64>),
+    /// Write an export.
+    Export(super::export::ExportKind),
 }

@@ -11,10 +11,11 @@ use super::commands::{Action, CommandId};
 use super::document::Document;
 use super::loader::LoadEvent;
 use super::study::{Loaded, Preview, Study};
+use super::export::ExportKind;
 use super::tools::Tool;
 use super::{App, state};
 use crate::render::WindowPreset;
-use crate::session::Session;
+use crate::session::{RoiKind, Session};
 
 impl App {
     /// Handles one action.
@@ -62,7 +63,141 @@ impl App {
                     self.errors.remove(i);
                 }
             }
+            Action::SetPatient(p) => self.change(|doc| doc.session.patient = p),
+            Action::SetScrews(s) => self.change(|doc| doc.session.screws = s),
+            Action::SetChoices(c) => self.change(|doc| doc.session.choices = c),
+            Action::SetModels(m) => self.change(|doc| doc.session.models = m),
+            Action::Choose(item) => self.choose(item),
+            Action::Trace(ids) => {
+                if let Some(first) = ids.first().copied() {
+                    self.go_to(first);
+                }
+                self.tools.highlight = ids;
+            }
+            Action::Export(kind) => self.export(kind),
         }
+    }
+
+    /// Sets the tools for a checklist item and shows its series, at its ROI when it has
+    /// one, else at another ROI of the same level on that series.
+    fn choose(&mut self, item: super::checklist::Item) {
+        self.choice = Some(item);
+        let tool = match item.role.kind() {
+            Some(RoiKind::Trajectory) => Tool::Trajectory,
+            Some(RoiKind::Caliper) => Tool::Caliper,
+            _ => Tool::Ellipse,
+        };
+        self.set_tool(tool);
+        if tool == Tool::Ellipse {
+            self.tools.ellipse_role = item.role;
+        }
+        self.tools.level = Some(item.level);
+        self.tools.side = item.side;
+        self.tools.highlight.clear();
+        let Some(want) = item.role.modality() else {
+            return;
+        };
+        let Some(report) = self.study.as_ref().and_then(|s| s.report.as_ref()) else {
+            return;
+        };
+        let used: Vec<&str> = self.doc.session.series.iter().map(|s| s.series_instance_uid.as_str()).collect();
+        let candidates: Vec<usize> = (0..report.series.len())
+            .filter(|i| report.series[*i].modality.eq_ignore_ascii_case(want))
+            .collect();
+        let Some(index) = candidates
+            .iter()
+            .copied()
+            .find(|i| used.contains(&report.series[*i].uid.as_str()))
+            .or(candidates.first().copied())
+        else {
+            self.note = Some(format!("This study has no {want} series for {}.", item.label()));
+            return;
+        };
+        let uid = report.series[index].uid.clone();
+        if self.study.as_ref().and_then(|s| s.selected) != Some(index) {
+            self.select_series(index);
+        }
+        let at = item.done_by(&self.doc.session).or_else(|| {
+            self.doc
+                .session
+                .rois
+                .iter()
+                .filter(|r| r.series_uid == uid && r.level == Some(item.level))
+                .map(|r| r.id)
+                .max()
+        });
+        if let Some(id) = at {
+            self.go_to(id);
+            self.tools.selected = None;
+        }
+    }
+
+    /// Writes one export and records the outcome for the export panel.
+    fn export(&mut self, kind: ExportKind) {
+        let result = self.export_to(kind);
+        if let Err(e) = &result {
+            self.errors.push(format!("export failed: {e}"));
+        }
+        self.export.last = Some(result);
+    }
+
+    fn export_to(&mut self, kind: ExportKind) -> Result<PathBuf, String> {
+        let folder = self
+            .export
+            .folder(self.doc.path.as_deref())
+            .ok_or("no export folder: type one in the export panel")?;
+        let key = if self.export.pseudonymize {
+            Some(self.export.key.clone())
+        } else {
+            None
+        };
+        let stem = match &key {
+            Some(k) => crate::export::pseudonym(k, &self.doc.session.patient_id),
+            None => self.doc.session.patient_id.clone(),
+        };
+        let path = folder.join(kind.file_name(&stem));
+        let bytes = match kind {
+            ExportKind::Csv | ExportKind::Json => {
+                let d = self.derived();
+                super::export::table_bytes(kind, &d, key.as_deref())?
+            }
+            ExportKind::Session => {
+                if key.is_some() {
+                    return Err("a session holds the real identifiers: it is not exported pseudonymised".into());
+                }
+                super::export::session_bytes(&self.doc.session, self.doc.path.as_deref(), &folder)?
+            }
+            ExportKind::Png => self.snapshot()?,
+        };
+        super::export::write(&path, &bytes)
+    }
+
+    /// The shown slice with its ROIs, as PNG bytes.
+    fn snapshot(&self) -> Result<Vec<u8>, String> {
+        let st = self.study.as_ref().ok_or("no study is open")?;
+        let series = st.current().ok_or("no series is shown")?;
+        let loaded = st.current_volume().ok_or("the shown series is still loading")?;
+        let window = self.window().unwrap_or(crate::render::WindowPreset::CT_BONE);
+        let outlines: Vec<crate::snapshot::Outline> = self
+            .doc
+            .session
+            .rois
+            .iter()
+            .filter(|r| r.series_uid == series.uid)
+            .map(|roi| crate::snapshot::Outline {
+                roi,
+                rgb: if self.tools.highlight.contains(&roi.id) {
+                    [255, 90, 200]
+                } else if self.tools.selected == Some(roi.id) {
+                    [255, 220, 40]
+                } else {
+                    [60, 200, 240]
+                },
+            })
+            .collect();
+        let img = crate::snapshot::render(&loaded.volume, self.viewers.slice(), window, &outlines, 3)
+            .ok_or("the shown slice is not in the volume")?;
+        img.to_png()
     }
 
     fn run(&mut self, id: CommandId) {
@@ -93,6 +228,7 @@ impl App {
                 };
                 if let Some(s) = restored {
                     self.doc.session = s;
+                    self.generation += 1;
                     self.autosave();
                 }
             }
@@ -225,6 +361,9 @@ impl App {
             path.clone()
         };
         self.history.clear();
+        self.generation += 1;
+        self.choice = None;
+        self.tools.highlight.clear();
         self.tools.cancel();
         self.tools.selected = None;
         self.reformats.clear();
@@ -353,6 +492,7 @@ impl App {
                     }
                 }
                 LoadEvent::Failed { series, error } => {
+                    self.prefetch_failed.insert(series);
                     let label = st.series(series).map(|s| s.label()).unwrap_or_default();
                     self.errors.push(format!("{label}: {error}"));
                 }
@@ -365,6 +505,7 @@ impl App {
         let before: Session = self.doc.session.clone();
         f(&mut self.doc);
         if self.doc.session != before {
+            self.generation += 1;
             self.history.record(&before);
             self.autosave();
         }

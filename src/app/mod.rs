@@ -4,12 +4,18 @@
 //! nothing of this one.
 
 pub mod browser;
+pub mod checklist;
 pub mod commands;
 pub mod document;
+pub mod export;
 pub mod loader;
 pub mod menus;
 pub mod overlay;
+pub mod patient_panel;
+pub mod results;
+pub mod risk_view;
 pub mod roi_panel;
+pub mod stress_view;
 pub mod state;
 pub mod study;
 pub mod tools;
@@ -18,7 +24,7 @@ pub mod viewer;
 
 mod handle;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -76,6 +82,36 @@ pub struct App {
     show_help: bool,
     reformats: HashMap<usize, bool>,
     next_volume_id: u64,
+    generation: u64,
+    results: results::ResultsCache,
+    export: export::ExportState,
+    stress_family: stress_view::Family,
+    side_tab: SideTab,
+    bottom_tab: BottomTab,
+    choice: Option<checklist::Item>,
+    prefetch_failed: HashSet<usize>,
+}
+
+/// The tabs of the right-hand panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SideTab {
+    /// Patient inputs, screws and the checklist.
+    Protocol,
+    /// The ROIs of the shown series.
+    Rois,
+}
+
+/// The tabs of the bottom panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BottomTab {
+    /// Per-screw, per-level and patient results.
+    Results,
+    /// The stress figure.
+    Stress,
+    /// The risk nomogram.
+    Risk,
+    /// Export.
+    Export,
 }
 
 impl App {
@@ -102,6 +138,14 @@ impl App {
             show_help: false,
             reformats: HashMap::new(),
             next_volume_id: 1,
+            generation: 0,
+            results: results::ResultsCache::default(),
+            export: export::ExportState::default(),
+            stress_family: stress_view::Family::default(),
+            side_tab: SideTab::Protocol,
+            bottom_tab: BottomTab::Results,
+            choice: None,
+            prefetch_failed: HashSet::new(),
         };
         let open = if options.open_last {
             state::startup_path(options.open, &app.state)
@@ -164,6 +208,63 @@ impl App {
         st.selected.map(|i| st.window(i))
     }
 
+    /// What the protocols derive from the session over the loaded volumes (cached by
+    /// document generation and loaded volumes).
+    pub fn derived(&mut self) -> Arc<results::Derived> {
+        self.results
+            .get(self.generation, &self.doc.session, self.doc.path.as_deref(), self.study.as_ref())
+    }
+
+    /// The checklist item the tools are set to.
+    pub fn choice(&self) -> Option<checklist::Item> {
+        self.choice
+    }
+
+    /// The export settings and the outcome of the last export.
+    pub fn export_state(&mut self) -> &mut export::ExportState {
+        &mut self.export
+    }
+
+    /// Whether every series the session uses is loaded (the results include every ROI).
+    pub fn session_series_loaded(&self) -> bool {
+        let Some(st) = &self.study else {
+            return false;
+        };
+        let Some(report) = &st.report else {
+            return false;
+        };
+        self.doc.session.series.iter().all(|r| {
+            report
+                .series
+                .iter()
+                .position(|s| s.uid == r.series_instance_uid)
+                .is_some_and(|i| st.volumes.contains_key(&i))
+        })
+    }
+
+    /// Loads, in the background, a series the session uses that is not loaded yet, so the
+    /// results include its ROIs (one at a time, only while nothing else loads).
+    fn prefetch(&mut self) {
+        if self.loader.job().is_some() || self.loader.is_scanning() {
+            return;
+        }
+        let Some(st) = &self.study else {
+            return;
+        };
+        let Some(report) = &st.report else {
+            return;
+        };
+        let next = report.series.iter().enumerate().find(|(i, s)| {
+            !st.volumes.contains_key(i)
+                && !self.prefetch_failed.contains(i)
+                && self.doc.session.series.iter().any(|r| r.series_instance_uid == s.uid)
+        });
+        if let Some((i, s)) = next {
+            let s = s.clone();
+            self.loader.load(i, s, 0);
+        }
+    }
+
     /// Draws the whole window and handles what the user did.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
@@ -208,6 +309,8 @@ impl App {
         egui::Panel::left("browser").default_size(270.0).show(ui, |ui| {
             actions.extend(browser::ui(ui, self.study.as_ref(), &self.state.recent, self.loader.is_scanning()));
         });
+        let derived = self.derived();
+        let highlight = self.tools.highlight.clone();
         let selected = self.study.as_ref().and_then(|s| s.selected);
         let reformats = match (selected, self.study.as_ref().and_then(|s| s.current())) {
             (Some(i), Some(series)) => self.reformats_for(i, series),
@@ -222,16 +325,69 @@ impl App {
             };
             Some((series, Some((loaded, preview))))
         });
-        egui::Panel::right("rois").default_size(290.0).show(ui, |ui| {
-            let volume = current.and_then(|(_, v)| v.map(|(l, _)| (l.volume.as_ref(), l.id)));
-            actions.extend(roi_panel::ui(
-                ui,
-                &self.doc.session,
-                current.map(|(s, _)| s),
-                volume,
-                &mut self.tools,
-                &mut self.measurements,
-            ));
+        egui::Panel::bottom("workflow")
+            .resizable(true)
+            .default_size(330.0)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    for (tab, label, tip) in [
+                        (BottomTab::Results, "Results", "Per-screw, per-level and patient values; click a value to see its ROIs"),
+                        (BottomTab::Stress, "Stress", "σH against p.s.c., the paper's figure, with each screw"),
+                        (BottomTab::Risk, "Risk", "The nomogram with the patient marked"),
+                        (BottomTab::Export, "Export", "CSV, JSON, PNG and the session"),
+                    ] {
+                        ui.selectable_value(&mut self.bottom_tab, tab, label).on_hover_text(tip);
+                    }
+                    ui.separator();
+                    if let Some(r) = &derived.results.patient.risk {
+                        ui.label(format!("Risk {:.1} %", r.risk * 100.0));
+                    }
+                    ui.label(egui::RichText::new(stress_view::RESEARCH_AID).weak());
+                });
+                ui.separator();
+                match self.bottom_tab {
+                    BottomTab::Results => actions.extend(results::ui(ui, &self.doc.session, &derived, &highlight)),
+                    BottomTab::Stress => {
+                        actions.extend(stress_view::ui(ui, &self.doc.session, &derived, &mut self.stress_family))
+                    }
+                    BottomTab::Risk => {
+                        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| risk_view::ui(ui, &derived));
+                    }
+                    BottomTab::Export => actions.extend(export::ui(
+                        ui,
+                        &mut self.export,
+                        self.doc.path.as_deref(),
+                        derived.table.rows.len(),
+                    )),
+                }
+            });
+        egui::Panel::right("rois").default_size(330.0).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                let (done, total) = checklist::progress(&self.doc.session);
+                ui.selectable_value(&mut self.side_tab, SideTab::Protocol, format!("Protocol {done}/{total}"));
+                ui.selectable_value(&mut self.side_tab, SideTab::Rois, "ROIs");
+            });
+            ui.separator();
+            match self.side_tab {
+                SideTab::Protocol => {
+                    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+                        actions.extend(patient_panel::ui(ui, &self.doc.session));
+                        ui.separator();
+                        actions.extend(checklist::ui(ui, &self.doc.session, self.choice.as_ref()));
+                    });
+                }
+                SideTab::Rois => {
+                    let volume = current.and_then(|(_, v)| v.map(|(l, _)| (l.volume.as_ref(), l.id)));
+                    actions.extend(roi_panel::ui(
+                        ui,
+                        &self.doc.session,
+                        current.map(|(s, _)| s),
+                        volume,
+                        &mut self.tools,
+                        &mut self.measurements,
+                    ));
+                }
+            }
         });
         egui::CentralPanel::default()
             .frame(egui::Frame::new().fill(egui::Color32::from_gray(8)))
@@ -276,6 +432,7 @@ impl App {
         for a in actions {
             self.handle(a);
         }
+        self.prefetch();
         if self.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }

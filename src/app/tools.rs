@@ -85,6 +85,8 @@ pub struct Tools {
     pub selected: Option<u64>,
     /// The ROI being drawn or edited (id 0 while new), shown instead of the stored one.
     pub draft: Option<Roi>,
+    /// ROIs highlighted because a result came from them.
+    pub highlight: Vec<u64>,
     drag: Option<ToolDrag>,
 }
 
@@ -98,6 +100,7 @@ impl Default for Tools {
             default_width_mm: 6.5,
             selected: None,
             draft: None,
+            highlight: Vec::new(),
             drag: None,
         }
     }
@@ -291,14 +294,17 @@ impl Tools {
         let unit = super::overlay::unit(shown.series);
         for roi in rois {
             let selected = roi.id == 0 || Some(roi.id) == self.selected;
+            let highlighted = self.highlight.contains(&roi.id);
             let colour = if selected {
                 Color32::from_rgb(255, 220, 40)
+            } else if highlighted {
+                Color32::from_rgb(255, 90, 200)
             } else if Some(roi.id) == hovered {
                 Color32::from_rgb(140, 240, 255)
             } else {
                 Color32::from_rgb(60, 200, 240)
             };
-            let stroke = Stroke::new(if selected { 2.0 } else { 1.5 }, colour);
+            let stroke = Stroke::new(if selected || highlighted { 2.5 } else { 1.5 }, colour);
             let line = outline(roi, plane, tf);
             if roi.kind == RoiKind::Caliper {
                 if let [a, b] = line.as_slice() {
