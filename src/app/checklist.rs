@@ -1,6 +1,6 @@
 //! The protocol checklist: every ROI the protocols need for this patient — B-HU's three
-//! planes at the reference level and at each screw level, ST-HU and pedicle thickness for
-//! each screw, PBQ's pedicle ROIs at L1–L4 on both sides and the CSF ROI — with what is
+//! planes at the reference level and at each screw level, ST-HU on both sides of the
+//! reference level (the patient HU ratio), ST-HU and pedicle thickness for each screw, PBQ's pedicle ROIs at L1–L4 on both sides and the CSF ROI — with what is
 //! done and what is missing. Choosing an item sets the tool, role, level and side and
 //! shows the right series ([`Action::Choose`]). [`items`] is pure, so it is unit-tested.
 
@@ -61,6 +61,17 @@ pub fn items(session: &Session) -> Vec<Item> {
     let mut screws: Vec<(Level, Side)> = session.screws.iter().map(|s| (s.level, s.side)).collect();
     screws.sort();
     screws.dedup();
+    // The patient HU ratio needs ST-HU on both sides of the reference level, screw or not.
+    let reference = session.choices.reference_level;
+    for side in [Side::L, Side::R] {
+        if !screws.contains(&(reference, side)) {
+            out.push(Item {
+                role: Role::StHu,
+                level: reference,
+                side: Some(side),
+            });
+        }
+    }
     for (level, side) in screws {
         for role in [Role::StHu, Role::PedicleThickness] {
             out.push(Item {
@@ -121,7 +132,7 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, current: Option<&Item>) -> Vec<A
             ui.label(RichText::new(if m == "CT" { "CT (axial)" } else { "MR (sagittal T1)" }).strong());
         }
         let done_by = item.done_by(session);
-        let mark = if done_by.is_some() { "✔" } else { "○" };
+        let mark = if done_by.is_some() { "[x]" } else { "[ ]" };
         let text = format!("{mark} {}", item.label());
         let text = match done_by {
             Some(_) => RichText::new(text).color(Color32::from_rgb(110, 210, 120)),
@@ -147,8 +158,8 @@ mod tests {
     #[test]
     fn items_cover_every_protocol_and_follow_the_choices() {
         let mut s = Session::default();
-        // No screws: B-HU at L3, 8 pedicles, CSF.
-        assert_eq!(items(&s).len(), 3 + 8 + 1);
+        // No screws: B-HU and ST-HU L/R at L3, 8 pedicles, CSF.
+        assert_eq!(items(&s).len(), 3 + 2 + 8 + 1);
         for (level, side) in [(Level::L4, Side::L), (Level::L4, Side::R), (Level::L5, Side::L)] {
             s.screws.push(Screw {
                 level,
@@ -160,8 +171,8 @@ mod tests {
                 insertion_torque_nm: None,
             });
         }
-        // B-HU at L3, L4, L5; 3 screws × 2; 8 pedicles; CSF.
-        assert_eq!(items(&s).len(), 9 + 6 + 8 + 1);
+        // B-HU at L3, L4, L5; ST-HU L/R at L3; 3 screws × 2; 8 pedicles; CSF.
+        assert_eq!(items(&s).len(), 9 + 2 + 6 + 8 + 1);
         s.choices.csf_level = Level::L2;
         assert!(items(&s).iter().any(|i| i.role == Role::CsfSi && i.level == Level::L2));
         assert_eq!(progress(&s).0, 0);

@@ -54,22 +54,16 @@ pub fn ui(ui: &mut egui::Ui, session: &Session) -> Vec<Action> {
     ui.strong("Patient");
     let mut p: PatientInputs = session.patient.clone();
     egui::Grid::new("patient_inputs").num_columns(2).show(ui, |ui| {
-        ui.label("Age");
-        ui.horizontal(|ui| {
-            let mut age = p.age_years.unwrap_or(60.0);
-            let mut on = p.age_years.is_some();
-            if ui.checkbox(&mut on, "").on_hover_text("Age is known").changed() {
-                p.age_years = on.then_some(age);
-            }
-            if on
-                && ui
-                    .add(egui::DragValue::new(&mut age).range(0.0..=120.0).speed(0.2).suffix(" y"))
-                    .accessible_name("Age")
-                    .changed()
-            {
-                p.age_years = Some(age.round());
-            }
-        });
+        let mut on = p.age_years.is_some();
+        if ui.checkbox(&mut on, "Age").on_hover_text("Tick when the age is known").changed() {
+            p.age_years = on.then_some(p.age_years.unwrap_or(60.0));
+        }
+        if let Some(age) = p.age_years.as_mut() {
+            ui.add(egui::DragValue::new(age).range(0.0..=120.0).speed(0.2).max_decimals(0).suffix(" y"))
+                .accessible_name("Age in years");
+        } else {
+            ui.label("–");
+        }
         ui.end_row();
         ui.label("Goutallier");
         egui::ComboBox::from_id_salt("goutallier")
@@ -93,9 +87,11 @@ pub fn ui(ui: &mut egui::Ui, session: &Session) -> Vec<Action> {
     ui.horizontal(|ui| {
         ui.label("HU ratio level");
         level_combo(ui, "ref_level", &mut c.reference_level)
+            .accessible_name("HU ratio reference level")
             .on_hover_text("L3; choose L2 or L4 when L3 cannot be measured (recorded as a fallback)");
         ui.label("CSF");
         level_combo(ui, "csf_level", &mut c.csf_level)
+            .accessible_name("CSF level")
             .on_hover_text("L3; choose L2 or L4 when L3's CSF is affected (recorded)");
     });
     if c.reference_level != crate::session::Level::L3 || c.csf_level != crate::session::Level::L3 {
@@ -115,23 +111,28 @@ pub fn ui(ui: &mut egui::Ui, session: &Session) -> Vec<Action> {
         }
         ui.end_row();
         for (i, s) in screws.iter_mut().enumerate() {
-            level_combo(ui, &format!("screw{i}_level"), &mut s.level);
+            level_combo(ui, &format!("screw{i}_level"), &mut s.level).accessible_name(format!("Screw {} level", i + 1));
             egui::ComboBox::from_id_salt(format!("screw{i}_side"))
                 .width(36.0)
                 .selected_text(s.side.as_str())
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut s.side, Side::L, "L");
                     ui.selectable_value(&mut s.side, Side::R, "R");
-                });
+                })
+                .response
+                .accessible_name(format!("Screw {} side", i + 1));
             ui.add(egui::DragValue::new(&mut s.diameter_mm).range(2.0..=12.0).speed(0.05))
+                .accessible_name(format!("Screw {} diameter", i + 1))
                 .on_hover_text("Screw diameter, mm");
             ui.add(egui::DragValue::new(&mut s.length_mm).range(10.0..=120.0).speed(0.5))
+                .accessible_name(format!("Screw {} length", i + 1))
                 .on_hover_text("Screw length, mm");
             ui.add(egui::DragValue::new(&mut s.interference_mm).range(0.0..=2.0).speed(0.01))
+                .accessible_name(format!("Screw {} interference", i + 1))
                 .on_hover_text("Interference δB, mm (0.5: hole tapped 1 mm under the diameter)");
             ui.horizontal(|ui| optional(ui, &mut s.emg_threshold_ma, 15.0, "", "EMG threshold"));
             ui.horizontal(|ui| optional(ui, &mut s.insertion_torque_nm, 1.0, "", "insertion torque"));
-            if ui.small_button("✖").on_hover_text("Remove this screw").clicked() {
+            if ui.small_button("x").accessible_name(format!("Remove screw {}", i + 1)).on_hover_text("Remove this screw").clicked() {
                 remove = Some(i);
             }
             ui.end_row();

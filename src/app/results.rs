@@ -125,96 +125,6 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]
             .unwrap_or_default()
     };
     egui::ScrollArea::both().auto_shrink([false, false]).show(ui, |ui| {
-        ui.strong("Per screw");
-        if r.screws.is_empty() {
-            ui.label("No screws planned: add them in the patient panel.");
-        }
-        egui::Grid::new("screw_results").striped(true).show(ui, |ui| {
-            for h in [
-                "Screw", "B-HU", "ST-HU", "HU ratio", "Thickness mm", "Clearance mm", "p.s.c. mm", "σH MPa",
-                "Yield ratio", "Warnings",
-            ] {
-                ui.label(RichText::new(h).strong());
-            }
-            ui.end_row();
-            for s in &r.screws {
-                let st = of_role(session, &s.rois, &[Role::StHu]);
-                let cal = of_role(session, &s.rois, &[Role::PedicleThickness]);
-                let bh = b_hu_rois(s.b_hu_level);
-                ui.label(format!("{} {} ({:.1} × {:.0})", s.screw.level, s.screw.side, s.screw.diameter_mm, s.screw.length_mm));
-                let b_text = match (s.b_hu, s.b_hu_level) {
-                    (Some(v), Some(l)) if l != s.screw.level => format!("{v:.1} ({l})"),
-                    (v, _) => fmt(v, 1),
-                };
-                value(ui, b_text, bh.clone(), highlighted, &mut out);
-                value(ui, fmt(s.st_hu, 1), st.clone(), highlighted, &mut out);
-                value(ui, fmt(s.hu_ratio, 3), [st, bh].concat(), highlighted, &mut out);
-                value(ui, fmt(s.pedicle_thickness_mm, 2), cal.clone(), highlighted, &mut out);
-                let neg = s.clearance_mm.is_some_and(|c| c < 0.0);
-                let c_text = fmt(s.clearance_mm, 2);
-                value(ui, if neg { format!("{c_text} ⚠") } else { c_text }, cal.clone(), highlighted, &mut out);
-                value(ui, fmt(s.psc_mm, 2), cal.clone(), highlighted, &mut out);
-                let stress = s.stress.as_ref();
-                value(ui, fmt(stress.map(|x| x.sigma_h_mpa), 1), s.rois.clone(), highlighted, &mut out);
-                let yr = stress.map(|x| x.yield_ratio);
-                let yr_text = fmt(yr, 3);
-                if yr.is_some_and(|y| y >= 1.0) {
-                    ui.colored_label(WARN, format!("{yr_text} (yields)"));
-                } else {
-                    value(ui, yr_text, s.rois.clone(), highlighted, &mut out);
-                }
-                let mut flags = s.flags.clone();
-                if let Some(x) = stress {
-                    flags.extend(x.flags.iter().cloned());
-                }
-                flags.dedup();
-                if flags.is_empty() {
-                    ui.label("–");
-                } else {
-                    ui.colored_label(WARN, format!("⚠ {}", flags.join("; ")));
-                }
-                ui.end_row();
-            }
-        });
-        ui.add_space(6.0);
-        ui.strong("Per level");
-        egui::Grid::new("level_results").striped(true).show(ui, |ui| {
-            for h in ["Level", "B-HU", "planes", "ST-HU L", "ST-HU R", "ST-HU", "HU ratio", "Pedicle SI L", "Pedicle SI R", "Segmental SI", "Warnings"] {
-                ui.label(RichText::new(h).strong());
-            }
-            ui.end_row();
-            for l in &r.levels {
-                let by = |role: Role, side: Option<crate::session::Side>| -> Vec<u64> {
-                    l.rois
-                        .iter()
-                        .copied()
-                        .filter(|id| {
-                            session
-                                .roi(*id)
-                                .is_some_and(|x| x.role == role && (side.is_none() || x.side == side))
-                        })
-                        .collect()
-                };
-                use crate::session::Side::{L, R};
-                ui.label(l.level.as_str());
-                value(ui, fmt(l.b_hu, 1), l.b_hu_rois.clone(), highlighted, &mut out);
-                ui.label(format!("{}/3", l.b_hu_planes));
-                value(ui, fmt(l.st_hu_left, 1), by(Role::StHu, Some(L)), highlighted, &mut out);
-                value(ui, fmt(l.st_hu_right, 1), by(Role::StHu, Some(R)), highlighted, &mut out);
-                value(ui, fmt(l.st_hu, 1), by(Role::StHu, None), highlighted, &mut out);
-                value(ui, fmt(l.hu_ratio, 3), [by(Role::StHu, None), l.b_hu_rois.clone()].concat(), highlighted, &mut out);
-                value(ui, fmt(l.pedicle_si_left, 1), by(Role::PedicleSi, Some(L)), highlighted, &mut out);
-                value(ui, fmt(l.pedicle_si_right, 1), by(Role::PedicleSi, Some(R)), highlighted, &mut out);
-                value(ui, fmt(l.segmental_si, 1), by(Role::PedicleSi, None), highlighted, &mut out);
-                if l.flags.is_empty() {
-                    ui.label("–");
-                } else {
-                    ui.colored_label(WARN, format!("⚠ {}", l.flags.join("; ")));
-                }
-                ui.end_row();
-            }
-        });
-        ui.add_space(6.0);
         ui.strong("Patient");
         let p = &r.patient;
         let pedicles: Vec<u64> = session
@@ -260,8 +170,98 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]
             ui.end_row();
         });
         for f in &p.flags {
-            ui.colored_label(WARN, format!("⚠ {f}"));
+            ui.colored_label(WARN, format!("Warning: {f}"));
         }
+        ui.add_space(6.0);
+        ui.strong("Per screw");
+        if r.screws.is_empty() {
+            ui.label("No screws planned: add them in the patient panel.");
+        }
+        egui::Grid::new("screw_results").striped(true).show(ui, |ui| {
+            for h in [
+                "Screw", "B-HU", "ST-HU", "HU ratio", "Thickness mm", "Clearance mm", "p.s.c. mm", "σH MPa",
+                "Yield ratio", "Warnings",
+            ] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for s in &r.screws {
+                let st = of_role(session, &s.rois, &[Role::StHu]);
+                let cal = of_role(session, &s.rois, &[Role::PedicleThickness]);
+                let bh = b_hu_rois(s.b_hu_level);
+                ui.label(format!("{} {} ({:.1} × {:.0})", s.screw.level, s.screw.side, s.screw.diameter_mm, s.screw.length_mm));
+                let b_text = match (s.b_hu, s.b_hu_level) {
+                    (Some(v), Some(l)) if l != s.screw.level => format!("{v:.1} ({l})"),
+                    (v, _) => fmt(v, 1),
+                };
+                value(ui, b_text, bh.clone(), highlighted, &mut out);
+                value(ui, fmt(s.st_hu, 1), st.clone(), highlighted, &mut out);
+                value(ui, fmt(s.hu_ratio, 3), [st, bh].concat(), highlighted, &mut out);
+                value(ui, fmt(s.pedicle_thickness_mm, 2), cal.clone(), highlighted, &mut out);
+                let neg = s.clearance_mm.is_some_and(|c| c < 0.0);
+                let c_text = fmt(s.clearance_mm, 2);
+                value(ui, if neg { format!("{c_text} (negative)") } else { c_text }, cal.clone(), highlighted, &mut out);
+                value(ui, fmt(s.psc_mm, 2), cal.clone(), highlighted, &mut out);
+                let stress = s.stress.as_ref();
+                value(ui, fmt(stress.map(|x| x.sigma_h_mpa), 1), s.rois.clone(), highlighted, &mut out);
+                let yr = stress.map(|x| x.yield_ratio);
+                let yr_text = fmt(yr, 3);
+                if yr.is_some_and(|y| y >= 1.0) {
+                    ui.colored_label(WARN, format!("{yr_text} (yields)"));
+                } else {
+                    value(ui, yr_text, s.rois.clone(), highlighted, &mut out);
+                }
+                let mut flags = s.flags.clone();
+                if let Some(x) = stress {
+                    flags.extend(x.flags.iter().cloned());
+                }
+                flags.dedup();
+                if flags.is_empty() {
+                    ui.label("–");
+                } else {
+                    ui.colored_label(WARN, format!("Warning: {}", flags.join("; ")));
+                }
+                ui.end_row();
+            }
+        });
+        ui.add_space(6.0);
+        ui.strong("Per level");
+        egui::Grid::new("level_results").striped(true).show(ui, |ui| {
+            for h in ["Level", "B-HU", "planes", "ST-HU L", "ST-HU R", "ST-HU", "HU ratio", "Pedicle SI L", "Pedicle SI R", "Segmental SI", "Warnings"] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for l in &r.levels {
+                let by = |role: Role, side: Option<crate::session::Side>| -> Vec<u64> {
+                    l.rois
+                        .iter()
+                        .copied()
+                        .filter(|id| {
+                            session
+                                .roi(*id)
+                                .is_some_and(|x| x.role == role && (side.is_none() || x.side == side))
+                        })
+                        .collect()
+                };
+                use crate::session::Side::{L, R};
+                ui.label(l.level.as_str());
+                value(ui, fmt(l.b_hu, 1), l.b_hu_rois.clone(), highlighted, &mut out);
+                ui.label(format!("{}/3", l.b_hu_planes));
+                value(ui, fmt(l.st_hu_left, 1), by(Role::StHu, Some(L)), highlighted, &mut out);
+                value(ui, fmt(l.st_hu_right, 1), by(Role::StHu, Some(R)), highlighted, &mut out);
+                value(ui, fmt(l.st_hu, 1), by(Role::StHu, None), highlighted, &mut out);
+                value(ui, fmt(l.hu_ratio, 3), [by(Role::StHu, None), l.b_hu_rois.clone()].concat(), highlighted, &mut out);
+                value(ui, fmt(l.pedicle_si_left, 1), by(Role::PedicleSi, Some(L)), highlighted, &mut out);
+                value(ui, fmt(l.pedicle_si_right, 1), by(Role::PedicleSi, Some(R)), highlighted, &mut out);
+                value(ui, fmt(l.segmental_si, 1), by(Role::PedicleSi, None), highlighted, &mut out);
+                if l.flags.is_empty() {
+                    ui.label("–");
+                } else {
+                    ui.colored_label(WARN, format!("Warning: {}", l.flags.join("; ")));
+                }
+                ui.end_row();
+            }
+        });
         if !d.problems.is_empty() {
             ui.collapsing(format!("{} ROI(s) not in the results", d.problems.len()), |ui| {
                 for e in &d.problems {

@@ -39,7 +39,7 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
                 ui.label(RichText::new(text).strong());
             }
             for f in &r.flags {
-                ui.colored_label(WARN, format!("⚠ {f}"));
+                ui.colored_label(WARN, format!("Warning: {f}"));
             }
         }
         None => {
@@ -116,7 +116,7 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
                 2 => (r.points.hu_ratio, format!("{:.3}", r.hu_ratio)),
                 _ => (r.points.goutallier, format!("{}", r.goutallier)),
             };
-            marker(i + 1, x_points(pts), format!("{value} → {pts:.0} pts"));
+            marker(i + 1, x_points(pts), format!("{value}: {pts:.0} pts"));
         }
     }
     let n = nomo.axes.len();
