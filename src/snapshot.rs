@@ -39,8 +39,9 @@ impl Rgb {
 
     /// The picture as PNG bytes.
     pub fn to_png(&self) -> Result<Vec<u8>, String> {
-        let img = image::RgbImage::from_raw(self.width as u32, self.height as u32, self.pixels.clone())
-            .ok_or("the picture's size does not match its pixels")?;
+        let img =
+            image::RgbImage::from_raw(self.width as u32, self.height as u32, self.pixels.clone())
+                .ok_or("the picture's size does not match its pixels")?;
         let mut out = std::io::Cursor::new(Vec::new());
         img.write_to(&mut out, image::ImageFormat::Png)
             .map_err(|e| format!("cannot encode the PNG: {e}"))?;
@@ -50,7 +51,13 @@ impl Rgb {
 
 /// Renders slice `slice` of `volume` through `window`, `scale` times enlarged, with the
 /// outlines of the ROIs drawn on that image (ROIs of other images are skipped).
-pub fn render(volume: &Volume, slice: usize, window: WindowLevel, outlines: &[Outline], scale: usize) -> Option<Rgb> {
+pub fn render(
+    volume: &Volume,
+    slice: usize,
+    window: WindowLevel,
+    outlines: &[Outline],
+    scale: usize,
+) -> Option<Rgb> {
     let (_, rows, cols) = volume.dims();
     let plane = volume.planes.get(slice)?;
     let s = scale.max(1);
@@ -80,11 +87,17 @@ pub fn render(volume: &Volume, slice: usize, window: WindowLevel, outlines: &[Ou
                 })
                 .collect();
             if let [a, b] = pts.as_slice() {
-                let n = (((b.0 - a.0).hypot(b.1 - a.1)) * s as f64 * 2.0).ceil().max(1.0) as usize;
+                let n = (((b.0 - a.0).hypot(b.1 - a.1)) * s as f64 * 2.0)
+                    .ceil()
+                    .max(1.0) as usize;
                 for i in 0..=n {
                     let t = i as f64 / n as f64;
                     let (c, r) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
-                    img.put(((c + 0.5) * s as f64) as i64, ((r + 0.5) * s as f64) as i64, o.rgb);
+                    img.put(
+                        ((c + 0.5) * s as f64) as i64,
+                        ((r + 0.5) * s as f64) as i64,
+                        o.rgb,
+                    );
                 }
             }
             continue;
@@ -100,7 +113,12 @@ pub fn render(volume: &Volume, slice: usize, window: WindowLevel, outlines: &[Ou
         };
         for y in 0..img.height as i64 {
             for x in 0..img.width as i64 {
-                if inside(x, y) && (!inside(x - 1, y) || !inside(x + 1, y) || !inside(x, y - 1) || !inside(x, y + 1)) {
+                if inside(x, y)
+                    && (!inside(x - 1, y)
+                        || !inside(x + 1, y)
+                        || !inside(x, y - 1)
+                        || !inside(x, y + 1))
+                {
                     img.put(x, y, o.rgb);
                 }
             }

@@ -55,7 +55,11 @@ pub fn items(session: &Session) -> Vec<Item> {
     let mut out = Vec::new();
     for level in levels {
         for role in B_HU_PLANES {
-            out.push(Item { role, level, side: None });
+            out.push(Item {
+                role,
+                level,
+                side: None,
+            });
         }
     }
     let mut screws: Vec<(Level, Side)> = session.screws.iter().map(|s| (s.level, s.side)).collect();
@@ -101,7 +105,10 @@ pub fn items(session: &Session) -> Vec<Item> {
 /// How many items are done, of how many.
 pub fn progress(session: &Session) -> (usize, usize) {
     let all = items(session);
-    (all.iter().filter(|i| i.done_by(session).is_some()).count(), all.len())
+    (
+        all.iter().filter(|i| i.done_by(session).is_some()).count(),
+        all.len(),
+    )
 }
 
 /// The checklist; `current` is the item the tools are set to.
@@ -112,7 +119,8 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, current: Option<&Item>) -> Vec<A
     ui.horizontal(|ui| {
         ui.strong("Checklist");
         let text = if done == total {
-            RichText::new(format!("complete: {done} of {total}")).color(Color32::from_rgb(110, 210, 120))
+            RichText::new(format!("complete: {done} of {total}"))
+                .color(Color32::from_rgb(110, 210, 120))
         } else {
             RichText::new(format!("{done} of {total} done"))
         };
@@ -120,16 +128,25 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, current: Option<&Item>) -> Vec<A
     });
     ui.add(egui::ProgressBar::new(done as f32 / total.max(1) as f32).desired_height(6.0));
     ui.label(
-        RichText::new("Click an item: the tool, role, level and side are set and the right series is shown.")
-            .small()
-            .weak(),
+        RichText::new(
+            "Click an item: the tool, role, level and side are set and the right series is shown.",
+        )
+        .small()
+        .weak(),
     );
     let mut modality = "";
     for item in &all {
         let m = item.role.modality().unwrap_or("");
         if m != modality {
             modality = m;
-            ui.label(RichText::new(if m == "CT" { "CT (axial)" } else { "MR (sagittal T1)" }).strong());
+            ui.label(
+                RichText::new(if m == "CT" {
+                    "CT (axial)"
+                } else {
+                    "MR (sagittal T1)"
+                })
+                .strong(),
+            );
         }
         let done_by = item.done_by(session);
         let mark = if done_by.is_some() { "[x]" } else { "[ ]" };
@@ -140,7 +157,9 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, current: Option<&Item>) -> Vec<A
         };
         let r = ui.selectable_label(current == Some(item), text);
         let r = match done_by {
-            Some(id) => r.on_hover_text(format!("Done: ROI #{id}. Click to draw it again or go to it.")),
+            Some(id) => r.on_hover_text(format!(
+                "Done: ROI #{id}. Click to draw it again or go to it."
+            )),
             None => r.on_hover_text(format!("Missing: draw it on the {} series.", m)),
         };
         if r.clicked() {
@@ -160,7 +179,11 @@ mod tests {
         let mut s = Session::default();
         // No screws: B-HU and ST-HU L/R at L3, 8 pedicles, CSF.
         assert_eq!(items(&s).len(), 3 + 2 + 8 + 1);
-        for (level, side) in [(Level::L4, Side::L), (Level::L4, Side::R), (Level::L5, Side::L)] {
+        for (level, side) in [
+            (Level::L4, Side::L),
+            (Level::L4, Side::R),
+            (Level::L5, Side::L),
+        ] {
             s.screws.push(Screw {
                 level,
                 side,
@@ -174,7 +197,11 @@ mod tests {
         // B-HU at L3, L4, L5; ST-HU L/R at L3; 3 screws × 2; 8 pedicles; CSF.
         assert_eq!(items(&s).len(), 9 + 2 + 6 + 8 + 1);
         s.choices.csf_level = Level::L2;
-        assert!(items(&s).iter().any(|i| i.role == Role::CsfSi && i.level == Level::L2));
+        assert!(
+            items(&s)
+                .iter()
+                .any(|i| i.role == Role::CsfSi && i.level == Level::L2)
+        );
         assert_eq!(progress(&s).0, 0);
     }
 }

@@ -102,11 +102,25 @@ impl Document {
             .map_err(|e| e.to_string())
     }
 
-    /// The study folder of the session's first series, resolved against the session file.
+    /// The study folder of the session's series, resolved against the session file: the
+    /// folder of its only series, or the deepest folder holding all of them (a CT and an
+    /// MR in sibling folders open together).
     pub fn study_path(&self) -> Option<PathBuf> {
         let path = self.path.as_ref()?;
-        let s = self.session.series.first()?;
-        Some(Session::resolve(path, &s.path))
+        let mut all = self
+            .session
+            .series
+            .iter()
+            .map(|s| crate::app::state::absolute(&Session::resolve(path, &s.path)));
+        let mut common = all.next()?;
+        for p in all {
+            while !p.starts_with(&common) {
+                if !common.pop() {
+                    return None;
+                }
+            }
+        }
+        Some(common)
     }
 
     /// Records that the session uses `series` from `study` (once), with the patient and

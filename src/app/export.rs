@@ -29,7 +29,20 @@ pub enum ExportKind {
 impl ExportKind {
     /// The file name for a patient.
     pub fn file_name(self, patient: &str) -> String {
-        let stem: String = if patient.is_empty() { "anchorage".into() } else { patient.chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect() };
+        let stem: String = if patient.is_empty() {
+            "anchorage".into()
+        } else {
+            patient
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect()
+        };
         match self {
             ExportKind::Csv => format!("{stem}-screws.csv"),
             ExportKind::Json => format!("{stem}-screws.json"),
@@ -69,7 +82,9 @@ pub fn table_bytes(kind: ExportKind, d: &Derived, key: Option<&str>) -> Result<V
         table.pseudonymize(k)?;
     }
     match kind {
-        ExportKind::Csv => table.to_csv().map_err(|e| format!("cannot format the CSV: {e}")),
+        ExportKind::Csv => table
+            .to_csv()
+            .map_err(|e| format!("cannot format the CSV: {e}")),
         ExportKind::Json => Ok(to_json(&table, &d.results, &d.models).into_bytes()),
         _ => Err("not a table export".into()),
     }
@@ -77,7 +92,11 @@ pub fn table_bytes(kind: ExportKind, d: &Derived, key: Option<&str>) -> Result<V
 
 /// The session as a file in `folder`: series paths made absolute, then relative to the
 /// folder where they lie beside it.
-pub fn session_bytes(session: &Session, session_path: Option<&Path>, folder: &Path) -> Result<Vec<u8>, String> {
+pub fn session_bytes(
+    session: &Session,
+    session_path: Option<&Path>,
+    folder: &Path,
+) -> Result<Vec<u8>, String> {
     let mut s = session.clone();
     if let Some(p) = session_path {
         for r in &mut s.series {
@@ -92,11 +111,21 @@ pub fn session_bytes(session: &Session, session_path: Option<&Path>, folder: &Pa
 pub fn write(path: &Path, bytes: &[u8]) -> Result<PathBuf, String> {
     write_atomic(path, bytes)
         .map(|()| path.to_path_buf())
-        .map_err(|e| format!("cannot write the file ({e}); the old one is kept: {}", path.display()))
+        .map_err(|e| {
+            format!(
+                "cannot write the file ({e}); the old one is kept: {}",
+                path.display()
+            )
+        })
 }
 
 /// The export panel.
-pub fn ui(ui: &mut egui::Ui, state: &mut ExportState, session_path: Option<&Path>, rows: usize) -> Vec<Action> {
+pub fn ui(
+    ui: &mut egui::Ui,
+    state: &mut ExportState,
+    session_path: Option<&Path>,
+    rows: usize,
+) -> Vec<Action> {
     let mut out = Vec::new();
     ui.horizontal(|ui| {
         ui.label("Folder");
@@ -104,8 +133,12 @@ pub fn ui(ui: &mut egui::Ui, state: &mut ExportState, session_path: Option<&Path
             .and_then(Path::parent)
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "the session's folder".into());
-        ui.add(egui::TextEdit::singleline(&mut state.folder).hint_text(hint).desired_width(360.0))
-            .on_hover_text("Where the exports are written; empty: beside the session");
+        ui.add(
+            egui::TextEdit::singleline(&mut state.folder)
+                .hint_text(hint)
+                .desired_width(360.0),
+        )
+        .on_hover_text("Where the exports are written; empty: beside the session");
     });
     ui.horizontal(|ui| {
         ui.checkbox(&mut state.pseudonymize, "Pseudonymise")
@@ -117,21 +150,46 @@ pub fn ui(ui: &mut egui::Ui, state: &mut ExportState, session_path: Option<&Path
     });
     ui.horizontal(|ui| {
         let table = rows > 0;
-        if ui.add_enabled(table, egui::Button::new("Export CSV")).on_hover_text("The per-screw table, byte for byte as `anchorage measure --csv` writes it").clicked() {
+        if ui
+            .add_enabled(table, egui::Button::new("Export CSV"))
+            .on_hover_text(
+                "The per-screw table, byte for byte as `anchorage measure --csv` writes it",
+            )
+            .clicked()
+        {
             out.push(Action::Export(ExportKind::Csv));
         }
-        if ui.add_enabled(table, egui::Button::new("Export JSON")).on_hover_text("The table with the per-level and patient results and the model parameters").clicked() {
+        if ui
+            .add_enabled(table, egui::Button::new("Export JSON"))
+            .on_hover_text(
+                "The table with the per-level and patient results and the model parameters",
+            )
+            .clicked()
+        {
             out.push(Action::Export(ExportKind::Json));
         }
-        if ui.button("Export PNG").on_hover_text("The shown slice with its ROIs").clicked() {
+        if ui
+            .button("Export PNG")
+            .on_hover_text("The shown slice with its ROIs")
+            .clicked()
+        {
             out.push(Action::Export(ExportKind::Png));
         }
-        if ui.button("Export session").on_hover_text("A copy of the session file (every ROI, the screws and the patient inputs)").clicked() {
+        if ui
+            .button("Export session")
+            .on_hover_text(
+                "A copy of the session file (every ROI, the screws and the patient inputs)",
+            )
+            .clicked()
+        {
             out.push(Action::Export(ExportKind::Session));
         }
     });
     if rows == 0 {
-        ui.label(RichText::new("Plan screws in the patient panel to export the per-screw table.").small());
+        ui.label(
+            RichText::new("Plan screws in the patient panel to export the per-screw table.")
+                .small(),
+        );
     }
     match &state.last {
         Some(Ok(p)) => {

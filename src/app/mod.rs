@@ -86,26 +86,14 @@ pub struct App {
     results: results::ResultsCache,
     export: export::ExportState,
     stress_family: stress_view::Family,
-    side_tab: SideTab,
     bottom_tab: BottomTab,
     choice: Option<checklist::Item>,
     prefetch_failed: HashSet<usize>,
 }
 
-/// The tabs of the right-hand panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SideTab {
-    /// Patient inputs, screws and the checklist.
-    Protocol,
-    /// The ROIs of the shown series.
-    Rois,
-}
-
-/// The tabs of the bottom panel.
+/// The tabs beside the results in the bottom panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BottomTab {
-    /// Per-screw, per-level and patient results.
-    Results,
     /// The stress figure.
     Stress,
     /// The risk nomogram.
@@ -142,8 +130,7 @@ impl App {
             results: results::ResultsCache::default(),
             export: export::ExportState::default(),
             stress_family: stress_view::Family::default(),
-            side_tab: SideTab::Protocol,
-            bottom_tab: BottomTab::Results,
+            bottom_tab: BottomTab::Stress,
             choice: None,
             prefetch_failed: HashSet::new(),
         };
@@ -329,65 +316,71 @@ impl App {
             .resizable(true)
             .default_size(330.0)
             .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    for (tab, label, tip) in [
-                        (BottomTab::Results, "Results", "Per-screw, per-level and patient values; click a value to see its ROIs"),
-                        (BottomTab::Stress, "Stress", "σH against p.s.c., the paper's figure, with each screw"),
-                        (BottomTab::Risk, "Risk", "The nomogram with the patient marked"),
-                        (BottomTab::Export, "Export", "CSV, JSON, PNG and the session"),
-                    ] {
-                        ui.selectable_value(&mut self.bottom_tab, tab, label).on_hover_text(tip);
-                    }
-                    ui.separator();
-                    if let Some(r) = &derived.results.patient.risk {
-                        ui.label(format!("Risk {:.1} %", r.risk * 100.0));
-                    }
-                    ui.label(egui::RichText::new(stress_view::RESEARCH_AID).weak());
-                });
-                ui.separator();
-                match self.bottom_tab {
-                    BottomTab::Results => actions.extend(results::ui(ui, &self.doc.session, &derived, &highlight)),
-                    BottomTab::Stress => {
-                        actions.extend(stress_view::ui(ui, &self.doc.session, &derived, &mut self.stress_family))
-                    }
-                    BottomTab::Risk => {
-                        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| risk_view::ui(ui, &derived));
-                    }
-                    BottomTab::Export => actions.extend(export::ui(
-                        ui,
-                        &mut self.export,
-                        self.doc.path.as_deref(),
-                        derived.table.rows.len(),
-                    )),
-                }
-            });
-        egui::Panel::right("rois").default_size(330.0).show(ui, |ui| {
-            ui.horizontal(|ui| {
-                let (done, total) = checklist::progress(&self.doc.session);
-                ui.selectable_value(&mut self.side_tab, SideTab::Protocol, format!("Protocol {done}/{total}"));
-                ui.selectable_value(&mut self.side_tab, SideTab::Rois, "ROIs");
-            });
-            ui.separator();
-            match self.side_tab {
-                SideTab::Protocol => {
-                    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-                        actions.extend(patient_panel::ui(ui, &self.doc.session));
-                        ui.separator();
-                        actions.extend(checklist::ui(ui, &self.doc.session, self.choice.as_ref()));
+                ui.columns(2, |cols| {
+                    let [left, right] = cols else {
+                        return;
+                    };
+                    left.horizontal(|ui| {
+                        ui.strong("Results");
+                        ui.label(egui::RichText::new("click a value to see the ROIs it came from").small().weak());
                     });
-                }
-                SideTab::Rois => {
-                    let volume = current.and_then(|(_, v)| v.map(|(l, _)| (l.volume.as_ref(), l.id)));
-                    actions.extend(roi_panel::ui(
-                        ui,
-                        &self.doc.session,
-                        current.map(|(s, _)| s),
-                        volume,
-                        &mut self.tools,
-                        &mut self.measurements,
-                    ));
-                }
-            }
+                    left.separator();
+                    actions.extend(results::ui(left, &self.doc.session, &derived, &highlight));
+                    right.horizontal(|ui| {
+                        for (tab, label, tip) in [
+                            (BottomTab::Stress, "Stress", "σH against p.s.c., the paper's figure, with each screw"),
+                            (BottomTab::Risk, "Risk", "The nomogram with the patient marked"),
+                            (BottomTab::Export, "Export", "CSV, JSON, PNG and the session"),
+                        ] {
+                            ui.selectable_value(&mut self.bottom_tab, tab, label).on_hover_text(tip);
+                        }
+                    });
+                    right.separator();
+                    match self.bottom_tab {
+                        BottomTab::Stress => {
+                            actions.extend(stress_view::ui(right, &self.doc.session, &derived, &mut self.stress_family))
+                        }
+                        BottomTab::Risk => {
+                            egui::ScrollArea::vertical()
+                                .id_salt("risk_scroll")
+                                .max_height(right.available_height().clamp(160.0, 600.0))
+                                .auto_shrink([false, false])
+                                .show(right, |ui| risk_view::ui(ui, &derived));
+                        }
+                        BottomTab::Export => actions.extend(export::ui(
+                            right,
+                            &mut self.export,
+                            self.doc.path.as_deref(),
+                            derived.table.rows.len(),
+                        )),
+                    }
+                });
+            });
+        egui::Panel::right("protocol").default_size(340.0).show(ui, |ui| {
+            let (done, total) = checklist::progress(&self.doc.session);
+            ui.horizontal(|ui| {
+                ui.heading("Protocol");
+                ui.label(format!("{done}/{total}"));
+            });
+            egui::ScrollArea::vertical()
+                .id_salt("protocol_scroll")
+                .auto_shrink([false, false])
+                .show(ui, |ui| {
+                    actions.extend(patient_panel::ui(ui, &self.doc.session));
+                    ui.separator();
+                    actions.extend(checklist::ui(ui, &self.doc.session, self.choice.as_ref()));
+                });
+        });
+        egui::Panel::right("rois").default_size(290.0).show(ui, |ui| {
+            let volume = current.and_then(|(_, v)| v.map(|(l, _)| (l.volume.as_ref(), l.id)));
+            actions.extend(roi_panel::ui(
+                ui,
+                &self.doc.session,
+                current.map(|(s, _)| s),
+                volume,
+                &mut self.tools,
+                &mut self.measurements,
+            ));
         });
         egui::CentralPanel::default()
             .frame(egui::Frame::new().fill(egui::Color32::from_gray(8)))

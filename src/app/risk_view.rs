@@ -15,13 +15,23 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
     let model = &d.models.risk;
     let p = &d.results.patient;
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(format!("Risk model: {} {}", model.info.name, model.info.version)).strong());
+        ui.label(
+            RichText::new(format!(
+                "Risk model: {} {}",
+                model.info.name, model.info.version
+            ))
+            .strong(),
+        );
         ui.colored_label(WARN, RESEARCH_AID);
     });
     let cutoff_text = {
         let mut t = format!("cutoff {:.1} %", model.cutoff * 100.0);
         if let (Some(se), Some(sp)) = (model.cutoff_sensitivity, model.cutoff_specificity) {
-            t.push_str(&format!(" (sensitivity {:.1} %, specificity {:.1} %)", se * 100.0, sp * 100.0));
+            t.push_str(&format!(
+                " (sensitivity {:.1} %, specificity {:.1} %)",
+                se * 100.0,
+                sp * 100.0
+            ));
         }
         t
     };
@@ -56,15 +66,27 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
             if p.hu_ratio.is_none() {
                 missing.push("HU ratio (B-HU and ST-HU at the reference level)");
             }
-            ui.label(format!("No risk yet: missing {}. The {cutoff_text}.", missing.join(", ")));
+            ui.label(format!(
+                "No risk yet: missing {}. The {cutoff_text}.",
+                missing.join(", ")
+            ));
         }
     }
-    ui.label(RichText::new(format!("Provenance: {} Source: {}", model.info.provenance, model.info.source)).small());
+    ui.label(
+        RichText::new(format!(
+            "Provenance: {} Source: {}",
+            model.info.provenance, model.info.source
+        ))
+        .small(),
+    );
 
     let nomo = model.nomogram();
     let rows = nomo.axes.len() + 3;
     let row_h = 34.0;
-    let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width().max(300.0), row_h * rows as f32 + 10.0), Sense::hover());
+    let (rect, _) = ui.allocate_exact_size(
+        vec2(ui.available_width().max(300.0), row_h * rows as f32 + 10.0),
+        Sense::hover(),
+    );
     let painter = ui.painter_at(rect);
     let left = rect.left() + 130.0;
     let right = rect.right() - 30.0;
@@ -79,7 +101,13 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
     let row_y = |i: usize| rect.top() + 14.0 + row_h * i as f32;
     let draw_axis = |i: usize, title: &str, ticks: &[(f32, String)]| {
         let y = row_y(i);
-        painter.text(Pos2::new(rect.left() + 4.0, y), Align2::LEFT_CENTER, title, title_font.clone(), text);
+        painter.text(
+            Pos2::new(rect.left() + 4.0, y),
+            Align2::LEFT_CENTER,
+            title,
+            title_font.clone(),
+            text,
+        );
         if let (Some(a), Some(b)) = (
             ticks.iter().map(|t| t.0).reduce(f32::min),
             ticks.iter().map(|t| t.0).reduce(f32::max),
@@ -88,16 +116,32 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
         }
         for (x, label) in ticks {
             painter.line_segment([Pos2::new(*x, y - 4.0), Pos2::new(*x, y)], axis);
-            painter.text(Pos2::new(*x, y + 2.0), Align2::CENTER_TOP, label, font.clone(), text);
+            painter.text(
+                Pos2::new(*x, y + 2.0),
+                Align2::CENTER_TOP,
+                label,
+                font.clone(),
+                text,
+            );
         }
     };
     let marker = |i: usize, x: f32, label: String| {
         let y = row_y(i);
         painter.circle_filled(Pos2::new(x, y), 5.0, PATIENT);
-        painter.text(Pos2::new(x + 7.0, y - 6.0), Align2::LEFT_BOTTOM, label, font.clone(), PATIENT);
+        painter.text(
+            Pos2::new(x + 7.0, y - 6.0),
+            Align2::LEFT_BOTTOM,
+            label,
+            font.clone(),
+            PATIENT,
+        );
     };
     // Points axis.
-    let step = if nomo.points_axis_max > 60.0 { 10.0 } else { 5.0 };
+    let step = if nomo.points_axis_max > 60.0 {
+        10.0
+    } else {
+        5.0
+    };
     let point_ticks: Vec<(f32, String)> = (0..)
         .map(|k| k as f64 * step)
         .take_while(|v| *v <= nomo.points_axis_max + 1e-9)
@@ -106,8 +150,16 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
     draw_axis(0, "Points", &point_ticks);
     let r = p.risk.as_ref();
     for (i, ax) in nomo.axes.iter().enumerate() {
-        let ticks: Vec<(f32, String)> = ax.ticks.iter().map(|t| (x_points(t.points), t.label.clone())).collect();
-        let title = if ax.unit.is_empty() { ax.name.clone() } else { format!("{} ({})", ax.name, ax.unit) };
+        let ticks: Vec<(f32, String)> = ax
+            .ticks
+            .iter()
+            .map(|t| (x_points(t.points), t.label.clone()))
+            .collect();
+        let title = if ax.unit.is_empty() {
+            ax.name.clone()
+        } else {
+            format!("{} ({})", ax.name, ax.unit)
+        };
         draw_axis(i + 1, &title, &ticks);
         if let Some(r) = r {
             let (pts, value) = match i {
@@ -130,14 +182,28 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
     let risk_ticks: Vec<(f32, String)> = nomo
         .risk_axis
         .iter()
-        .map(|t| (x_total(t.total_points), format!("{}", (t.risk * 1000.0).round() / 1000.0)))
+        .map(|t| {
+            (
+                x_total(t.total_points),
+                format!("{}", (t.risk * 1000.0).round() / 1000.0),
+            )
+        })
         .collect();
     draw_axis(n + 2, "Risk", &risk_ticks);
     if let Some(t) = model.risk_to_total_points(model.cutoff) {
         let x = x_total(t);
         let y = row_y(n + 2);
-        painter.line_segment([Pos2::new(x, y - 12.0), Pos2::new(x, y + 12.0)], Stroke::new(2.0, Color32::from_rgb(230, 80, 80)));
-        painter.text(Pos2::new(x, y - 12.0), Align2::CENTER_BOTTOM, "cutoff", font.clone(), Color32::from_rgb(230, 80, 80));
+        painter.line_segment(
+            [Pos2::new(x, y - 12.0), Pos2::new(x, y + 12.0)],
+            Stroke::new(2.0, Color32::from_rgb(230, 80, 80)),
+        );
+        painter.text(
+            Pos2::new(x, y - 12.0),
+            Align2::CENTER_BOTTOM,
+            "cutoff",
+            font.clone(),
+            Color32::from_rgb(230, 80, 80),
+        );
     }
     if let Some(r) = r {
         let x = x_total(r.total_points);

@@ -25,11 +25,24 @@ pub enum Family {
     Force,
 }
 
-fn param(ui: &mut egui::Ui, label: &str, value: &mut Option<f64>, model: f64, range: std::ops::RangeInclusive<f64>, speed: f64, suffix: &str) {
+fn param(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut Option<f64>,
+    model: f64,
+    range: std::ops::RangeInclusive<f64>,
+    speed: f64,
+    suffix: &str,
+) {
     ui.label(label);
     let mut v = value.unwrap_or(model);
     if ui
-        .add(egui::DragValue::new(&mut v).range(range).speed(speed).suffix(suffix))
+        .add(
+            egui::DragValue::new(&mut v)
+                .range(range)
+                .speed(speed)
+                .suffix(suffix),
+        )
         .accessible_name(label)
         .changed()
     {
@@ -42,17 +55,58 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, family: &mut Family
     let mut out = Vec::new();
     let base = &d.models.stress;
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(format!("Stress model: {} {}", base.info.name, base.info.version)).strong())
-            .on_hover_text(format!("{}\n\n{}", base.info.source, base.info.provenance));
+        ui.label(
+            RichText::new(format!(
+                "Stress model: {} {}",
+                base.info.name, base.info.version
+            ))
+            .strong(),
+        )
+        .on_hover_text(format!("{}\n\n{}", base.info.source, base.info.provenance));
         ui.colored_label(WARN, RESEARCH_AID);
     });
     let mut m: ModelChoice = session.models.clone();
     ui.horizontal_wrapped(|ui| {
-        param(ui, "Force", &mut m.force_n, base.default_force_n, 0.0..=1000.0, 5.0, " N");
-        param(ui, "E bone", &mut m.modulus_mpa, base.modulus_mpa, 1.0..=20000.0, 5.0, " MPa");
-        param(ui, "ν", &mut m.poisson, base.poisson, 0.01..=0.49, 0.005, "");
-        param(ui, "Yield", &mut m.yield_mpa, base.yield_mpa, 1.0..=1000.0, 0.5, " MPa");
-        if (m.force_n.is_some() || m.modulus_mpa.is_some() || m.poisson.is_some() || m.yield_mpa.is_some())
+        param(
+            ui,
+            "Force",
+            &mut m.force_n,
+            base.default_force_n,
+            0.0..=1000.0,
+            5.0,
+            " N",
+        );
+        param(
+            ui,
+            "E bone",
+            &mut m.modulus_mpa,
+            base.modulus_mpa,
+            1.0..=20000.0,
+            5.0,
+            " MPa",
+        );
+        param(
+            ui,
+            "ν",
+            &mut m.poisson,
+            base.poisson,
+            0.01..=0.49,
+            0.005,
+            "",
+        );
+        param(
+            ui,
+            "Yield",
+            &mut m.yield_mpa,
+            base.yield_mpa,
+            1.0..=1000.0,
+            0.5,
+            " MPa",
+        );
+        if (m.force_n.is_some()
+            || m.modulus_mpa.is_some()
+            || m.poisson.is_some()
+            || m.yield_mpa.is_some())
             && ui.small_button("Model defaults").clicked()
         {
             m.force_n = None;
@@ -118,6 +172,7 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, family: &mut Family
         .collect();
     let missing = d.results.screws.len() - screws.len();
     Plot::new("stress_plot")
+        .height(ui.available_height().clamp(160.0, 320.0))
         .legend(Legend::default())
         .x_axis_label("p.s.c. (mm)")
         .y_axis_label("σH (MPa)")
@@ -128,7 +183,10 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, family: &mut Family
         .allow_scroll(false)
         .show(ui, |plot| {
             for c in &curves {
-                plot.line(Line::new(c.label.clone(), PlotPoints::new(c.points.clone())));
+                plot.line(Line::new(
+                    c.label.clone(),
+                    PlotPoints::new(c.points.clone()),
+                ));
             }
             plot.line(
                 Line::new(
@@ -142,12 +200,18 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, family: &mut Family
                 plot.points(
                     Points::new(name.clone(), vec![*p])
                         .radius(5.0)
-                        .shape(if *yields { egui_plot::MarkerShape::Cross } else { egui_plot::MarkerShape::Diamond }),
+                        .shape(if *yields {
+                            egui_plot::MarkerShape::Cross
+                        } else {
+                            egui_plot::MarkerShape::Diamond
+                        }),
                 );
             }
         });
     if missing > 0 {
-        ui.label(format!("{missing} screw(s) not marked: their pedicle thickness is not measured yet."));
+        ui.label(format!(
+            "{missing} screw(s) not marked: their pedicle thickness is not measured yet."
+        ));
     }
     out
 }
