@@ -8,6 +8,7 @@ pub mod cli;
 pub mod error;
 pub mod export;
 pub mod geometry;
+pub mod guard;
 pub mod header;
 pub mod measure;
 pub mod model_file;

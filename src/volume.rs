@@ -21,7 +21,13 @@ use rayon::prelude::*;
 
 use crate::error::{FileError, LoadError};
 use crate::geometry::{ImagePlane, Vec3};
+use crate::header::{FileKind, read_header};
 use crate::series::Series;
+
+/// The most voxels a loaded volume may have (4 GiB as 16-bit values), so that a series
+/// of many small files that each claim large images is refused before the volume is
+/// allocated.
+pub const MAX_VOLUME_VOXELS: u64 = 1 << 31;
 
 /// How stored samples become modality values.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -265,6 +271,23 @@ fn decode_file(
     cols: u32,
 ) -> Result<(Vec<u8>, Format, u32), FileError> {
     check_transfer_syntax(path, ts_uid)?;
+    // The header again, with the structure walk: the file may have changed since the scan,
+    // and nothing unchecked may reach the decoder.
+    match read_header(path)? {
+        FileKind::Image(h) if h.rows == rows && h.columns == cols => {}
+        FileKind::Image(h) => {
+            return Err(FileError::new(
+                path,
+                format!(
+                    "the file now says {} × {} (Rows × Columns), the series {rows} × {cols}: it changed since it was scanned",
+                    h.rows, h.columns
+                ),
+            ));
+        }
+        FileKind::Dicomdir(_) => {
+            return Err(FileError::new(path, "a DICOMDIR, not an image"));
+        }
+    }
     let obj = OpenFileOptions::new()
         .open_file(path)
         .map_err(|e| FileError::new(path, format!("cannot read the file: {e}")))?;
@@ -297,7 +320,10 @@ fn decode_file(
     };
     let frames = decoded.number_of_frames();
     let data = decoded.into_data();
-    let need = rows as usize * cols as usize * format.bytes_per * frames as usize;
+    let need = (rows as usize)
+        .saturating_mul(cols as usize)
+        .saturating_mul(format.bytes_per)
+        .saturating_mul(frames as usize);
     if data.len() < need {
         return Err(FileError::new(
             path,
@@ -380,6 +406,19 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
     }
     let map = raw_mapping(series);
     let frame_len = ny * nx;
+    let too_large = || {
+        let first = series.slices.first().map(|s| s.path.as_path());
+        FileError::new(
+            first.unwrap_or(Path::new("")),
+            format!(
+                "the series is {nz} slices of {ny} × {nx}: more than the {MAX_VOLUME_VOXELS} voxels a volume may hold (first file)"
+            ),
+        )
+    };
+    let voxels = nz
+        .checked_mul(frame_len)
+        .filter(|n| *n as u64 <= MAX_VOLUME_VOXELS)
+        .ok_or_else(too_large)?;
     let decode_into = |file: &(&Path, &str, Vec<(usize, u32)>),
                        put: &mut dyn FnMut(usize, &[u8], Format)|
      -> Result<(), FileError> {
@@ -408,7 +447,7 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
 
     let voxels = match map {
         Some(map) => {
-            let mut raw = Array3::<i16>::zeros((nz, ny, nx));
+            let mut raw = zeroed::<i16>(voxels, (nz, ny, nx)).ok_or_else(too_large)?;
             let ptr = SyncPtr(raw.as_mut_ptr());
             by_file.par_iter().try_for_each(|file| {
                 decode_into(file, &mut |z, bytes, f| {
@@ -424,7 +463,7 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
             Voxels::Scaled { raw, map }
         }
         None => {
-            let mut vals = Array3::<f32>::zeros((nz, ny, nx));
+            let mut vals = zeroed::<f32>(voxels, (nz, ny, nx)).ok_or_else(too_large)?;
             let ptr = SyncPtr32(vals.as_mut_ptr());
             let padding = series.padding.map(|(v, l)| {
                 let l = l.unwrap_or(v);
@@ -487,6 +526,14 @@ pub fn load_slice(series: &Series, index: usize) -> Result<Array2<f32>, LoadErro
     });
     fill_float(out.view_mut(), bytes, f, s.slope, s.intercept, padding);
     Ok(out)
+}
+
+/// A zeroed array, or `None` when the memory cannot be had (instead of aborting).
+fn zeroed<T: Clone + Default>(n: usize, shape: (usize, usize, usize)) -> Option<Array3<T>> {
+    let mut v: Vec<T> = Vec::new();
+    v.try_reserve_exact(n).ok()?;
+    v.resize(n, T::default());
+    Array3::from_shape_vec(shape, v).ok()
 }
 
 #[derive(Clone, Copy)]
