@@ -581,3 +581,82 @@ fn describe(e: &ReadError) -> String {
     }
     m
 }
+
+/// Checks RLE Lossless fragments before dicom-rs 0.10 decodes them. Its RLE decoder
+/// panics (slice and index out of range) on a fragment shorter than its 64-byte header,
+/// on a segment count past the fragment, and on a segment that decodes to fewer than
+/// Rows × Columns bytes; and it sizes a buffer from the segment count. Every fragment is
+/// decoded as a frame, so every fragment is checked: the header, the offsets of the
+/// `segments` segments it must have (samples × bytes per sample), and each segment's
+/// PackBits runs, counted (not written) exactly as that decoder reads them.
+pub fn check_rle_fragments(
+    fragments: &[impl AsRef<[u8]>],
+    rows: u32,
+    columns: u32,
+    segments: usize,
+) -> Result<(), String> {
+    let need = u64::from(rows) * u64::from(columns);
+    for (f, fragment) in fragments.iter().enumerate() {
+        let fragment = fragment.as_ref();
+        let word = |i: usize| -> Option<u32> {
+            let b = fragment.get(4 * i..4 * i + 4)?;
+            Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        let Some(count) = word(0).filter(|_| fragment.len() >= 64) else {
+            return Err(format!(
+                "RLE fragment {f} is {} bytes, shorter than the 64-byte RLE header",
+                fragment.len()
+            ));
+        };
+        if !(1..=15).contains(&count) || (count as usize) < segments {
+            return Err(format!(
+                "RLE fragment {f} says it has {count} segment(s); 1 to 15 are possible and this image needs {segments}"
+            ));
+        }
+        for s in 0..segments {
+            let start = word(1 + s).unwrap_or(0) as usize;
+            let end = if s + 1 < count as usize {
+                word(2 + s).unwrap_or(0) as usize
+            } else {
+                fragment.len()
+            };
+            let Some(seg) = fragment.get(start..end).filter(|_| start >= 64) else {
+                return Err(format!(
+                    "RLE fragment {f}: segment {s} runs from byte {start} to {end}, outside the {}-byte fragment",
+                    fragment.len()
+                ));
+            };
+            let got = packbits_len(seg);
+            if got < need {
+                return Err(format!(
+                    "RLE fragment {f}: segment {s} decodes to {got} bytes, Rows × Columns = {need}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The number of bytes the PackBits reader of dicom-rs 0.10 produces from `seg` (0 when
+/// it would fail: a run header or repeat byte missing).
+fn packbits_len(seg: &[u8]) -> u64 {
+    let mut out: u64 = 0;
+    let mut i = 0;
+    while i < seg.len() {
+        let h = seg[i] as i8;
+        i += 1;
+        if (-127..=-1).contains(&h) {
+            if i >= seg.len() {
+                return 0;
+            }
+            out += (1 - h as i64) as u64;
+            i += 1;
+        } else if h >= 0 {
+            let n = h as usize + 1;
+            // A literal run cut short copies what is there.
+            out += n.min(seg.len() - i) as u64;
+            i += n;
+        }
+    }
+    out
+}

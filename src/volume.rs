@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use dicom::dictionary_std::uids;
+use dicom::dictionary_std::{tags, uids};
 use dicom::encoding::TransferSyntaxIndex;
 use dicom::object::OpenFileOptions;
 use dicom::pixeldata::PixelDecoder;
@@ -21,6 +21,7 @@ use rayon::prelude::*;
 
 use crate::error::{FileError, LoadError};
 use crate::geometry::{ImagePlane, Vec3};
+use crate::guard::check_rle_fragments;
 use crate::header::{FileKind, read_header};
 use crate::series::Series;
 
@@ -291,7 +292,19 @@ fn decode_file(
     let obj = OpenFileOptions::new()
         .open_file(path)
         .map_err(|e| FileError::new(path, format!("cannot read the file: {e}")))?;
-    let decoded = obj.decode_pixel_data().map_err(|e| {
+    if ts_uid == uids::RLE_LOSSLESS {
+        let fragments = obj
+            .get(tags::PIXEL_DATA)
+            .and_then(|e| e.fragments())
+            .unwrap_or(&[]);
+        let segments = obj
+            .get(tags::BITS_ALLOCATED)
+            .and_then(|e| e.to_int::<usize>().ok())
+            .map_or(2, |b| b.div_ceil(8));
+        check_rle_fragments(fragments, rows, cols, segments)
+            .map_err(|m| FileError::new(path, format!("cannot decode the pixel data: {m}")))?;
+    }
+    let cannot = |e: String| {
         FileError::new(
             path,
             format!(
@@ -299,7 +312,21 @@ fn decode_file(
                 transfer_syntax_name(ts_uid)
             ),
         )
-    })?;
+    };
+    // Last resort: a decoder that panics on a corrupt stream gives an error, not a crash.
+    // (Known panics are checked for above; the fuzz targets report any other.)
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        obj.decode_pixel_data().map_err(|e| e.to_string())
+    }))
+    .unwrap_or_else(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format!("the decoder failed on this stream ({what})"))
+    })
+    .map_err(cannot)?;
     if decoded.rows() != rows || decoded.columns() != cols {
         return Err(FileError::new(
             path,
