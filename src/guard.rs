@@ -468,7 +468,7 @@ fn walk_data_set<R: Skip>(
     };
     let problem = Rc::new(RefCell::new(None));
     let last_header = Rc::new(Cell::new(0));
-    let mut reader = DataSetReader::new(
+    let reader = DataSetReader::new(
         Skipper {
             src,
             decoder,
@@ -484,7 +484,7 @@ fn walk_data_set<R: Skip>(
     let mut pixel: Option<PixelDataLayout> = None;
     let mut in_pixel: Option<PixelSeq> = None;
     let mut top_header: Option<DataElementHeader> = None;
-    while let Some(token) = reader.next() {
+    for token in reader {
         let token = match token {
             Ok(t) => t,
             Err(e) => {
@@ -513,10 +513,10 @@ fn walk_data_set<R: Skip>(
             }
             DataToken::SequenceEnd => {
                 depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    if let Some(p) = in_pixel.take() {
-                        pixel = Some(p.layout());
-                    }
+                if depth == 0
+                    && let Some(p) = in_pixel.take()
+                {
+                    pixel = Some(p.layout());
                 }
             }
             DataToken::ItemStart { len } => {
@@ -542,12 +542,12 @@ fn walk_data_set<R: Skip>(
                 top_header = (depth == 0).then_some(h);
             }
             DataToken::PrimitiveValue(_) => {
-                if let Some(h) = top_header.take() {
-                    if h.tag() == Tag(0x7FE0, 0x0010) {
-                        pixel = Some(PixelDataLayout::Native {
-                            bytes: u64::from(h.length().0),
-                        });
-                    }
+                if let Some(h) = top_header.take()
+                    && h.tag() == Tag(0x7FE0, 0x0010)
+                {
+                    pixel = Some(PixelDataLayout::Native {
+                        bytes: u64::from(h.length().0),
+                    });
                 }
             }
             _ => {}
