@@ -38,6 +38,11 @@ pub const MAX_NESTING: usize = 16;
 /// The largest data set a Deflated Explicit VR Little Endian file may inflate to.
 pub const MAX_INFLATED_BYTES: u64 = 1 << 30;
 
+/// The most elements, items and sequences a file may hold. dicom-rs keeps each in memory
+/// (about 100 bytes apiece); a large DICOMDIR has a few hundred thousand. Without a cap
+/// a small deflated file could inflate to millions of empty elements.
+pub const MAX_ELEMENTS: u64 = 2_000_000;
+
 /// Where the pixel data of a file is, as the walk found it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PixelDataLayout {
@@ -484,6 +489,7 @@ fn walk_data_set<R: Skip>(
     let mut pixel: Option<PixelDataLayout> = None;
     let mut in_pixel: Option<PixelSeq> = None;
     let mut top_header: Option<DataElementHeader> = None;
+    let mut elements: u64 = 0;
     for token in reader {
         let token = match token {
             Ok(t) => t,
@@ -492,6 +498,21 @@ fn walk_data_set<R: Skip>(
                 return Err(found.unwrap_or_else(|| (describe(&e), last_header.get())));
             }
         };
+        if matches!(
+            token,
+            DataToken::ElementHeader(_)
+                | DataToken::SequenceStart { .. }
+                | DataToken::ItemStart { .. }
+                | DataToken::PixelSequenceStart
+        ) {
+            elements += 1;
+            if elements > MAX_ELEMENTS {
+                return Err((
+                    format!("more than {MAX_ELEMENTS} elements and items"),
+                    last_header.get(),
+                ));
+            }
+        }
         match token {
             DataToken::SequenceStart { tag, .. } => {
                 depth += 1;
