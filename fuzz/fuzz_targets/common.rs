@@ -12,7 +12,9 @@ pub fn scratch() -> PathBuf {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         // One decoding thread: the fuzzer is one process on a shared machine.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(1).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build_global();
     });
     let base = Path::new("/dev/shm")
         .is_dir()
