@@ -216,8 +216,13 @@ fn check_library(c: &Case) -> Vec<String> {
             if report.series.len() != 1 {
                 fails.push(format!("{}: the header should be accepted", c.file));
             }
-            if !matches!(loads.first(), Some(Err(_))) {
-                fails.push(format!("{}: the pixel data should not decode", c.file));
+            match loads.first() {
+                Some(Err(e)) if e.to_lowercase().contains(&c.reason.to_lowercase()) => {}
+                Some(Err(e)) => fails.push(format!(
+                    "{}: load error {e:?} does not mention {:?}",
+                    c.file, c.reason
+                )),
+                _ => fails.push(format!("{}: the pixel data should not decode", c.file)),
             }
         }
         "partial" => {
