@@ -316,7 +316,7 @@ fn decode_file(
     // Last resort: a decoder that panics on a corrupt stream gives an error, not a crash.
     // (Known panics are checked for above; the fuzz targets report any other.)
     let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        obj.decode_pixel_data().map_err(|e| e.to_string())
+        obj.decode_pixel_data().map_err(|e| with_causes(&e))
     }))
     .unwrap_or_else(|p| {
         let what = p
@@ -361,6 +361,21 @@ fn decode_file(
         ));
     }
     Ok((data, format, frames))
+}
+
+/// An error's message followed by its causes ("could not decode: invalid segment range").
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut m = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !m.contains(&t) {
+            m.push_str(": ");
+            m.push_str(&t);
+        }
+        src = s.source();
+    }
+    m
 }
 
 /// Writes one frame into a raw slice.
