@@ -237,10 +237,13 @@ fn dicomdir_files(path: &Path, obj: &Obj) -> Vec<PathBuf> {
         let mut p = base.to_path_buf();
         for part in s.split('\\') {
             let part = part.trim_matches(|c: char| c == '\0' || c.is_whitespace());
-            if part.is_empty() || part == ".." || part == "." {
-                continue;
+            // Only plain names: "..", "/etc/passwd" or "C:" must not leave the DICOMDIR's
+            // folder (pushing an absolute path would replace the whole path).
+            for c in Path::new(part).components() {
+                if let std::path::Component::Normal(name) = c {
+                    p.push(name);
+                }
             }
-            p.push(part);
         }
         out.push(p);
     }
