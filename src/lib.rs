@@ -11,6 +11,7 @@ pub mod error;
 pub mod example;
 pub mod export;
 pub mod geometry;
+pub mod guard;
 pub mod header;
 pub mod measure;
 pub mod model_file;
