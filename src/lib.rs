@@ -1,9 +1,11 @@
 //! Anchorage: a CT/MRI measurement workstation for pedicle-screw loosening predictors.
 //!
 //! The library is the pure core (DICOM to volume, geometry, ROIs, protocols, models,
-//! sessions, export). It never imports the UI toolkit; the `anchorage` binary and the
-//! window are thin layers over it.
+//! sessions, export). The core never imports the UI toolkit; the workstation window lives
+//! in [`app`] (egui/eframe), a layer over the core, and the `anchorage` binary is a thin
+//! shell over both.
 
+pub mod app;
 pub mod cli;
 pub mod codec;
 pub mod dicom_write;
@@ -14,6 +16,7 @@ pub mod geometry;
 pub mod guard;
 pub mod header;
 pub mod measure;
+pub mod render;
 pub mod model_file;
 pub mod phantom;
 pub mod protocol;
@@ -21,6 +24,7 @@ pub mod rawread;
 pub mod risk;
 pub mod roi;
 pub mod series;
+pub mod snapshot;
 pub mod session;
 pub mod stats;
 pub mod stress;

@@ -6,9 +6,5 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = anchorage::cli::Cli::parse();
-    anchorage::cli::run(cli, |_path| {
-        Err(anchorage::cli::CliError(
-            "the workstation window is not built yet".into(),
-        ))
-    })
+    anchorage::cli::run(cli, anchorage::app::run_gui)
 }

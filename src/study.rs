@@ -108,10 +108,25 @@ pub fn check_one_patient(series: &[LoadedSeries]) -> Result<(), StudyError> {
 /// series or image is missing, their role belongs to the other modality, their geometry
 /// is broken) are left out of the measurements and reported, one message each.
 pub fn measure_all(session: &Session, series: &[LoadedSeries]) -> (Measurements, Vec<String>) {
+    measure_with(session, |uid| {
+        series
+            .iter()
+            .find(|s| s.series.uid == uid)
+            .map(|s| (&s.series, &s.volume))
+    })
+}
+
+/// [`measure_all`] over series found by SeriesInstanceUID with `find` (the workstation
+/// passes the volumes it has loaded), so the window and `anchorage measure` measure with
+/// the same code.
+pub fn measure_with<'a>(
+    session: &Session,
+    find: impl Fn(&str) -> Option<(&'a Series, &'a Volume)>,
+) -> (Measurements, Vec<String>) {
     let mut m = BTreeMap::new();
     let mut errors = Vec::new();
     for roi in &session.rois {
-        let Some(ls) = series.iter().find(|s| s.series.uid == roi.series_uid) else {
+        let Some((series, volume)) = find(&roi.series_uid) else {
             errors.push(format!(
                 "ROI {}: its series {} is not loaded",
                 roi.id, roi.series_uid
@@ -119,19 +134,19 @@ pub fn measure_all(session: &Session, series: &[LoadedSeries]) -> (Measurements,
             continue;
         };
         if let Some(want) = roi.role.modality()
-            && !ls.series.modality.eq_ignore_ascii_case(want)
+            && !series.modality.eq_ignore_ascii_case(want)
         {
             errors.push(format!(
                 "ROI {} ({}): the {} protocol is measured on {want}, but series {} is {}",
                 roi.id,
                 roi.role.label(),
                 roi.role.label(),
-                ls.series.uid,
-                ls.series.modality
+                series.uid,
+                series.modality
             ));
             continue;
         }
-        match measure_roi(roi, &ls.volume) {
+        match measure_roi(roi, volume) {
             Ok(x) => {
                 m.insert(roi.id, x);
             }
