@@ -34,12 +34,14 @@ pub enum LoadError {
         source: std::io::Error,
     },
     /// Nothing under the path was a loadable DICOM image.
-    #[error("no DICOM image series found ({skipped} file(s) skipped): {}", path.display())]
+    #[error("no DICOM image series found ({skipped} file(s) skipped{first}): {}", path.display())]
     NoSeries {
         /// The path searched.
         path: PathBuf,
         /// How many files were skipped.
         skipped: usize,
+        /// "; first: REASON: FILE" for the first skipped file, or empty.
+        first: String,
     },
     /// The series asked for is not under the path.
     #[error("no series with SeriesInstanceUID {uid} (found: {found}): {}", path.display())]

@@ -12,6 +12,7 @@ use dicom::object::{InMemDicomObject, OpenFileOptions};
 
 use crate::error::FileError;
 use crate::geometry::{ImagePlane, Vec3, add_scaled, cross, orientation_from_iop};
+use crate::guard::{Layout, PixelDataLayout, check_file};
 
 /// SOP class of the media storage directory (DICOMDIR).
 pub const DICOMDIR_SOP_CLASS: &str = "1.2.840.10008.1.3.10";
@@ -19,6 +20,14 @@ pub const DICOMDIR_SOP_CLASS: &str = "1.2.840.10008.1.3.10";
 /// The largest image a header may describe before it is refused (rows × columns ×
 /// frames), so that no allocation is ever sized from an absurd header.
 pub const MAX_VOXELS_PER_FILE: u64 = 1 << 31;
+
+/// Compressed pixel data may decode to at most this many times its size (beyond
+/// [`COMPRESSED_DECODE_FLOOR_BYTES`]): lossless CT compresses about 3:1, lossy a few tens
+/// to one, a blank frame a few hundred to one.
+pub const MAX_COMPRESSION_RATIO: u64 = 1000;
+
+/// Compressed pixel data may always decode to this many bytes, whatever its size.
+pub const COMPRESSED_DECODE_FLOOR_BYTES: u64 = 64 << 20;
 
 /// Geometry and value rescale of one frame (one slice).
 #[derive(Debug, Clone, PartialEq)]
@@ -117,12 +126,55 @@ fn floats(obj: &Obj, tag: Tag) -> Option<Vec<f64>> {
         .filter(|v| !v.is_empty())
 }
 
+/// A list of numbers that must be readable when present: `Ok(None)` when absent or
+/// empty, an error naming the field when its value is not numbers.
+fn floats_field(obj: &Obj, tag: Tag, name: &str) -> Result<Option<Vec<f64>>, String> {
+    let Some(e) = obj.get(tag) else {
+        return Ok(None);
+    };
+    match e.to_multi_float64() {
+        Ok(v) if v.is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(_) => {
+            let shown = e.to_str().map(|s| s.trim().to_string()).unwrap_or_default();
+            if shown.is_empty() {
+                return Ok(None);
+            }
+            let shown: String = shown.chars().take(40).collect();
+            Err(format!(
+                "{name} {} is not a list of numbers (VR {}, value {shown:?})",
+                tag_name(tag),
+                e.vr()
+            ))
+        }
+    }
+}
+
 fn float(obj: &Obj, tag: Tag) -> Option<f64> {
     floats(obj, tag).and_then(|v| v.first().copied())
 }
 
 fn int(obj: &Obj, tag: Tag) -> Option<i64> {
     obj.get(tag)?.to_int::<i64>().ok()
+}
+
+/// An integer field that must be readable when present: `Ok(None)` when absent, an error
+/// naming the field when its value is not an integer (a wrong VR, text, an empty value).
+fn int_field(obj: &Obj, tag: Tag, name: &str) -> Result<Option<i64>, String> {
+    let Some(e) = obj.get(tag) else {
+        return Ok(None);
+    };
+    e.to_int::<i64>().map(Some).map_err(|_| {
+        let shown: String = e
+            .to_str()
+            .map(|s| s.chars().take(40).collect())
+            .unwrap_or_default();
+        format!(
+            "{name} {} is not an integer (VR {}, value {shown:?})",
+            tag_name(tag),
+            e.vr()
+        )
+    })
 }
 
 /// The first item of a sequence element, if present.
@@ -143,7 +195,11 @@ fn tag_name(tag: Tag) -> String {
 
 /// Reads the header of `path`. Files that are not DICOM, not images, or whose header is
 /// unusable give a [`FileError`] that says why.
+///
+/// The file's structure is checked first ([`crate::guard::check_file`]), so that no
+/// element length larger than the file reaches dicom-rs.
 pub fn read_header(path: &Path) -> Result<FileKind, FileError> {
+    let layout = check_file(path)?;
     let obj = OpenFileOptions::new()
         .read_until(tags::PIXEL_DATA)
         .open_file(path)
@@ -161,7 +217,7 @@ pub fn read_header(path: &Path) -> Result<FileKind, FileError> {
         return Ok(FileKind::Dicomdir(dicomdir_files(path, &obj)));
     }
     let ds: &Obj = &obj;
-    parse_image_header(path, ds, ts, &media_class).map(|h| FileKind::Image(Box::new(h)))
+    parse_image_header(path, ds, ts, &media_class, &layout).map(|h| FileKind::Image(Box::new(h)))
 }
 
 fn dicomdir_files(path: &Path, obj: &Obj) -> Vec<PathBuf> {
@@ -181,14 +237,53 @@ fn dicomdir_files(path: &Path, obj: &Obj) -> Vec<PathBuf> {
         let mut p = base.to_path_buf();
         for part in s.split('\\') {
             let part = part.trim_matches(|c: char| c == '\0' || c.is_whitespace());
-            if part.is_empty() || part == ".." || part == "." {
-                continue;
+            // Only plain names: "..", "/etc/passwd" or "C:" must not leave the DICOMDIR's
+            // folder (pushing an absolute path would replace the whole path).
+            for c in Path::new(part).components() {
+                if let std::path::Component::Normal(name) = c {
+                    p.push(name);
+                }
             }
-            p.push(part);
         }
         out.push(p);
     }
     out
+}
+
+/// Checks that the pixel data the walk found can hold `need` decoded bytes: native data
+/// must have them in the file; compressed data must have a fragment per frame and a
+/// believable compression ratio. The header values are only for the message.
+fn check_pixel_data(
+    layout: &Layout,
+    need: u64,
+    (rows, columns, frames, bits): (i64, i64, i64, i64),
+) -> Result<(), String> {
+    let shape = format!(
+        "Rows × Columns × NumberOfFrames × BitsAllocated = {rows} × {columns} × {frames} × {bits} bits ({need} bytes)"
+    );
+    match layout.pixel_data {
+        None => Err("no Pixel Data (7FE0,0010): not an image".into()),
+        Some(PixelDataLayout::Native { bytes }) if bytes < need => Err(format!(
+            "Pixel Data (7FE0,0010) holds {bytes} bytes, fewer than {shape}: the file is truncated or the header is wrong"
+        )),
+        Some(PixelDataLayout::Native { .. }) => Ok(()),
+        Some(PixelDataLayout::Encapsulated { fragments, .. })
+            if (fragments as u64) < frames as u64 =>
+        {
+            Err(format!(
+                "NumberOfFrames (0028,0008) = {frames}, but the compressed Pixel Data (7FE0,0010) has {fragments} fragment(s): each frame needs one"
+            ))
+        }
+        Some(PixelDataLayout::Encapsulated { bytes, .. })
+            if need > COMPRESSED_DECODE_FLOOR_BYTES
+                && need > bytes.saturating_mul(MAX_COMPRESSION_RATIO) =>
+        {
+            Err(format!(
+                "{shape} cannot come from {bytes} bytes of compressed Pixel Data (7FE0,0010): the header is wrong"
+            ))
+        }
+        Some(PixelDataLayout::Encapsulated { .. }) => Ok(()),
+    }
 }
 
 fn parse_image_header(
@@ -196,14 +291,20 @@ fn parse_image_header(
     ds: &Obj,
     transfer_syntax_uid: String,
     media_class: &str,
+    layout: &Layout,
 ) -> Result<FileHeader, FileError> {
     let err = |m: String| FileError::new(path, m);
     let sop_class_uid = text(ds, tags::SOP_CLASS_UID).unwrap_or_else(|| media_class.to_string());
-    // Presentation states, SR, KOS and the like have no Pixel Data; the loader stops right
-    // before Pixel Data, so its presence is told by Rows/Columns plus the file continuing.
-    let rows = int(ds, tags::ROWS);
-    let columns = int(ds, tags::COLUMNS);
+    // Presentation states, SR, KOS and the like have no Rows/Columns and no Pixel Data.
+    let rows = int_field(ds, tags::ROWS, "Rows").map_err(err)?;
+    let columns = int_field(ds, tags::COLUMNS, "Columns").map_err(err)?;
     let (Some(rows), Some(columns)) = (rows, columns) else {
+        if layout.unparsed_tail_bytes > 0 {
+            return Err(err(format!(
+                "the file ends inside an element header ({} byte(s) left over) before Rows/Columns: it is truncated",
+                layout.unparsed_tail_bytes
+            )));
+        }
         return Err(err(format!(
             "not an image (SOP class {sop_class_uid}): no Rows/Columns"
         )));
@@ -217,10 +318,15 @@ fn parse_image_header(
         .ok_or_else(|| err("missing SOPInstanceUID (0008,0018)".into()))?;
     let series_instance_uid = text(ds, tags::SERIES_INSTANCE_UID)
         .ok_or_else(|| err("missing SeriesInstanceUID (0020,000E)".into()))?;
-    let samples_per_pixel = int(ds, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
-    let bits_allocated = int(ds, tags::BITS_ALLOCATED)
+    let samples_per_pixel = int_field(ds, tags::SAMPLES_PER_PIXEL, "SamplesPerPixel")
+        .map_err(err)?
+        .unwrap_or(1);
+    let bits_allocated = int_field(ds, tags::BITS_ALLOCATED, "BitsAllocated")
+        .map_err(err)?
         .ok_or_else(|| err("missing BitsAllocated (0028,0100)".into()))?;
-    let bits_stored = int(ds, tags::BITS_STORED).unwrap_or(bits_allocated);
+    let bits_stored = int_field(ds, tags::BITS_STORED, "BitsStored")
+        .map_err(err)?
+        .unwrap_or(bits_allocated);
     let signed = int(ds, tags::PIXEL_REPRESENTATION).unwrap_or(0) == 1;
     if !matches!(bits_allocated, 8 | 16 | 32) {
         return Err(err(format!(
@@ -239,7 +345,7 @@ fn parse_image_header(
             "SamplesPerPixel (0028,0002) = {samples_per_pixel} ({photometric}): only greyscale images can be measured"
         )));
     }
-    let frames_n = match int(ds, tags::NUMBER_OF_FRAMES) {
+    let frames_n = match int_field(ds, tags::NUMBER_OF_FRAMES, "NumberOfFrames").map_err(err)? {
         None => 1,
         Some(n) if n >= 1 => n,
         Some(n) => {
@@ -248,12 +354,21 @@ fn parse_image_header(
             )));
         }
     };
-    let voxels = (rows as u64) * (columns as u64) * (frames_n as u64);
+    // rows and columns are at most 65535 and frames at least 1: no overflow before the cap.
+    let voxels = (rows as u64)
+        .saturating_mul(columns as u64)
+        .saturating_mul(frames_n as u64);
     if voxels > MAX_VOXELS_PER_FILE {
         return Err(err(format!(
-            "{rows} × {columns} × {frames_n} frames is larger than the {MAX_VOXELS_PER_FILE} voxels a file may hold"
+            "Rows × Columns × NumberOfFrames = {rows} × {columns} × {frames_n} is larger than the {MAX_VOXELS_PER_FILE} voxels a file may hold"
         )));
     }
+    check_pixel_data(
+        layout,
+        voxels.saturating_mul(bits_allocated as u64 / 8),
+        (rows, columns, frames_n, bits_allocated),
+    )
+    .map_err(err)?;
     let mut warnings = Vec::new();
     let shared = first_item(ds, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE);
     let per_frame: &[Obj] = ds
@@ -262,9 +377,15 @@ fn parse_image_header(
         .unwrap_or(&[]);
 
     // Top-level (classic) values, used where the functional groups say nothing.
-    let top_iop = floats(ds, tags::IMAGE_ORIENTATION_PATIENT);
-    let top_ipp = floats(ds, tags::IMAGE_POSITION_PATIENT);
-    let top_spacing = floats(ds, tags::PIXEL_SPACING);
+    let top_iop = floats_field(
+        ds,
+        tags::IMAGE_ORIENTATION_PATIENT,
+        "ImageOrientationPatient",
+    )
+    .map_err(err)?;
+    let top_ipp =
+        floats_field(ds, tags::IMAGE_POSITION_PATIENT, "ImagePositionPatient").map_err(err)?;
+    let top_spacing = floats_field(ds, tags::PIXEL_SPACING, "PixelSpacing").map_err(err)?;
     let thickness = float(ds, tags::SLICE_THICKNESS).or_else(|| {
         fg_floats(shared, tags::PIXEL_MEASURES_SEQUENCE, tags::SLICE_THICKNESS)
             .and_then(|v| v.first().copied())

@@ -13,6 +13,7 @@ pub mod error;
 pub mod example;
 pub mod export;
 pub mod geometry;
+pub mod guard;
 pub mod header;
 pub mod measure;
 pub mod render;

@@ -194,6 +194,11 @@ impl ScanReport {
                 [] => Err(LoadError::NoSeries {
                     path: path.to_path_buf(),
                     skipped: self.skipped.len(),
+                    first: self
+                        .skipped
+                        .first()
+                        .map(|f| format!("; first: {}: {}", f.reason, f.path.display()))
+                        .unwrap_or_default(),
                 }),
                 many => Err(LoadError::AmbiguousSeries {
                     count: many.len(),

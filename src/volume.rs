@@ -21,7 +21,14 @@ use rayon::prelude::*;
 
 use crate::error::{FileError, LoadError};
 use crate::geometry::{ImagePlane, Vec3};
+use crate::guard::check_rle_fragments;
+use crate::header::{FileKind, read_header};
 use crate::series::Series;
+
+/// The most voxels a loaded volume may have (4 GiB as 16-bit values), so that a series
+/// of many small files that each claim large images is refused before the volume is
+/// allocated.
+pub const MAX_VOLUME_VOXELS: u64 = 1 << 31;
 
 /// How stored samples become modality values.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -266,13 +273,42 @@ fn decode_file(
     cols: u32,
 ) -> Result<(Vec<u8>, Format, u32), FileError> {
     check_transfer_syntax(path, ts_uid)?;
+    // The header again, with the structure walk: the file may have changed since the scan,
+    // and nothing unchecked may reach the decoder.
+    match read_header(path)? {
+        FileKind::Image(h) if h.rows == rows && h.columns == cols => {}
+        FileKind::Image(h) => {
+            return Err(FileError::new(
+                path,
+                format!(
+                    "the file now says {} × {} (Rows × Columns), the series {rows} × {cols}: it changed since it was scanned",
+                    h.rows, h.columns
+                ),
+            ));
+        }
+        FileKind::Dicomdir(_) => {
+            return Err(FileError::new(path, "a DICOMDIR, not an image"));
+        }
+    }
     let obj = OpenFileOptions::new()
         .open_file(path)
         .map_err(|e| FileError::new(path, format!("cannot read the file: {e}")))?;
     if crate::codec::handles(ts_uid) {
         return decode_with_codec(path, &obj, ts_uid, rows, cols);
     }
-    let decoded = obj.decode_pixel_data().map_err(|e| {
+    if ts_uid == uids::RLE_LOSSLESS {
+        let fragments = obj
+            .get(tags::PIXEL_DATA)
+            .and_then(|e| e.fragments())
+            .unwrap_or(&[]);
+        let segments = obj
+            .get(tags::BITS_ALLOCATED)
+            .and_then(|e| e.to_int::<usize>().ok())
+            .map_or(2, |b| b.div_ceil(8));
+        check_rle_fragments(fragments, rows, cols, segments)
+            .map_err(|m| FileError::new(path, format!("cannot decode the pixel data: {m}")))?;
+    }
+    let cannot = |e: String| {
         FileError::new(
             path,
             format!(
@@ -280,7 +316,21 @@ fn decode_file(
                 transfer_syntax_name(ts_uid)
             ),
         )
-    })?;
+    };
+    // Last resort: a decoder that panics on a corrupt stream gives an error, not a crash.
+    // (Known panics are checked for above; the fuzz targets report any other.)
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        obj.decode_pixel_data().map_err(|e| with_causes(&e))
+    }))
+    .unwrap_or_else(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format!("the decoder failed on this stream ({what})"))
+    })
+    .map_err(cannot)?;
     if decoded.rows() != rows || decoded.columns() != cols {
         return Err(FileError::new(
             path,
@@ -301,7 +351,10 @@ fn decode_file(
     };
     let frames = decoded.number_of_frames();
     let data = decoded.into_data();
-    let need = rows as usize * cols as usize * format.bytes_per * frames as usize;
+    let need = (rows as usize)
+        .saturating_mul(cols as usize)
+        .saturating_mul(format.bytes_per)
+        .saturating_mul(frames as usize);
     if data.len() < need {
         return Err(FileError::new(
             path,
@@ -358,6 +411,21 @@ fn decode_with_codec(
             )
         })?;
     Ok((data, format, frames))
+}
+
+/// An error's message followed by its causes ("could not decode: invalid segment range").
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut m = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !m.contains(&t) {
+            m.push_str(": ");
+            m.push_str(&t);
+        }
+        src = s.source();
+    }
+    m
 }
 
 /// Writes one frame into a raw slice.
@@ -457,6 +525,19 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
     }
     let map = raw_mapping(series);
     let frame_len = ny * nx;
+    let too_large = || {
+        let first = series.slices.first().map(|s| s.path.as_path());
+        FileError::new(
+            first.unwrap_or(Path::new("")),
+            format!(
+                "the series is {nz} slices of {ny} × {nx}: more than the {MAX_VOLUME_VOXELS} voxels a volume may hold (first file)"
+            ),
+        )
+    };
+    let voxels = nz
+        .checked_mul(frame_len)
+        .filter(|n| *n as u64 <= MAX_VOLUME_VOXELS)
+        .ok_or_else(too_large)?;
     let decode_into =
         |file: &FileSlices, put: &mut dyn FnMut(usize, &[u8], Format)| -> Result<(), FileError> {
             if control.cancel.load(Ordering::Relaxed) {
@@ -484,7 +565,7 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
 
     let voxels = match map {
         Some(map) => {
-            let mut raw = Array3::<i16>::zeros((nz, ny, nx));
+            let mut raw = zeroed::<i16>(voxels, (nz, ny, nx)).ok_or_else(too_large)?;
             let ptr = SyncPtr(raw.as_mut_ptr());
             by_file.par_iter().try_for_each(|file| {
                 if let [(z, 0)] = file.2.as_slice()
@@ -527,7 +608,7 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
             Voxels::Scaled { raw, map }
         }
         None => {
-            let mut vals = Array3::<f32>::zeros((nz, ny, nx));
+            let mut vals = zeroed::<f32>(voxels, (nz, ny, nx)).ok_or_else(too_large)?;
             let ptr = SyncPtr32(vals.as_mut_ptr());
             let padding = series.padding.map(|(v, l)| {
                 let l = l.unwrap_or(v);
@@ -590,6 +671,14 @@ pub fn load_slice(series: &Series, index: usize) -> Result<Array2<f32>, LoadErro
     });
     fill_float(out.view_mut(), bytes, f, s.slope, s.intercept, padding);
     Ok(out)
+}
+
+/// A zeroed array, or `None` when the memory cannot be had (instead of aborting).
+fn zeroed<T: Clone + Default>(n: usize, shape: (usize, usize, usize)) -> Option<Array3<T>> {
+    let mut v: Vec<T> = Vec::new();
+    v.try_reserve_exact(n).ok()?;
+    v.resize(n, T::default());
+    Array3::from_shape_vec(shape, v).ok()
 }
 
 #[derive(Clone, Copy)]

@@ -141,11 +141,16 @@ pub fn run(a: &InfoArgs) -> Result<(), CliError> {
         print_out(&text(&doc))?;
     }
     if doc.series.is_empty() {
+        let first = doc
+            .skipped
+            .first()
+            .map(|f| format!("; first: {}: {}", f.reason, f.path.display()))
+            .unwrap_or_default();
         return Err(CliError(format!(
-            "no DICOM image series found under {} ({} file(s) examined, {} skipped)",
-            a.path.display(),
+            "no DICOM image series found ({} file(s) examined, {} skipped{first}): {}",
             doc.files_examined,
-            doc.skipped.len()
+            doc.skipped.len(),
+            a.path.display()
         )));
     }
     Ok(())
