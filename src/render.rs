@@ -209,13 +209,17 @@ impl CutGeometry {
     pub fn new(volume: &Volume, cut: Cut) -> CutGeometry {
         let dims = volume.dims();
         let (nz, ny, nx) = dims;
-        let plane = volume.planes.first().copied().unwrap_or(crate::geometry::ImagePlane {
-            origin_mm: [0.0; 3],
-            row_dir: [1.0, 0.0, 0.0],
-            col_dir: [0.0, 1.0, 0.0],
-            row_spacing_mm: 1.0,
-            col_spacing_mm: 1.0,
-        });
+        let plane = volume
+            .planes
+            .first()
+            .copied()
+            .unwrap_or(crate::geometry::ImagePlane {
+                origin_mm: [0.0; 3],
+                row_dir: [1.0, 0.0, 0.0],
+                col_dir: [0.0, 1.0, 0.0],
+                row_spacing_mm: 1.0,
+                col_spacing_mm: 1.0,
+            });
         let n = volume.normal;
         // Reformats put the slice axis vertically, oriented as PACS viewers do: inferior
         // down for an axial stack, posterior down for a coronal one, left down otherwise.
@@ -355,12 +359,19 @@ pub fn render_cut(
             for (y, out) in pixels.chunks_exact_mut(w.max(1)).enumerate() {
                 let line = match geometry.cut {
                     Cut::Slice => raw.index_axis(Axis(0), index).index_axis_move(Axis(0), y),
-                    Cut::Row => raw.index_axis(Axis(0), z_of(y)).index_axis_move(Axis(0), index),
-                    Cut::Column => raw.index_axis(Axis(0), z_of(y)).index_axis_move(Axis(1), index),
+                    Cut::Row => raw
+                        .index_axis(Axis(0), z_of(y))
+                        .index_axis_move(Axis(0), index),
+                    Cut::Column => raw
+                        .index_axis(Axis(0), z_of(y))
+                        .index_axis_move(Axis(1), index),
                 };
                 match line.as_slice() {
                     Some(s) => out.iter_mut().zip(s).for_each(|(o, v)| *o = lut.get(*v)),
-                    None => out.iter_mut().zip(line.iter()).for_each(|(o, v)| *o = lut.get(*v)),
+                    None => out
+                        .iter_mut()
+                        .zip(line.iter())
+                        .for_each(|(o, v)| *o = lut.get(*v)),
                 }
             }
         }
@@ -368,7 +379,9 @@ pub fn render_cut(
             for (y, out) in pixels.chunks_exact_mut(w.max(1)).enumerate() {
                 let line = match geometry.cut {
                     Cut::Slice => vals.index_axis(Axis(0), index).index_axis_move(Axis(0), y),
-                    Cut::Row => vals.index_axis(Axis(0), z_of(y)).index_axis_move(Axis(0), index),
+                    Cut::Row => vals
+                        .index_axis(Axis(0), z_of(y))
+                        .index_axis_move(Axis(0), index),
                     Cut::Column => vals
                         .index_axis(Axis(0), z_of(y))
                         .index_axis_move(Axis(1), index),
@@ -560,7 +573,11 @@ mod tests {
         let w = WindowLevel::new(40.0, 400.0);
         let lut = Lut::new(&map, w, false);
         for raw in [-32768i16, -2000, 0, 400, 532, 600, 32767] {
-            let expect = if raw == -2000 { 0 } else { w.grey(map.value(raw)) };
+            let expect = if raw == -2000 {
+                0
+            } else {
+                w.grey(map.value(raw))
+            };
             assert_eq!(lut.get(raw), expect, "raw {raw}");
         }
         let inv = Lut::new(&map, w, true);

@@ -55,7 +55,11 @@ fn write_study(dir: &Path) {
         put(tags::INSTANCE_NUMBER, VR::IS, t(&(k + 1).to_string()));
         let z = format!("-10\\-20\\{}", 2 * k);
         put(tags::IMAGE_POSITION_PATIENT, VR::DS, t(&z));
-        put(tags::IMAGE_ORIENTATION_PATIENT, VR::DS, t("1\\0\\0\\0\\1\\0"));
+        put(
+            tags::IMAGE_ORIENTATION_PATIENT,
+            VR::DS,
+            t("1\\0\\0\\0\\1\\0"),
+        );
         put(tags::FRAME_OF_REFERENCE_UID, VR::UI, t("2.25.1234.9"));
         put(tags::SAMPLES_PER_PIXEL, VR::US, us(1));
         put(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, t("MONOCHROME2"));
@@ -73,10 +77,15 @@ fn write_study(dir: &Path) {
         let words: Vec<u16> = (0..ROWS * COLS)
             .map(|i| stored(k, i / COLS, i % COLS) as u16)
             .collect();
-        put(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(C::from_vec(words)));
+        put(
+            tags::PIXEL_DATA,
+            VR::OW,
+            PrimitiveValue::U16(C::from_vec(words)),
+        );
         let meta = FileMetaTableBuilder::new().transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN);
         let file = obj.with_meta(meta).expect("meta");
-        file.write_to_file(dir.join(format!("im{k:03}.dcm"))).expect("write");
+        file.write_to_file(dir.join(format!("im{k:03}.dcm")))
+            .expect("write");
     }
     std::fs::write(dir.join("notes.txt"), "not an image").expect("write");
 }
@@ -116,7 +125,10 @@ fn harness<'a>(f: &Fixture, source: Arc<dyn Source>) -> Harness<'a, App> {
 fn wait_for(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
     let start = Instant::now();
     while !done(h.state()) {
-        assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
         h.step();
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -138,12 +150,22 @@ fn at(h: &Harness<'_, App>, c: f64, r: f64) -> Pos2 {
 fn drag(h: &mut Harness<'_, App>, button: PointerButton, mods: Modifiers, from: Pos2, to: Pos2) {
     h.event(Event::PointerMoved(from));
     h.event(Event::ModifiersChanged(mods));
-    h.event(Event::PointerButton { pos: from, button, pressed: true, modifiers: mods });
+    h.event(Event::PointerButton {
+        pos: from,
+        button,
+        pressed: true,
+        modifiers: mods,
+    });
     for k in 1..=8 {
         let t = k as f32 / 8.0;
         h.event(Event::PointerMoved(from + (to - from) * t));
     }
-    h.event(Event::PointerButton { pos: to, button, pressed: false, modifiers: mods });
+    h.event(Event::PointerButton {
+        pos: to,
+        button,
+        pressed: false,
+        modifiers: mods,
+    });
     h.event(Event::ModifiersChanged(Modifiers::NONE));
     h.step();
     h.step();
@@ -218,13 +240,25 @@ fn window_level_by_presets_and_right_drag() {
     h.run();
     // Right-drag 20 points right and 10 down: the step is 1800 / 200 = 9 per point.
     let a = at(&h, 20.0, 20.0);
-    drag(&mut h, PointerButton::Secondary, Modifiers::NONE, a, a + Vec2::new(20.0, 10.0));
+    drag(
+        &mut h,
+        PointerButton::Secondary,
+        Modifiers::NONE,
+        a,
+        a + Vec2::new(20.0, 10.0),
+    );
     assert!(has_label(&h, "W 2160 / L 490"), "window after the drag");
     // Ctrl + left drag does the same; R resets to the header window.
     h.key_press(Key::R);
     h.run();
     assert!(has_label(&h, "W 400 / L 40"));
-    drag(&mut h, PointerButton::Primary, Modifiers::COMMAND, a, a + Vec2::new(-10.0, 0.0));
+    drag(
+        &mut h,
+        PointerButton::Primary,
+        Modifiers::COMMAND,
+        a,
+        a + Vec2::new(-10.0, 0.0),
+    );
     assert!(has_label(&h, "W 360 / L 40"));
 }
 
@@ -272,7 +306,10 @@ fn draw_an_ellipse_and_read_the_core_statistics() {
     let volume = app.volume().expect("volume");
     let plane = volume.planes[10];
     let (c, r, d) = plane.patient_to_pixel(roi.points_mm[0]);
-    assert!((c - 32.0).abs() < 0.05 && (r - 23.0).abs() < 0.05 && d.abs() < 1e-9, "{c} {r}");
+    assert!(
+        (c - 32.0).abs() < 0.05 && (r - 23.0).abs() < 0.05 && d.abs() < 1e-9,
+        "{c} {r}"
+    );
     assert_eq!(roi.sop_instance_uid, "2.25.1234.11");
     check_stats_on_screen(&h);
     // Saved automatically, beside the study.
@@ -351,7 +388,11 @@ fn undo_redo_delete_and_a_drag_is_one_step() {
         modifiers: Modifiers::NONE,
     });
     h.step();
-    assert_eq!(h.state().tools().selected, Some(moved[0].id), "clicked to select");
+    assert_eq!(
+        h.state().tools().selected,
+        Some(moved[0].id),
+        "clicked to select"
+    );
     h.key_press(Key::Delete);
     h.run();
     assert!(h.state().session().rois.is_empty());
@@ -374,7 +415,12 @@ fn roles_levels_and_sides_from_the_quick_menu() {
     let p = at(&h, 32.0, 23.0);
     h.hover_at(p);
     for pressed in [true, false] {
-        h.event(Event::PointerButton { pos: p, button: PointerButton::Secondary, pressed, modifiers: Modifiers::NONE });
+        h.event(Event::PointerButton {
+            pos: p,
+            button: PointerButton::Secondary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
     }
     h.step();
     h.step();
@@ -440,11 +486,19 @@ fn release(gate: &Arc<(Mutex<bool>, Condvar)>) {
 fn the_first_slice_shows_before_the_series_has_loaded() {
     let f = fixture();
     let gate = Arc::new((Mutex::new(false), Condvar::new()));
-    let mut h = harness(&f, Arc::new(Held { gate: Arc::clone(&gate) }));
+    let mut h = harness(
+        &f,
+        Arc::new(Held {
+            gate: Arc::clone(&gate),
+        }),
+    );
     wait_for(&mut h, "the first image", |a| {
         a.study().and_then(|s| s.current_preview()).is_some()
     });
-    assert!(h.state().volume().is_none(), "the series is still held back");
+    assert!(
+        h.state().volume().is_none(),
+        "the series is still held back"
+    );
     assert!(has_label(&h, "Im 11/20"), "the first image is on screen");
     assert!(has_label(&h, "Loading 0/20 slices"), "with a progress bar");
     assert!(has_label(&h, "Cancel"));
@@ -457,7 +511,12 @@ fn the_first_slice_shows_before_the_series_has_loaded() {
 fn loading_can_be_cancelled() {
     let f = fixture();
     let gate = Arc::new((Mutex::new(false), Condvar::new()));
-    let mut h = harness(&f, Arc::new(Held { gate: Arc::clone(&gate) }));
+    let mut h = harness(
+        &f,
+        Arc::new(Held {
+            gate: Arc::clone(&gate),
+        }),
+    );
     wait_for(&mut h, "the first image", |a| {
         a.study().and_then(|s| s.current_preview()).is_some()
     });

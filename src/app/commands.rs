@@ -260,7 +260,10 @@ pub const COMMANDS: &[CommandInfo] = &[
 
 /// Mouse controls, for the help overlay and the README.
 pub const MOUSE: &[(&str, &str)] = &[
-    ("Wheel", "previous / next slice (in the view under the mouse)"),
+    (
+        "Wheel",
+        "previous / next slice (in the view under the mouse)",
+    ),
     (
         "Right drag, or Ctrl + left drag",
         "window/level: left–right changes the width, up–down the level",
@@ -335,7 +338,9 @@ pub fn menu_item(ui: &mut egui::Ui, id: CommandId, enabled: bool) -> bool {
     if let Some(s) = c.shortcuts.first() {
         b = b.shortcut_text(ui.ctx().format_shortcut(s));
     }
-    ui.add_enabled(enabled, b).on_hover_text(c.tooltip).clicked()
+    ui.add_enabled(enabled, b)
+        .on_hover_text(c.tooltip)
+        .clicked()
 }
 
 /// The help overlay: every command with its keys, and the mouse controls.

@@ -56,10 +56,18 @@ pub fn fallback_path(config_dir: &Path, study: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "study".into())
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(40)
         .collect();
-    config_dir.join("sessions").join(format!("{name}-{short}.json"))
+    config_dir
+        .join("sessions")
+        .join(format!("{name}-{short}.json"))
 }
 
 impl Document {
@@ -133,11 +141,7 @@ impl Document {
         if s.study_instance_uid.is_empty() {
             s.study_instance_uid = series.study_instance_uid.clone();
         }
-        if !s
-            .series
-            .iter()
-            .any(|r| r.series_instance_uid == series.uid)
-        {
+        if !s.series.iter().any(|r| r.series_instance_uid == series.uid) {
             s.series.push(SeriesRef {
                 path: crate::app::state::absolute(study),
                 series_instance_uid: series.uid.clone(),
@@ -149,7 +153,11 @@ impl Document {
 
     /// Saves the session atomically. When the file cannot be written beside the study, it
     /// is written to the config folder instead; the returned note says so.
-    pub fn save(&mut self, study: Option<&Path>, config_dir: Option<&Path>) -> Result<Option<String>, String> {
+    pub fn save(
+        &mut self,
+        study: Option<&Path>,
+        config_dir: Option<&Path>,
+    ) -> Result<Option<String>, String> {
         let Some(path) = self.path.clone() else {
             return Err("the session has no file to be saved to".into());
         };
@@ -226,9 +234,6 @@ mod tests {
         assert!(name.starts_with("My_Study-"), "{name}");
         assert_ne!(a, fallback_path(Path::new("/cfg"), &two));
         // A DICOMDIR stands for its folder.
-        assert_eq!(
-            fallback_path(Path::new("/cfg"), &one.join("DICOMDIR")),
-            a
-        );
+        assert_eq!(fallback_path(Path::new("/cfg"), &one.join("DICOMDIR")), a);
     }
 }

@@ -9,9 +9,9 @@ use egui::ColorImage;
 
 use super::commands::{Action, CommandId};
 use super::document::Document;
+use super::export::ExportKind;
 use super::loader::LoadEvent;
 use super::study::{Loaded, Preview, Study};
-use super::export::ExportKind;
 use super::tools::Tool;
 use super::{App, state};
 use crate::render::WindowPreset;
@@ -100,7 +100,13 @@ impl App {
         let Some(report) = self.study.as_ref().and_then(|s| s.report.as_ref()) else {
             return;
         };
-        let used: Vec<&str> = self.doc.session.series.iter().map(|s| s.series_instance_uid.as_str()).collect();
+        let used: Vec<&str> = self
+            .doc
+            .session
+            .series
+            .iter()
+            .map(|s| s.series_instance_uid.as_str())
+            .collect();
         let candidates: Vec<usize> = (0..report.series.len())
             .filter(|i| report.series[*i].modality.eq_ignore_ascii_case(want))
             .collect();
@@ -110,7 +116,10 @@ impl App {
             .find(|i| used.contains(&report.series[*i].uid.as_str()))
             .or(candidates.first().copied())
         else {
-            self.note = Some(format!("This study has no {want} series for {}.", item.label()));
+            self.note = Some(format!(
+                "This study has no {want} series for {}.",
+                item.label()
+            ));
             return;
         };
         let uid = report.series[index].uid.clone();
@@ -163,7 +172,10 @@ impl App {
             }
             ExportKind::Session => {
                 if key.is_some() {
-                    return Err("a session holds the real identifiers: it is not exported pseudonymised".into());
+                    return Err(
+                        "a session holds the real identifiers: it is not exported pseudonymised"
+                            .into(),
+                    );
                 }
                 super::export::session_bytes(&self.doc.session, self.doc.path.as_deref(), &folder)?
             }
@@ -176,8 +188,12 @@ impl App {
     fn snapshot(&self) -> Result<Vec<u8>, String> {
         let st = self.study.as_ref().ok_or("no study is open")?;
         let series = st.current().ok_or("no series is shown")?;
-        let loaded = st.current_volume().ok_or("the shown series is still loading")?;
-        let window = self.window().unwrap_or(crate::render::WindowPreset::CT_BONE);
+        let loaded = st
+            .current_volume()
+            .ok_or("the shown series is still loading")?;
+        let window = self
+            .window()
+            .unwrap_or(crate::render::WindowPreset::CT_BONE);
         let outlines: Vec<crate::snapshot::Outline> = self
             .doc
             .session
@@ -195,8 +211,9 @@ impl App {
                 },
             })
             .collect();
-        let img = crate::snapshot::render(&loaded.volume, self.viewers.slice(), window, &outlines, 3)
-            .ok_or("the shown slice is not in the volume")?;
+        let img =
+            crate::snapshot::render(&loaded.volume, self.viewers.slice(), window, &outlines, 3)
+                .ok_or("the shown slice is not in the volume")?;
         img.to_png()
     }
 
@@ -207,7 +224,10 @@ impl App {
         });
         match id {
             CommandId::OpenFolder => {
-                if let Some(p) = rfd::FileDialog::new().set_title("Open a study folder").pick_folder() {
+                if let Some(p) = rfd::FileDialog::new()
+                    .set_title("Open a study folder")
+                    .pick_folder()
+                {
                     self.open(&p);
                 }
             }
@@ -237,7 +257,10 @@ impl App {
                     self.handle(Action::DeleteRoi(sel));
                 }
             }
-            CommandId::PrevSlice | CommandId::NextSlice | CommandId::PageBack | CommandId::PageOn => {
+            CommandId::PrevSlice
+            | CommandId::NextSlice
+            | CommandId::PageBack
+            | CommandId::PageOn => {
                 let d = match id {
                     CommandId::PrevSlice => -1,
                     CommandId::NextSlice => 1,
@@ -324,7 +347,10 @@ impl App {
             Some(w) => {
                 st.windows.insert(i, w);
             }
-            None => self.note = Some("No window for that preset yet (the series is still loading).".into()),
+            None => {
+                self.note =
+                    Some("No window for that preset yet (the series is still loading).".into())
+            }
         }
     }
 
@@ -339,7 +365,10 @@ impl App {
             match Document::open(&path) {
                 Ok(doc) => {
                     let Some(study) = doc.study_path() else {
-                        self.errors.push(format!("the session names no series to open: {}", path.display()));
+                        self.errors.push(format!(
+                            "the session names no series to open: {}",
+                            path.display()
+                        ));
                         return;
                     };
                     self.doc = doc;
@@ -354,7 +383,9 @@ impl App {
         } else {
             let (doc, err) = Document::for_study(&path, self.config_dir.as_deref());
             if let Some(e) = err {
-                self.errors.push(format!("{e} (a new session is started; the old file is left as it is)"));
+                self.errors.push(format!(
+                    "{e} (a new session is started; the old file is left as it is)"
+                ));
             }
             self.doc = doc;
             self.state.last_session = self.doc.path.clone().filter(|p| p.is_file());
@@ -386,19 +417,25 @@ impl App {
         self.tools.cancel();
         self.tools.selected = None;
         // Open at the first ROI of the session on this series, else at the middle slice.
-        let first = self
-            .doc
-            .session
-            .rois
-            .iter()
-            .filter(|r| r.series_uid == series.uid)
-            .find_map(|r| series.slices.iter().position(|s| s.sop_instance_uid == r.sop_instance_uid && s.frame == r.frame))
-            .unwrap_or(series.len() / 2);
+        let first =
+            self.doc
+                .session
+                .rois
+                .iter()
+                .filter(|r| r.series_uid == series.uid)
+                .find_map(|r| {
+                    series.slices.iter().position(|s| {
+                        s.sop_instance_uid == r.sop_instance_uid && s.frame == r.frame
+                    })
+                })
+                .unwrap_or(series.len() / 2);
         match st.volumes.get(&i) {
             Some(l) => self.viewers.reset(l.volume.dims(), first),
             None => {
-                self.viewers
-                    .reset((series.len(), series.rows as usize, series.columns as usize), first);
+                self.viewers.reset(
+                    (series.len(), series.rows as usize, series.columns as usize),
+                    first,
+                );
                 self.loader.load(i, series, first);
             }
         }
@@ -415,17 +452,24 @@ impl App {
             return;
         };
         let Some(si) = report.series.iter().position(|s| s.uid == roi.series_uid) else {
-            self.note = Some(format!("ROI #{id} is on a series that is not in this study"));
+            self.note = Some(format!(
+                "ROI #{id} is on a series that is not in this study"
+            ));
             return;
         };
         if st.selected != Some(si) {
             self.select_series(si);
         }
-        if let Some(k) = self.study.as_ref().and_then(|st| st.current()).and_then(|s| {
-            s.slices
-                .iter()
-                .position(|x| x.sop_instance_uid == roi.sop_instance_uid && x.frame == roi.frame)
-        }) {
+        if let Some(k) = self
+            .study
+            .as_ref()
+            .and_then(|st| st.current())
+            .and_then(|s| {
+                s.slices.iter().position(|x| {
+                    x.sop_instance_uid == roi.sop_instance_uid && x.frame == roi.frame
+                })
+            })
+        {
             self.viewers.point[0] = k;
             self.viewers.active = 0;
         }
@@ -449,7 +493,13 @@ impl App {
                     }
                     let thumbs: Vec<_> = report.series.iter().cloned().enumerate().collect();
                     st.report = Some(report);
-                    let uids: Vec<String> = self.doc.session.series.iter().map(|s| s.series_instance_uid.clone()).collect();
+                    let uids: Vec<String> = self
+                        .doc
+                        .session
+                        .series
+                        .iter()
+                        .map(|s| s.series_instance_uid.clone())
+                        .collect();
                     let first = st.initial_series(&uids);
                     self.loader.thumbnails(thumbs);
                     if let Some(i) = first {
@@ -457,7 +507,11 @@ impl App {
                     }
                 }
                 LoadEvent::ScanFailed { error, .. } => self.errors.push(error),
-                LoadEvent::Preview { series, slice, volume } => {
+                LoadEvent::Preview {
+                    series,
+                    slice,
+                    volume,
+                } => {
                     let id = self.next_volume_id;
                     self.next_volume_id += 1;
                     st.preview = Some(Preview {
@@ -472,10 +526,19 @@ impl App {
                 }
                 LoadEvent::Thumbnail { series, image } => {
                     let img = ColorImage::from_gray([image.width, image.height], &image.pixels);
-                    let t = ctx.load_texture(format!("thumb{series}"), img, egui::TextureOptions::LINEAR);
+                    let t = ctx.load_texture(
+                        format!("thumb{series}"),
+                        img,
+                        egui::TextureOptions::LINEAR,
+                    );
                     st.thumbnails.insert(series, t);
                 }
-                LoadEvent::Loaded { series, volume, histogram, seconds } => {
+                LoadEvent::Loaded {
+                    series,
+                    volume,
+                    histogram,
+                    seconds,
+                } => {
                     let id = self.next_volume_id;
                     self.next_volume_id += 1;
                     st.volumes.insert(
@@ -523,7 +586,9 @@ impl App {
                     self.save_state();
                 }
             }
-            Err(e) => self.errors.push(format!("the session could not be saved: {e}")),
+            Err(e) => self
+                .errors
+                .push(format!("the session could not be saved: {e}")),
         }
     }
 

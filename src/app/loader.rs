@@ -141,7 +141,11 @@ impl Loader {
         }
     }
 
-    fn spawn(&mut self, id: u64, work: impl FnOnce(&dyn Source, &dyn Fn(LoadEvent)) + Send + 'static) {
+    fn spawn(
+        &mut self,
+        id: u64,
+        work: impl FnOnce(&dyn Source, &dyn Fn(LoadEvent)) + Send + 'static,
+    ) {
         let source = Arc::clone(&self.source);
         let tx = self.tx.clone();
         let repaint = self.repaint.clone();
@@ -265,7 +269,11 @@ impl Loader {
             match &e {
                 LoadEvent::Scanned { .. } | LoadEvent::ScanFailed { .. } => self.scanning = None,
                 LoadEvent::Loaded { series, .. } | LoadEvent::Failed { series, .. } => {
-                    if self.job.as_ref().is_some_and(|j| j.series == *series && j.id == id) {
+                    if self
+                        .job
+                        .as_ref()
+                        .is_some_and(|j| j.series == *series && j.id == id)
+                    {
                         self.job = None;
                     } else {
                         continue;

@@ -104,13 +104,19 @@ pub fn window_bar(ui: &mut egui::Ui, window: Option<WindowLevel>) -> Vec<Action>
     ] {
         let tip = commands::info(id).map_or("", |c| c.tooltip);
         let key = commands::shortcut_text(ui.ctx(), id);
-        if ui.button(text).on_hover_text(format!("{tip} ({key})")).clicked() {
+        if ui
+            .button(text)
+            .on_hover_text(format!("{tip} ({key})"))
+            .clicked()
+        {
             out.push(Action::Run(id));
         }
     }
     if let Some(w) = window {
         ui.label(format!("W {:.0} / L {:.0}", w.width, w.centre))
-            .on_hover_text("Window width and level (centre); right-drag on the image to change them");
+            .on_hover_text(
+                "Window width and level (centre); right-drag on the image to change them",
+            );
     }
     out
 }
@@ -146,13 +152,21 @@ pub fn status_bar(ui: &mut egui::Ui, s: &StatusState) -> Vec<Action> {
             ui.label("Scanning the study…");
         }
         if let Some((done, total)) = s.progress {
-            let frac = if total > 0 { done as f32 / total as f32 } else { 0.0 };
+            let frac = if total > 0 {
+                done as f32 / total as f32
+            } else {
+                0.0
+            };
             ui.add(
                 egui::ProgressBar::new(frac)
                     .desired_width(220.0)
                     .text(format!("Loading {done}/{total} slices")),
             );
-            if ui.button("Cancel").on_hover_text("Stop loading the series").clicked() {
+            if ui
+                .button("Cancel")
+                .on_hover_text("Stop loading the series")
+                .clicked()
+            {
                 out.push(Action::Run(CommandId::CancelLoad));
             }
         }
@@ -165,8 +179,12 @@ pub fn status_bar(ui: &mut egui::Ui, s: &StatusState) -> Vec<Action> {
                 out.push(Action::Run(CommandId::ToggleHelp));
             }
             if let Some(p) = s.session {
-                ui.label(RichText::new(format!("Session: {}", p.display())).small().weak())
-                    .on_hover_text("Saved automatically after every change");
+                ui.label(
+                    RichText::new(format!("Session: {}", p.display()))
+                        .small()
+                        .weak(),
+                )
+                .on_hover_text("Saved automatically after every change");
             }
         });
     });

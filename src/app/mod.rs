@@ -15,8 +15,8 @@ pub mod patient_panel;
 pub mod results;
 pub mod risk_view;
 pub mod roi_panel;
-pub mod stress_view;
 pub mod state;
+pub mod stress_view;
 pub mod study;
 pub mod tools;
 pub mod undo;
@@ -142,7 +142,9 @@ impl App {
         match open {
             Some(p) => app.handle(Action::Open(p)),
             None if options.open_last => {
-                app.note = Some("No sample-dicom folder found: open a study with File > Open folder.".into())
+                app.note = Some(
+                    "No sample-dicom folder found: open a study with File > Open folder.".into(),
+                )
             }
             None => {}
         }
@@ -166,7 +168,10 @@ impl App {
 
     /// The shown series' whole volume, once loaded.
     pub fn volume(&self) -> Option<Arc<crate::volume::Volume>> {
-        self.study.as_ref()?.current_volume().map(|l| Arc::clone(&l.volume))
+        self.study
+            .as_ref()?
+            .current_volume()
+            .map(|l| Arc::clone(&l.volume))
     }
 
     /// Whether a scan or load is in progress.
@@ -198,8 +203,12 @@ impl App {
     /// What the protocols derive from the session over the loaded volumes (cached by
     /// document generation and loaded volumes).
     pub fn derived(&mut self) -> Arc<results::Derived> {
-        self.results
-            .get(self.generation, &self.doc.session, self.doc.path.as_deref(), self.study.as_ref())
+        self.results.get(
+            self.generation,
+            &self.doc.session,
+            self.doc.path.as_deref(),
+            self.study.as_ref(),
+        )
     }
 
     /// The checklist item the tools are set to.
@@ -244,7 +253,12 @@ impl App {
         let next = report.series.iter().enumerate().find(|(i, s)| {
             !st.volumes.contains_key(i)
                 && !self.prefetch_failed.contains(i)
-                && self.doc.session.series.iter().any(|r| r.series_instance_uid == s.uid)
+                && self
+                    .doc
+                    .session
+                    .series
+                    .iter()
+                    .any(|r| r.series_instance_uid == s.uid)
         });
         if let Some((i, s)) = next {
             let s = s.clone();
@@ -257,7 +271,10 @@ impl App {
         let ctx = ui.ctx().clone();
         self.loader.set_repaint(&ctx);
         self.poll(&ctx);
-        let mut actions: Vec<Action> = commands::pressed(&ctx).into_iter().map(Action::Run).collect();
+        let mut actions: Vec<Action> = commands::pressed(&ctx)
+            .into_iter()
+            .map(Action::Run)
+            .collect();
         let dropped = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -293,9 +310,16 @@ impl App {
             session: self.doc.path.as_deref().filter(|p| p.is_file()),
         };
         egui::Panel::bottom("status").show(ui, |ui| actions.extend(menus::status_bar(ui, &status)));
-        egui::Panel::left("browser").default_size(270.0).show(ui, |ui| {
-            actions.extend(browser::ui(ui, self.study.as_ref(), &self.state.recent, self.loader.is_scanning()));
-        });
+        egui::Panel::left("browser")
+            .default_size(270.0)
+            .show(ui, |ui| {
+                actions.extend(browser::ui(
+                    ui,
+                    self.study.as_ref(),
+                    &self.state.recent,
+                    self.loader.is_scanning(),
+                ));
+            });
         let derived = self.derived();
         let highlight = self.tools.highlight.clone();
         let selected = self.study.as_ref().and_then(|s| s.selected);
@@ -322,24 +346,44 @@ impl App {
                     };
                     left.horizontal(|ui| {
                         ui.strong("Results");
-                        ui.label(egui::RichText::new("click a value to see the ROIs it came from").small().weak());
+                        ui.label(
+                            egui::RichText::new("click a value to see the ROIs it came from")
+                                .small()
+                                .weak(),
+                        );
                     });
                     left.separator();
                     actions.extend(results::ui(left, &self.doc.session, &derived, &highlight));
                     right.horizontal(|ui| {
                         for (tab, label, tip) in [
-                            (BottomTab::Stress, "Stress", "σH against p.s.c., the paper's figure, with each screw"),
-                            (BottomTab::Risk, "Risk", "The nomogram with the patient marked"),
-                            (BottomTab::Export, "Export", "CSV, JSON, PNG and the session"),
+                            (
+                                BottomTab::Stress,
+                                "Stress",
+                                "σH against p.s.c., the paper's figure, with each screw",
+                            ),
+                            (
+                                BottomTab::Risk,
+                                "Risk",
+                                "The nomogram with the patient marked",
+                            ),
+                            (
+                                BottomTab::Export,
+                                "Export",
+                                "CSV, JSON, PNG and the session",
+                            ),
                         ] {
-                            ui.selectable_value(&mut self.bottom_tab, tab, label).on_hover_text(tip);
+                            ui.selectable_value(&mut self.bottom_tab, tab, label)
+                                .on_hover_text(tip);
                         }
                     });
                     right.separator();
                     match self.bottom_tab {
-                        BottomTab::Stress => {
-                            actions.extend(stress_view::ui(right, &self.doc.session, &derived, &mut self.stress_family))
-                        }
+                        BottomTab::Stress => actions.extend(stress_view::ui(
+                            right,
+                            &self.doc.session,
+                            &derived,
+                            &mut self.stress_family,
+                        )),
                         BottomTab::Risk => {
                             egui::ScrollArea::vertical()
                                 .id_salt("risk_scroll")
@@ -356,32 +400,36 @@ impl App {
                     }
                 });
             });
-        egui::Panel::right("protocol").default_size(340.0).show(ui, |ui| {
-            let (done, total) = checklist::progress(&self.doc.session);
-            ui.horizontal(|ui| {
-                ui.heading("Protocol");
-                ui.label(format!("{done}/{total}"));
-            });
-            egui::ScrollArea::vertical()
-                .id_salt("protocol_scroll")
-                .auto_shrink([false, false])
-                .show(ui, |ui| {
-                    actions.extend(patient_panel::ui(ui, &self.doc.session));
-                    ui.separator();
-                    actions.extend(checklist::ui(ui, &self.doc.session, self.choice.as_ref()));
+        egui::Panel::right("protocol")
+            .default_size(340.0)
+            .show(ui, |ui| {
+                let (done, total) = checklist::progress(&self.doc.session);
+                ui.horizontal(|ui| {
+                    ui.heading("Protocol");
+                    ui.label(format!("{done}/{total}"));
                 });
-        });
-        egui::Panel::right("rois").default_size(290.0).show(ui, |ui| {
-            let volume = current.and_then(|(_, v)| v.map(|(l, _)| (l.volume.as_ref(), l.id)));
-            actions.extend(roi_panel::ui(
-                ui,
-                &self.doc.session,
-                current.map(|(s, _)| s),
-                volume,
-                &mut self.tools,
-                &mut self.measurements,
-            ));
-        });
+                egui::ScrollArea::vertical()
+                    .id_salt("protocol_scroll")
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        actions.extend(patient_panel::ui(ui, &self.doc.session));
+                        ui.separator();
+                        actions.extend(checklist::ui(ui, &self.doc.session, self.choice.as_ref()));
+                    });
+            });
+        egui::Panel::right("rois")
+            .default_size(290.0)
+            .show(ui, |ui| {
+                let volume = current.and_then(|(_, v)| v.map(|(l, _)| (l.volume.as_ref(), l.id)));
+                actions.extend(roi_panel::ui(
+                    ui,
+                    &self.doc.session,
+                    current.map(|(s, _)| s),
+                    volume,
+                    &mut self.tools,
+                    &mut self.measurements,
+                ));
+            });
         egui::CentralPanel::default()
             .frame(egui::Frame::new().fill(egui::Color32::from_gray(8)))
             .show(ui, |ui| match current {
@@ -394,19 +442,30 @@ impl App {
                         window: window.unwrap_or(crate::render::WindowPreset::CT_BONE),
                         session: &self.doc.session,
                     };
-                    actions.extend(self.viewers.ui(ui, &shown, reformats, &mut self.tools, &mut self.measurements));
+                    actions.extend(self.viewers.ui(
+                        ui,
+                        &shown,
+                        reformats,
+                        &mut self.tools,
+                        &mut self.measurements,
+                    ));
                 }
                 Some((_, None)) => {
                     ui.centered_and_justified(|ui| ui.label("Loading the first image…"));
                 }
                 None => {
                     ui.centered_and_justified(|ui| {
-                        ui.label("Open a study: File > Open folder (Ctrl+O), or drop a folder here.")
+                        ui.label(
+                            "Open a study: File > Open folder (Ctrl+O), or drop a folder here.",
+                        )
                     });
                 }
             });
         if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
-            let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, egui::Id::unique("drop")));
+            let painter = ctx.layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::unique("drop"),
+            ));
             let rect = ctx.content_rect();
             painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
             painter.text(

@@ -77,7 +77,13 @@ fn block(p: &Painter, pos: Pos2, anchor: Align2, lines: &[String]) {
             k as f32 * h
         };
         let at = pos + Vec2::new(0.0, dy);
-        p.text(at + Vec2::splat(1.0), anchor, line, font.clone(), Color32::BLACK);
+        p.text(
+            at + Vec2::splat(1.0),
+            anchor,
+            line,
+            font.clone(),
+            Color32::BLACK,
+        );
         p.text(at, anchor, line, font.clone(), Color32::from_gray(225));
     }
 }
@@ -94,20 +100,23 @@ pub fn paint(p: &Painter, rect: Rect, info: &Info) {
         rect.left_top() + Vec2::splat(m),
         Align2::LEFT_TOP,
         &[
-            if name.is_empty() { "(no name)".into() } else { name },
+            if name.is_empty() {
+                "(no name)".into()
+            } else {
+                name
+            },
             format!("ID {}", s.patient_id),
             date(&s.study_date),
         ],
     );
-    let mut right = vec![
-        s.label(),
-        format!("Im {}/{}", info.index + 1, info.count),
-    ];
+    let mut right = vec![s.label(), format!("Im {}/{}", info.index + 1, info.count)];
     let plane = v.planes.first();
     let pos = match (g.cut, plane) {
         (Cut::Slice, _) => s.slices.get(info.index).map(|sl| sl.position_mm),
         (Cut::Row, Some(pl)) => Some(dot(pl.pixel_to_patient(0.0, info.index as f64), pl.col_dir)),
-        (Cut::Column, Some(pl)) => Some(dot(pl.pixel_to_patient(info.index as f64, 0.0), pl.row_dir)),
+        (Cut::Column, Some(pl)) => {
+            Some(dot(pl.pixel_to_patient(info.index as f64, 0.0), pl.row_dir))
+        }
         _ => None,
     };
     if let Some(pos) = pos {
@@ -124,7 +133,12 @@ pub fn paint(p: &Painter, rect: Rect, info: &Info) {
             .unwrap_or_default();
         right.push(format!("{thk}{sp}"));
     }
-    block(p, rect.right_top() + Vec2::new(-m, m), Align2::RIGHT_TOP, &right);
+    block(
+        p,
+        rect.right_top() + Vec2::new(-m, m),
+        Align2::RIGHT_TOP,
+        &right,
+    );
     let w = info.shown.window;
     let mut left = vec![
         format!("W {:.0}  L {:.0}", w.width, w.centre),
@@ -133,19 +147,45 @@ pub fn paint(p: &Painter, rect: Rect, info: &Info) {
     if info.preview {
         left.push("loading…".into());
     }
-    block(p, rect.left_bottom() + Vec2::new(m, -m), Align2::LEFT_BOTTOM, &left);
+    block(
+        p,
+        rect.left_bottom() + Vec2::new(m, -m),
+        Align2::LEFT_BOTTOM,
+        &left,
+    );
     if let Some(lines) = info.cursor.and_then(|c| readout(info, c)) {
-        block(p, rect.right_bottom() + Vec2::new(-m, -m), Align2::RIGHT_BOTTOM, &lines);
+        block(
+            p,
+            rect.right_bottom() + Vec2::new(-m, -m),
+            Align2::RIGHT_BOTTOM,
+            &lines,
+        );
     }
     // Orientation letters.
     let neg = |d: [f64; 3]| [-d[0], -d[1], -d[2]];
     let font = FontId::proportional(15.0);
     let col = Color32::from_rgb(250, 220, 120);
     for (pos, anchor, dir) in [
-        (rect.left_center() + Vec2::new(m, 0.0), Align2::LEFT_CENTER, neg(g.right)),
-        (rect.right_center() - Vec2::new(m, 0.0), Align2::RIGHT_CENTER, g.right),
-        (rect.center_top() + Vec2::new(0.0, m), Align2::CENTER_TOP, neg(g.down)),
-        (rect.center_bottom() - Vec2::new(0.0, m), Align2::CENTER_BOTTOM, g.down),
+        (
+            rect.left_center() + Vec2::new(m, 0.0),
+            Align2::LEFT_CENTER,
+            neg(g.right),
+        ),
+        (
+            rect.right_center() - Vec2::new(m, 0.0),
+            Align2::RIGHT_CENTER,
+            g.right,
+        ),
+        (
+            rect.center_top() + Vec2::new(0.0, m),
+            Align2::CENTER_TOP,
+            neg(g.down),
+        ),
+        (
+            rect.center_bottom() - Vec2::new(0.0, m),
+            Align2::CENTER_BOTTOM,
+            g.down,
+        ),
     ] {
         p.text(pos, anchor, direction_letters(dir), font.clone(), col);
     }

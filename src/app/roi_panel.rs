@@ -23,7 +23,12 @@ pub struct Measurements {
 
 impl Measurements {
     /// The measurement of `roi` on `volume` (identified by `volume_id`).
-    pub fn get(&mut self, roi: &Roi, volume: &Volume, volume_id: u64) -> Result<RoiMeasurement, String> {
+    pub fn get(
+        &mut self,
+        roi: &Roi,
+        volume: &Volume,
+        volume_id: u64,
+    ) -> Result<RoiMeasurement, String> {
         if self.volume_id != volume_id {
             self.cache.clear();
             self.volume_id = volume_id;
@@ -91,7 +96,12 @@ pub fn stats_lines(m: &RoiMeasurement, unit: &str, compact: bool) -> Vec<String>
 }
 
 /// Level and side pickers (with "–" for none).
-pub fn level_side_combos(ui: &mut egui::Ui, salt: &str, level: &mut Option<Level>, side: &mut Option<Side>) -> bool {
+pub fn level_side_combos(
+    ui: &mut egui::Ui,
+    salt: &str,
+    level: &mut Option<Level>,
+    side: &mut Option<Side>,
+) -> bool {
     let mut changed = false;
     egui::ComboBox::from_id_salt(format!("{salt}_level"))
         .width(52.0)
@@ -125,7 +135,10 @@ pub fn quick_menu(ui: &mut egui::Ui, roi: &Roi, _session: &Session) -> Vec<Actio
     ui.label(RichText::new(title(roi)).strong());
     let mut r = roi.clone();
     ui.menu_button("Set role", |ui| {
-        for role in Role::ALL.iter().filter(|x| x.kind().is_none_or(|k| k == roi.kind)) {
+        for role in Role::ALL
+            .iter()
+            .filter(|x| x.kind().is_none_or(|k| k == roi.kind))
+        {
             if ui.selectable_label(r.role == *role, role.label()).clicked() {
                 r.role = *role;
                 ui.close();
@@ -138,14 +151,21 @@ pub fn quick_menu(ui: &mut egui::Ui, roi: &Roi, _session: &Session) -> Vec<Actio
             ui.close();
         }
         for l in Level::ALL {
-            if ui.selectable_label(r.level == Some(l), l.as_str()).clicked() {
+            if ui
+                .selectable_label(r.level == Some(l), l.as_str())
+                .clicked()
+            {
                 r.level = Some(l);
                 ui.close();
             }
         }
     });
     ui.menu_button("Set side", |ui| {
-        for (s, t) in [(None, "–"), (Some(Side::L), "L (patient left)"), (Some(Side::R), "R (patient right)")] {
+        for (s, t) in [
+            (None, "–"),
+            (Some(Side::L), "L (patient left)"),
+            (Some(Side::R), "R (patient right)"),
+        ] {
             if ui.selectable_label(r.side == s, t).clicked() {
                 r.side = s;
                 ui.close();
@@ -189,47 +209,55 @@ pub fn ui(
         rois.push(d.clone());
     }
     if rois.is_empty() {
-        ui.label("None yet: pick a tool (E ellipse, T trajectory, C caliper) and drag on the image.");
+        ui.label(
+            "None yet: pick a tool (E ellipse, T trajectory, C caliper) and drag on the image.",
+        );
     }
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        for roi in &rois {
-            let selected = roi.id == 0 || tools.selected == Some(roi.id);
-            egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.set_width(ui.available_width());
-                let head = ui.selectable_label(selected, RichText::new(title(roi)).strong());
-                if head.clicked() && roi.id != 0 {
-                    out.push(Action::GoTo(roi.id));
-                }
-                head.context_menu(|ui| out.extend(quick_menu(ui, roi, session)));
-                let m = match volume {
-                    None => Err("loading…".to_string()),
-                    Some((v, _)) if roi.id == 0 || tools.draft.as_ref().is_some_and(|d| d.id == roi.id) => {
-                        measure_roi(roi, v).map_err(|e| e.to_string())
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for roi in &rois {
+                let selected = roi.id == 0 || tools.selected == Some(roi.id);
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    ui.set_width(ui.available_width());
+                    let head = ui.selectable_label(selected, RichText::new(title(roi)).strong());
+                    if head.clicked() && roi.id != 0 {
+                        out.push(Action::GoTo(roi.id));
                     }
-                    Some((v, id)) => measurements.get(roi, v, id),
-                };
-                match &m {
-                    Ok(m) => {
-                        let lines = stats_lines(m, unit, !selected);
-                        for l in lines {
-                            ui.label(l);
+                    head.context_menu(|ui| out.extend(quick_menu(ui, roi, session)));
+                    let m = match volume {
+                        None => Err("loading…".to_string()),
+                        Some((v, _))
+                            if roi.id == 0
+                                || tools.draft.as_ref().is_some_and(|d| d.id == roi.id) =>
+                        {
+                            measure_roi(roi, v).map_err(|e| e.to_string())
                         }
-                        for w in &m.warnings {
-                            ui.colored_label(Color32::from_rgb(240, 170, 60), format!("Warning: {w}"));
+                        Some((v, id)) => measurements.get(roi, v, id),
+                    };
+                    match &m {
+                        Ok(m) => {
+                            let lines = stats_lines(m, unit, !selected);
+                            for l in lines {
+                                ui.label(l);
+                            }
+                            for w in &m.warnings {
+                                ui.colored_label(
+                                    Color32::from_rgb(240, 170, 60),
+                                    format!("Warning: {w}"),
+                                );
+                            }
+                        }
+                        Err(e) => {
+                            ui.colored_label(Color32::from_rgb(240, 120, 100), e);
                         }
                     }
-                    Err(e) => {
-                        ui.colored_label(Color32::from_rgb(240, 120, 100), e);
+                    if selected && let Some(stored) = session.roi(roi.id) {
+                        out.extend(edit_row(ui, stored, tools));
                     }
-                }
-                if selected
-                    && let Some(stored) = session.roi(roi.id)
-                {
-                    out.extend(edit_row(ui, stored, tools));
-                }
-            });
-        }
-    });
+                });
+            }
+        });
     out
 }
 
@@ -241,7 +269,10 @@ fn edit_row(ui: &mut egui::Ui, roi: &Roi, tools: &mut Tools) -> Vec<Action> {
         egui::ComboBox::from_id_salt(("role", roi.id))
             .selected_text(r.role.label())
             .show_ui(ui, |ui| {
-                for role in Role::ALL.iter().filter(|x| x.kind().is_none_or(|k| k == roi.kind)) {
+                for role in Role::ALL
+                    .iter()
+                    .filter(|x| x.kind().is_none_or(|k| k == roi.kind))
+                {
                     ui.selectable_value(&mut r.role, *role, role.label());
                 }
             })
@@ -250,7 +281,12 @@ fn edit_row(ui: &mut egui::Ui, roi: &Roi, tools: &mut Tools) -> Vec<Action> {
         level_side_combos(ui, &format!("roi{}", roi.id), &mut r.level, &mut r.side);
         if roi.kind == RoiKind::Trajectory {
             let mut w = r.width_mm.unwrap_or(tools.default_width_mm);
-            let resp = ui.add(egui::DragValue::new(&mut w).range(0.1..=30.0).speed(0.05).suffix(" mm"));
+            let resp = ui.add(
+                egui::DragValue::new(&mut w)
+                    .range(0.1..=30.0)
+                    .speed(0.05)
+                    .suffix(" mm"),
+            );
             let resp = resp
                 .accessible_name("Width")
                 .on_hover_text("Trajectory width (default: the screw diameter)");
@@ -266,7 +302,11 @@ fn edit_row(ui: &mut egui::Ui, roi: &Roi, tools: &mut Tools) -> Vec<Action> {
                 r = d;
             }
         }
-        if ui.button("Delete").on_hover_text("Delete this ROI (Delete)").clicked() {
+        if ui
+            .button("Delete")
+            .on_hover_text("Delete this ROI (Delete)")
+            .clicked()
+        {
             out.push(Action::DeleteRoi(roi.id));
         }
     });

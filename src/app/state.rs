@@ -100,7 +100,11 @@ pub fn absolute(path: &Path) -> PathBuf {
 /// The config folder: `$ANCHORAGE_CONFIG_DIR`, else `$XDG_CONFIG_HOME/anchorage`, else
 /// `~/.config/anchorage` (`%APPDATA%\anchorage` on Windows).
 pub fn config_dir() -> Option<PathBuf> {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(d) = env("ANCHORAGE_CONFIG_DIR") {
         return Some(d);
     }

@@ -87,14 +87,10 @@ impl Study {
     /// histogram of what has been decoded.
     pub fn default_window(&self, i: usize) -> WindowLevel {
         let s = self.series(i);
-        let hist = self
-            .volumes
-            .get(&i)
-            .and_then(|l| l.histogram)
-            .or_else(|| {
-                let p = self.preview.as_ref().filter(|p| p.series == i)?;
-                crate::render::histogram_window(&p.loaded.volume)
-            });
+        let hist = self.volumes.get(&i).and_then(|l| l.histogram).or_else(|| {
+            let p = self.preview.as_ref().filter(|p| p.series == i)?;
+            crate::render::histogram_window(&p.loaded.volume)
+        });
         if let Some(w) = WindowPreset::Auto.window(s.and_then(|s| s.window), None) {
             return w;
         }
@@ -117,7 +113,10 @@ impl Study {
         let all = &self.report.as_ref()?.series;
         all.iter()
             .position(|s| session_uids.contains(&s.uid))
-            .or_else(|| all.iter().position(|s| s.modality.eq_ignore_ascii_case("CT")))
+            .or_else(|| {
+                all.iter()
+                    .position(|s| s.modality.eq_ignore_ascii_case("CT"))
+            })
             .or((!all.is_empty()).then_some(0))
     }
 }

@@ -137,7 +137,11 @@ fn len(a: P2) -> f64 {
 }
 fn unit(a: P2) -> P2 {
     let l = len(a);
-    if l > 1e-12 { scale(a, 1.0 / l) } else { [1.0, 0.0] }
+    if l > 1e-12 {
+        scale(a, 1.0 / l)
+    } else {
+        [1.0, 0.0]
+    }
 }
 fn perp(a: P2) -> P2 {
     [-a[1], a[0]]
@@ -252,7 +256,12 @@ impl Tools {
     }
 
     fn slice_rois<'a>(shown: &'a Shown, vi: usize) -> impl Iterator<Item = &'a Roi> + 'a {
-        let uid = shown.volume.sop_instance_uids.get(vi).cloned().unwrap_or_default();
+        let uid = shown
+            .volume
+            .sop_instance_uids
+            .get(vi)
+            .cloned()
+            .unwrap_or_default();
         let frame = shown.volume.frames.get(vi).copied().unwrap_or(0);
         shown
             .session
@@ -318,15 +327,27 @@ impl Tools {
                 if roi.kind == RoiKind::Trajectory
                     && let [e, t] = roi.points_mm.as_slice()
                 {
-                    let (e, t) = (screen(tf, plane, to_mm(plane, *e)), screen(tf, plane, to_mm(plane, *t)));
-                    painter.add(egui::Shape::dashed_line(&[e, t], Stroke::new(1.0, colour), 4.0, 3.0));
+                    let (e, t) = (
+                        screen(tf, plane, to_mm(plane, *e)),
+                        screen(tf, plane, to_mm(plane, *t)),
+                    );
+                    painter.add(egui::Shape::dashed_line(
+                        &[e, t],
+                        Stroke::new(1.0, colour),
+                        4.0,
+                        3.0,
+                    ));
                     painter.circle_filled(e, 3.0, colour);
                 }
             }
             if selected || roi.id == 0 {
                 for h in handles(roi, plane) {
                     let p = screen(tf, plane, h);
-                    painter.rect_filled(egui::Rect::from_center_size(p, egui::vec2(7.0, 7.0)), 1.0, colour);
+                    painter.rect_filled(
+                        egui::Rect::from_center_size(p, egui::vec2(7.0, 7.0)),
+                        1.0,
+                        colour,
+                    );
                 }
             }
             // Statistics beside the ROI.
@@ -362,7 +383,13 @@ impl Tools {
     /// Starts a drag at screen point `pos` on slice `index`: a handle of the selected ROI,
     /// an ROI's body (Select tool) or a new ROI (drawing tools). Returns false when the
     /// drag is not the tool's (it then pans).
-    pub fn begin(&mut self, shown: &Shown, index: usize, tf: &Transform, pos: Option<Pos2>) -> bool {
+    pub fn begin(
+        &mut self,
+        shown: &Shown,
+        index: usize,
+        tf: &Transform,
+        pos: Option<Pos2>,
+    ) -> bool {
         let Some(pos) = pos else {
             return false;
         };
@@ -405,9 +432,12 @@ impl Tools {
         let px = (q[0] / plane.col_spacing_mm, q[1] / plane.row_spacing_mm);
         let mut roi = match kind {
             RoiKind::Ellipse => target.ellipse(role, px, 0.0, 0.0, 0.0),
-            RoiKind::Trajectory => {
-                target.trajectory(role, px, px, self.width_for(shown.session, self.level, self.side))
-            }
+            RoiKind::Trajectory => target.trajectory(
+                role,
+                px,
+                px,
+                self.width_for(shown.session, self.level, self.side),
+            ),
             RoiKind::Caliper => target.caliper(role, px, px),
         };
         roi.level = self.level;
@@ -416,7 +446,14 @@ impl Tools {
         true
     }
 
-    fn start(&mut self, grab: Grab, start: P2, start_screen: Pos2, original: Roi, plane: ImagePlane) {
+    fn start(
+        &mut self,
+        grab: Grab,
+        start: P2,
+        start_screen: Pos2,
+        original: Roi,
+        plane: ImagePlane,
+    ) {
         self.draft = Some(original.clone());
         self.drag = Some(ToolDrag {
             grab,
@@ -437,11 +474,15 @@ impl Tools {
         let o = &d.original;
         let pts: Vec<P2> = o.points_mm.iter().map(|p| to_mm(&plane, *p)).collect();
         let mut roi = o.clone();
-        let mut set = |pts: &[P2]| roi.points_mm = pts.iter().map(|p| from_mm(&plane, *p)).collect();
+        let mut set =
+            |pts: &[P2]| roi.points_mm = pts.iter().map(|p| from_mm(&plane, *p)).collect();
         match (d.grab, o.kind, pts.as_slice()) {
             (Grab::Create, RoiKind::Ellipse, _) => {
                 let c = scale(add(d.start, q), 0.5);
-                let (rx, ry) = ((q[0] - d.start[0]).abs() / 2.0, (q[1] - d.start[1]).abs() / 2.0);
+                let (rx, ry) = (
+                    (q[0] - d.start[0]).abs() / 2.0,
+                    (q[1] - d.start[1]).abs() / 2.0,
+                );
                 set(&[c, add(c, [rx.max(1e-3), 0.0]), add(c, [0.0, ry.max(1e-3)])]);
             }
             (Grab::Create, _, _) => set(&[d.start, q]),
@@ -489,15 +530,22 @@ impl Tools {
         let (Some(d), Some(roi)) = (self.drag.take(), self.draft.take()) else {
             return Vec::new();
         };
-        let end = screen(tf, &d.plane, to_mm(&d.plane, roi.points_mm.last().copied().unwrap_or_default()));
+        let end = screen(
+            tf,
+            &d.plane,
+            to_mm(&d.plane, roi.points_mm.last().copied().unwrap_or_default()),
+        );
         match d.grab {
             // A click without a real drag draws nothing.
-            Grab::Create if end.distance(d.start_screen) < 3.0 && roi.kind != RoiKind::Ellipse => Vec::new(),
+            Grab::Create if end.distance(d.start_screen) < 3.0 && roi.kind != RoiKind::Ellipse => {
+                Vec::new()
+            }
             Grab::Create => {
                 let size = outline(&roi, &d.plane, tf);
-                let (lo, hi) = size.iter().fold((Pos2::new(f32::MAX, f32::MAX), Pos2::new(f32::MIN, f32::MIN)), |(lo, hi), p| {
-                    (lo.min(*p), hi.max(*p))
-                });
+                let (lo, hi) = size.iter().fold(
+                    (Pos2::new(f32::MAX, f32::MAX), Pos2::new(f32::MIN, f32::MIN)),
+                    |(lo, hi), p| (lo.min(*p), hi.max(*p)),
+                );
                 if (hi - lo).min_elem() < 2.0 && roi.kind == RoiKind::Ellipse {
                     Vec::new()
                 } else {
@@ -510,7 +558,13 @@ impl Tools {
     }
 
     /// A click on the native view: selects the ROI under the mouse, or nothing.
-    pub fn click(&mut self, shown: &Shown, index: usize, tf: &Transform, pos: Option<Pos2>) -> Vec<Action> {
+    pub fn click(
+        &mut self,
+        shown: &Shown,
+        index: usize,
+        tf: &Transform,
+        pos: Option<Pos2>,
+    ) -> Vec<Action> {
         let vi = if shown.preview.is_some() { 0 } else { index };
         let hit = pos.and_then(|p| self.hit(shown, vi, tf, p));
         vec![Action::Select(hit)]
@@ -564,13 +618,18 @@ impl Tools {
         egui::ComboBox::from_id_salt("new_role")
             .selected_text(self.ellipse_role.label())
             .show_ui(ui, |ui| {
-                for r in Role::ALL.iter().filter(|r| matches!(r.kind(), Some(RoiKind::Ellipse) | None)) {
+                for r in Role::ALL
+                    .iter()
+                    .filter(|r| matches!(r.kind(), Some(RoiKind::Ellipse) | None))
+                {
                     ui.selectable_value(&mut self.ellipse_role, *r, r.label());
                 }
             })
             .response
             .accessible_name("Role of new ellipses")
-            .on_hover_text("Role of new ellipses (trajectories are ST-HU, calipers pedicle thickness)");
+            .on_hover_text(
+                "Role of new ellipses (trajectories are ST-HU, calipers pedicle thickness)",
+            );
         roi_panel::level_side_combos(ui, "new", &mut self.level, &mut self.side);
         let label = ui.label("Width");
         ui.add(
@@ -580,7 +639,9 @@ impl Tools {
                 .suffix(" mm"),
         )
         .labelled_by(label.id)
-        .on_hover_text("Width of new trajectories when no screw is planned at their level and side");
+        .on_hover_text(
+            "Width of new trajectories when no screw is planned at their level and side",
+        );
         out
     }
 }

@@ -219,7 +219,10 @@ impl Viewers {
             let mid = full.center().y;
             vec![
                 Rect::from_min_max(full.min, Pos2::new(split - 2.0, full.max.y)),
-                Rect::from_min_max(Pos2::new(split + 2.0, full.min.y), Pos2::new(full.max.x, mid - 2.0)),
+                Rect::from_min_max(
+                    Pos2::new(split + 2.0, full.min.y),
+                    Pos2::new(full.max.x, mid - 2.0),
+                ),
                 Rect::from_min_max(Pos2::new(split + 2.0, mid + 2.0), full.max),
             ]
         } else {
@@ -256,7 +259,14 @@ impl Viewers {
         {
             self.lut = Some(Lut::new(map, shown.window, invert));
         }
-        let img = render_cut(shown.volume, g, index, shown.window, invert, self.lut.as_ref());
+        let img = render_cut(
+            shown.volume,
+            g,
+            index,
+            shown.window,
+            invert,
+            self.lut.as_ref(),
+        );
         let color = ColorImage::from_gray([img.width, img.height], &img.pixels);
         let Some(view) = self.views.get_mut(i) else {
             return;
@@ -353,9 +363,15 @@ impl Viewers {
             let (x1, _, _) = g.from_voxel(q);
             let stroke = Stroke::new(1.0, cut_colour(other).gamma_multiply(0.8));
             let (a, b) = if (x1 - x0).abs() > 0.5 {
-                (tf.to_screen(x0, -0.5), tf.to_screen(x0, g.height as f64 - 0.5))
+                (
+                    tf.to_screen(x0, -0.5),
+                    tf.to_screen(x0, g.height as f64 - 0.5),
+                )
             } else {
-                (tf.to_screen(-0.5, y0), tf.to_screen(g.width as f64 - 0.5, y0))
+                (
+                    tf.to_screen(-0.5, y0),
+                    tf.to_screen(g.width as f64 - 0.5, y0),
+                )
             };
             clip.line_segment([a, b], stroke);
         }
@@ -377,7 +393,13 @@ impl Viewers {
         let (modifiers, events) = ui.input(|inp| (inp.modifiers, inp.events.clone()));
         if response.hovered() {
             for e in &events {
-                let Event::MouseWheel { unit, delta, modifiers, .. } = e else {
+                let Event::MouseWheel {
+                    unit,
+                    delta,
+                    modifiers,
+                    ..
+                } = e
+                else {
                     continue;
                 };
                 let lines = match unit {
@@ -408,7 +430,8 @@ impl Viewers {
         let press = ui.input(|inp| inp.pointer.press_origin());
         if response.drag_started() {
             let mode = if response.drag_started_by(PointerButton::Secondary)
-                || (response.drag_started_by(PointerButton::Primary) && (modifiers.command || modifiers.ctrl))
+                || (response.drag_started_by(PointerButton::Primary)
+                    && (modifiers.command || modifiers.ctrl))
             {
                 Some(DragMode::Window(shown.window))
             } else if response.drag_started_by(PointerButton::Middle) {
