@@ -421,6 +421,9 @@ fn fill_float(
     }
 }
 
+/// One file of a series: its path, transfer syntax, and (slice index, frame) pairs.
+type FileSlices<'a> = (&'a Path, &'a str, Vec<(usize, u32)>);
+
 /// Loads a whole series into memory, decoding files in parallel.
 ///
 /// Every file must decode: a file that fails stops the load with an error naming it
@@ -435,7 +438,7 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
         return Err(LoadError::SliceOutOfRange { index: 0, count: 0 });
     }
     // Which slices each file holds.
-    let mut by_file: Vec<(&Path, &str, Vec<(usize, u32)>)> = Vec::new();
+    let mut by_file: Vec<FileSlices> = Vec::new();
     let mut index: std::collections::HashMap<&Path, usize> = std::collections::HashMap::new();
     for (z, s) in series.slices.iter().enumerate() {
         let i = *index.entry(s.path.as_path()).or_insert_with(|| {
@@ -461,31 +464,30 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
         .checked_mul(frame_len)
         .filter(|n| *n as u64 <= MAX_VOLUME_VOXELS)
         .ok_or_else(too_large)?;
-    let decode_into = |file: &(&Path, &str, Vec<(usize, u32)>),
-                       put: &mut dyn FnMut(usize, &[u8], Format)|
-     -> Result<(), FileError> {
-        if control.cancel.load(Ordering::Relaxed) {
-            return Ok(());
-        }
-        let (path, ts, frames) = file;
-        let (data, format, nframes) = decode_file(path, ts, series.rows, series.columns)?;
-        let step = frame_len * format.bytes_per;
-        for &(z, frame) in frames {
-            if frame >= nframes {
-                return Err(FileError::new(
-                    path,
-                    format!("frame {frame} missing: the file decodes to {nframes} frame(s)"),
-                ));
+    let decode_into =
+        |file: &FileSlices, put: &mut dyn FnMut(usize, &[u8], Format)| -> Result<(), FileError> {
+            if control.cancel.load(Ordering::Relaxed) {
+                return Ok(());
             }
-            let start = frame as usize * step;
-            let Some(bytes) = data.get(start..start + step) else {
-                return Err(FileError::new(path, format!("frame {frame} is truncated")));
-            };
-            put(z, bytes, format);
-            control.done.fetch_add(1, Ordering::Relaxed);
-        }
-        Ok(())
-    };
+            let (path, ts, frames) = file;
+            let (data, format, nframes) = decode_file(path, ts, series.rows, series.columns)?;
+            let step = frame_len * format.bytes_per;
+            for &(z, frame) in frames {
+                if frame >= nframes {
+                    return Err(FileError::new(
+                        path,
+                        format!("frame {frame} missing: the file decodes to {nframes} frame(s)"),
+                    ));
+                }
+                let start = frame as usize * step;
+                let Some(bytes) = data.get(start..start + step) else {
+                    return Err(FileError::new(path, format!("frame {frame} is truncated")));
+                };
+                put(z, bytes, format);
+                control.done.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(())
+        };
 
     let voxels = match map {
         Some(map) => {
