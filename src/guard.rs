@@ -39,9 +39,9 @@ pub const MAX_NESTING: usize = 16;
 pub const MAX_INFLATED_BYTES: u64 = 1 << 30;
 
 /// The most elements, items and sequences a file may hold. dicom-rs keeps each in memory
-/// (about 100 bytes apiece); a large DICOMDIR has a few hundred thousand. Without a cap
+/// (about 100 bytes apiece); a DICOMDIR of 50,000 images has about a million. Without a cap
 /// a small deflated file could inflate to millions of empty elements.
-pub const MAX_ELEMENTS: u64 = 2_000_000;
+pub const MAX_ELEMENTS: u64 = 1_000_000;
 
 /// Where the pixel data of a file is, as the walk found it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
