@@ -145,7 +145,11 @@ pub fn check_file(path: &Path) -> Result<Layout, FileError> {
             }
             src.seek(std::io::SeekFrom::Start(meta_end))
                 .map_err(|e| err(format!("cannot read: {e}")))?;
-            let r: Box<dyn Read + '_> = adapter.adapt_reader(Box::new(&mut src));
+            // Buffered: the walk reads 8-byte headers, each a call into the inflater.
+            let r: Box<dyn Read + '_> = Box::new(BufReader::with_capacity(
+                64 << 10,
+                adapter.adapt_reader(Box::new(&mut src)),
+            ));
             walk_data_set(r, ts, inflated)
                 .map_err(|(m, at)| err(format!("{m} (at byte {at} of the inflated data set)")))?
         }
