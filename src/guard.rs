@@ -38,6 +38,13 @@ pub const MAX_NESTING: usize = 16;
 /// The largest data set a Deflated Explicit VR Little Endian file may inflate to.
 pub const MAX_INFLATED_BYTES: u64 = 1 << 30;
 
+/// Past [`INFLATE_FLOOR_BYTES`], a deflated data set may inflate to at most this many
+/// times its compressed size (deflate reaches about 1000:1 on runs of zeros: a bomb).
+pub const MAX_INFLATE_RATIO: u64 = 256;
+
+/// A deflated data set may always inflate to this many bytes.
+pub const INFLATE_FLOOR_BYTES: u64 = 16 << 20;
+
 /// The most elements, items and sequences a file may hold. dicom-rs keeps each in memory
 /// (about 100 bytes apiece); a DICOMDIR of 50,000 images has about a million. Without a cap
 /// a small deflated file could inflate to millions of empty elements.
@@ -130,17 +137,18 @@ pub fn check_file(path: &Path) -> Result<Layout, FileError> {
     let (pixel_data, unparsed_tail_bytes) = match ts.codec() {
         Codec::Dataset(Some(adapter)) => {
             // Deflated: count the inflated bytes first (bounded), then walk them.
+            let compressed = file_len.saturating_sub(meta_end);
+            let limit = compressed
+                .saturating_mul(MAX_INFLATE_RATIO)
+                .clamp(INFLATE_FLOOR_BYTES, MAX_INFLATED_BYTES);
             let inflated = {
                 let mut r = adapter.adapt_reader(Box::new(&mut src));
-                std::io::copy(
-                    &mut r.by_ref().take(MAX_INFLATED_BYTES + 1),
-                    &mut std::io::sink(),
-                )
-                .map_err(|e| err(format!("the deflated data set does not inflate: {e}")))?
+                std::io::copy(&mut r.by_ref().take(limit + 1), &mut std::io::sink())
+                    .map_err(|e| err(format!("the deflated data set does not inflate: {e}")))?
             };
-            if inflated > MAX_INFLATED_BYTES {
+            if inflated > limit {
                 return Err(err(format!(
-                    "the deflated data set inflates to more than {MAX_INFLATED_BYTES} bytes"
+                    "the deflated data set of {compressed} bytes inflates to more than {limit} bytes (a deflate bomb?)"
                 )));
             }
             src.seek(std::io::SeekFrom::Start(meta_end))
