@@ -136,30 +136,30 @@ pub fn check_file(path: &Path) -> Result<Layout, FileError> {
     };
     let (pixel_data, unparsed_tail_bytes) = match ts.codec() {
         Codec::Dataset(Some(adapter)) => {
-            // Deflated: count the inflated bytes first (bounded), then walk them.
+            // Deflated: the inflated size is not known before inflating, so the walk goes
+            // up to a limit, and a value counts as present only once skipping it has
+            // actually read its bytes (the walk allocates nothing from its length).
             let compressed = file_len.saturating_sub(meta_end);
             let limit = compressed
                 .saturating_mul(MAX_INFLATE_RATIO)
                 .clamp(INFLATE_FLOOR_BYTES, MAX_INFLATED_BYTES);
-            let inflated = {
-                let mut r = adapter.adapt_reader(Box::new(&mut src));
-                std::io::copy(&mut r.by_ref().take(limit + 1), &mut std::io::sink())
-                    .map_err(|e| err(format!("the deflated data set does not inflate: {e}")))?
-            };
-            if inflated > limit {
-                return Err(err(format!(
-                    "the deflated data set of {compressed} bytes inflates to more than {limit} bytes (a deflate bomb?)"
-                )));
-            }
-            src.seek(std::io::SeekFrom::Start(meta_end))
-                .map_err(|e| err(format!("cannot read: {e}")))?;
             // Buffered: the walk reads 8-byte headers, each a call into the inflater.
             let r: Box<dyn Read + '_> = Box::new(BufReader::with_capacity(
                 64 << 10,
                 adapter.adapt_reader(Box::new(&mut src)),
             ));
-            walk_data_set(r, ts, inflated)
-                .map_err(|(m, at)| err(format!("{m} (at byte {at} of the inflated data set)")))?
+            let (pixel, _) = walk_data_set(r, ts, limit).map_err(|(m, at)| {
+                let bomb = m.contains("remain") || m.contains("limit") || m.contains("elements");
+                err(if bomb {
+                    format!(
+                        "{m} (at byte {at} of the inflated data set; {compressed} deflated bytes may inflate to at most {limit}: a deflate bomb?)"
+                    )
+                } else {
+                    format!("{m} (at byte {at} of the inflated data set)")
+                })
+            })?;
+            // Where the inflated data ends is not known: no tail to report.
+            (pixel, 0)
         }
         Codec::Dataset(None) => {
             return Err(err(format!(
@@ -371,6 +371,9 @@ impl<R: Skip> StatefulDecode for Skipper<R> {
             .decode_header(&mut self.src)
             .map_err(|source| DecodeError::DecodeElementHeader { position, source })?;
         self.pos += n as u64;
+        if self.pos > self.end {
+            return Err(self.fail("the data set runs past its limit".into()));
+        }
         self.check_len(
             format!("element {} ({})", tag_str(h.tag()), h.vr()),
             h.length().0,
@@ -386,6 +389,9 @@ impl<R: Skip> StatefulDecode for Skipper<R> {
             .decode_item_header(&mut self.src)
             .map_err(|source| DecodeError::DecodeItemHeader { position, source })?;
         self.pos += 8;
+        if self.pos > self.end {
+            return Err(self.fail("the data set runs past its limit".into()));
+        }
         if let SequenceItemHeader::Item { len } = h {
             self.check_len("a sequence item".into(), len.0)?;
         }
