@@ -699,3 +699,81 @@ fn packbits_len(seg: &[u8]) -> u64 {
     }
     out
 }
+
+/// Checks that a compressed frame's own header (JPEG and JPEG-LS SOF, JPEG 2000 SIZ)
+/// describes the image that the DICOM header does. The decoders size their buffers from
+/// their own header: a 1 KB JPEG lossless stream whose SOF says 65000 × 65000 makes
+/// jpeg-decoder ask for 8 GB. Fragments that do not start a frame (no SOI or SOC marker)
+/// are left alone; a stream this cannot parse is left to the decoder.
+pub fn check_codestream_dims(
+    fragments: &[impl AsRef<[u8]>],
+    rows: u32,
+    columns: u32,
+) -> Result<(), String> {
+    for (f, fragment) in fragments.iter().enumerate() {
+        let Some((what, width, height)) = codestream_dims(fragment.as_ref()) else {
+            continue;
+        };
+        if (width, height) != (columns, rows) {
+            return Err(format!(
+                "fragment {f}: the {what} says {width} × {height} pixels, the header Columns × Rows = {columns} × {rows}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The (marker name, width, height) a JPEG, JPEG-LS or JPEG 2000 stream declares.
+fn codestream_dims(b: &[u8]) -> Option<(&'static str, u32, u32)> {
+    let be16 = |i: usize| -> Option<u32> {
+        let s = b.get(i..i + 2)?;
+        Some(u32::from(u16::from_be_bytes([s[0], s[1]])))
+    };
+    let be32 = |i: usize| -> Option<u32> {
+        let s = b.get(i..i + 4)?;
+        Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    };
+    match b.get(0..4)? {
+        // JPEG 2000 codestream: SOC then SIZ (Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz).
+        [0xFF, 0x4F, 0xFF, 0x51] => {
+            let (x, y, xo, yo) = (be32(8)?, be32(12)?, be32(16)?, be32(20)?);
+            Some((
+                "JPEG 2000 SIZ marker",
+                x.checked_sub(xo)?,
+                y.checked_sub(yo)?,
+            ))
+        }
+        [0xFF, 0xD8, ..] => {
+            // JPEG / JPEG-LS: walk the marker segments to the first SOF.
+            let mut i = 2;
+            loop {
+                while b.get(i) == Some(&0xFF) && b.get(i + 1) == Some(&0xFF) {
+                    i += 1; // fill bytes
+                }
+                if b.get(i) != Some(&0xFF) {
+                    return None;
+                }
+                let m = *b.get(i + 1)?;
+                if matches!(m, 0x01 | 0xD0..=0xD7) {
+                    i += 2;
+                    continue;
+                }
+                let len = be16(i + 2)? as usize;
+                let sof = matches!(m, 0xC0..=0xCF if m != 0xC4 && m != 0xC8 && m != 0xCC);
+                if sof || m == 0xF7 {
+                    let name = if m == 0xF7 {
+                        "JPEG-LS SOF55 marker"
+                    } else {
+                        "JPEG SOF marker"
+                    };
+                    return Some((name, be16(i + 7)?, be16(i + 5)?));
+                }
+                if m == 0xDA || len < 2 {
+                    return None; // scan data before any frame header: not ours to judge
+                }
+                i += 2 + len;
+            }
+        }
+        _ => None,
+    }
+}
