@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 B=../tests/data/broken
 mkdir -p corpus/read_file corpus/load_series
-find "$B" -type f ! -name '*.md' ! -name '*.json' -exec cp {} corpus/read_file/ \;
+# the two deflate bombs are left out: 1-2 s a run under ASan, its mutations starve the fuzzer
+find "$B" -type f ! -name '*.md' ! -name '*.json' ! -name 'deflated_item_bomb.dcm' ! -name 'deflated_zip_bomb.dcm' -exec cp {} corpus/read_file/ \;
 # (files of the same name in the two folders: keep both)
 i=0
 for f in "$B"/partial_series/*; do cp "$f" "corpus/read_file/partial_$((i++))"; done

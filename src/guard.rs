@@ -38,10 +38,17 @@ pub const MAX_NESTING: usize = 16;
 /// The largest data set a Deflated Explicit VR Little Endian file may inflate to.
 pub const MAX_INFLATED_BYTES: u64 = 1 << 30;
 
+/// Past [`INFLATE_FLOOR_BYTES`], a deflated data set may inflate to at most this many
+/// times its compressed size (deflate reaches about 1000:1 on runs of zeros: a bomb).
+pub const MAX_INFLATE_RATIO: u64 = 256;
+
+/// A deflated data set may always inflate to this many bytes.
+pub const INFLATE_FLOOR_BYTES: u64 = 16 << 20;
+
 /// The most elements, items and sequences a file may hold. dicom-rs keeps each in memory
-/// (about 100 bytes apiece); a large DICOMDIR has a few hundred thousand. Without a cap
+/// (about 100 bytes apiece); a DICOMDIR of 50,000 images has about a million. Without a cap
 /// a small deflated file could inflate to millions of empty elements.
-pub const MAX_ELEMENTS: u64 = 2_000_000;
+pub const MAX_ELEMENTS: u64 = 1_000_000;
 
 /// Where the pixel data of a file is, as the walk found it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,25 +136,30 @@ pub fn check_file(path: &Path) -> Result<Layout, FileError> {
     };
     let (pixel_data, unparsed_tail_bytes) = match ts.codec() {
         Codec::Dataset(Some(adapter)) => {
-            // Deflated: count the inflated bytes first (bounded), then walk them.
-            let inflated = {
-                let mut r = adapter.adapt_reader(Box::new(&mut src));
-                std::io::copy(
-                    &mut r.by_ref().take(MAX_INFLATED_BYTES + 1),
-                    &mut std::io::sink(),
-                )
-                .map_err(|e| err(format!("the deflated data set does not inflate: {e}")))?
-            };
-            if inflated > MAX_INFLATED_BYTES {
-                return Err(err(format!(
-                    "the deflated data set inflates to more than {MAX_INFLATED_BYTES} bytes"
-                )));
-            }
-            src.seek(std::io::SeekFrom::Start(meta_end))
-                .map_err(|e| err(format!("cannot read: {e}")))?;
-            let r: Box<dyn Read + '_> = adapter.adapt_reader(Box::new(&mut src));
-            walk_data_set(r, ts, inflated)
-                .map_err(|(m, at)| err(format!("{m} (at byte {at} of the inflated data set)")))?
+            // Deflated: the inflated size is not known before inflating, so the walk goes
+            // up to a limit, and a value counts as present only once skipping it has
+            // actually read its bytes (the walk allocates nothing from its length).
+            let compressed = file_len.saturating_sub(meta_end);
+            let limit = compressed
+                .saturating_mul(MAX_INFLATE_RATIO)
+                .clamp(INFLATE_FLOOR_BYTES, MAX_INFLATED_BYTES);
+            // Buffered: the walk reads 8-byte headers, each a call into the inflater.
+            let r: Box<dyn Read + '_> = Box::new(BufReader::with_capacity(
+                64 << 10,
+                adapter.adapt_reader(Box::new(&mut src)),
+            ));
+            let (pixel, _) = walk_data_set(r, ts, limit).map_err(|(m, at)| {
+                let bomb = m.contains("remain") || m.contains("limit") || m.contains("elements");
+                err(if bomb {
+                    format!(
+                        "{m} (at byte {at} of the inflated data set; {compressed} deflated bytes may inflate to at most {limit}: a deflate bomb?)"
+                    )
+                } else {
+                    format!("{m} (at byte {at} of the inflated data set)")
+                })
+            })?;
+            // Where the inflated data ends is not known: no tail to report.
+            (pixel, 0)
         }
         Codec::Dataset(None) => {
             return Err(err(format!(
@@ -359,6 +371,9 @@ impl<R: Skip> StatefulDecode for Skipper<R> {
             .decode_header(&mut self.src)
             .map_err(|source| DecodeError::DecodeElementHeader { position, source })?;
         self.pos += n as u64;
+        if self.pos > self.end {
+            return Err(self.fail("the data set runs past its limit".into()));
+        }
         self.check_len(
             format!("element {} ({})", tag_str(h.tag()), h.vr()),
             h.length().0,
@@ -374,6 +389,9 @@ impl<R: Skip> StatefulDecode for Skipper<R> {
             .decode_item_header(&mut self.src)
             .map_err(|source| DecodeError::DecodeItemHeader { position, source })?;
         self.pos += 8;
+        if self.pos > self.end {
+            return Err(self.fail("the data set runs past its limit".into()));
+        }
         if let SequenceItemHeader::Item { len } = h {
             self.check_len("a sequence item".into(), len.0)?;
         }
@@ -680,4 +698,82 @@ fn packbits_len(seg: &[u8]) -> u64 {
         }
     }
     out
+}
+
+/// Checks that a compressed frame's own header (JPEG and JPEG-LS SOF, JPEG 2000 SIZ)
+/// describes the image that the DICOM header does. The decoders size their buffers from
+/// their own header: a 1 KB JPEG lossless stream whose SOF says 65000 × 65000 makes
+/// jpeg-decoder ask for 8 GB. Fragments that do not start a frame (no SOI or SOC marker)
+/// are left alone; a stream this cannot parse is left to the decoder.
+pub fn check_codestream_dims(
+    fragments: &[impl AsRef<[u8]>],
+    rows: u32,
+    columns: u32,
+) -> Result<(), String> {
+    for (f, fragment) in fragments.iter().enumerate() {
+        let Some((what, width, height)) = codestream_dims(fragment.as_ref()) else {
+            continue;
+        };
+        if (width, height) != (columns, rows) {
+            return Err(format!(
+                "fragment {f}: the {what} says {width} × {height} pixels, the header Columns × Rows = {columns} × {rows}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The (marker name, width, height) a JPEG, JPEG-LS or JPEG 2000 stream declares.
+fn codestream_dims(b: &[u8]) -> Option<(&'static str, u32, u32)> {
+    let be16 = |i: usize| -> Option<u32> {
+        let s = b.get(i..i + 2)?;
+        Some(u32::from(u16::from_be_bytes([s[0], s[1]])))
+    };
+    let be32 = |i: usize| -> Option<u32> {
+        let s = b.get(i..i + 4)?;
+        Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+    };
+    match b.get(0..4)? {
+        // JPEG 2000 codestream: SOC then SIZ (Lsiz, Rsiz, Xsiz, Ysiz, XOsiz, YOsiz).
+        [0xFF, 0x4F, 0xFF, 0x51] => {
+            let (x, y, xo, yo) = (be32(8)?, be32(12)?, be32(16)?, be32(20)?);
+            Some((
+                "JPEG 2000 SIZ marker",
+                x.checked_sub(xo)?,
+                y.checked_sub(yo)?,
+            ))
+        }
+        [0xFF, 0xD8, ..] => {
+            // JPEG / JPEG-LS: walk the marker segments to the first SOF.
+            let mut i = 2;
+            loop {
+                while b.get(i) == Some(&0xFF) && b.get(i + 1) == Some(&0xFF) {
+                    i += 1; // fill bytes
+                }
+                if b.get(i) != Some(&0xFF) {
+                    return None;
+                }
+                let m = *b.get(i + 1)?;
+                if matches!(m, 0x01 | 0xD0..=0xD7) {
+                    i += 2;
+                    continue;
+                }
+                let len = be16(i + 2)? as usize;
+                let sof = matches!(m, 0xC0..=0xCF if m != 0xC4 && m != 0xC8 && m != 0xCC);
+                if sof || m == 0xF7 {
+                    let name = if m == 0xF7 {
+                        "JPEG-LS SOF55 marker"
+                    } else {
+                        "JPEG SOF marker"
+                    };
+                    return Some((name, be16(i + 7)?, be16(i + 5)?));
+                }
+                if m == 0xDA || len < 2 {
+                    return None; // scan data before any frame header: not ours to judge
+                }
+                i += 2 + len;
+            }
+        }
+        _ => None,
+    }
 }

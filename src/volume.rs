@@ -21,7 +21,7 @@ use rayon::prelude::*;
 
 use crate::error::{FileError, LoadError};
 use crate::geometry::{ImagePlane, Vec3};
-use crate::guard::check_rle_fragments;
+use crate::guard::{check_codestream_dims, check_rle_fragments};
 use crate::header::{FileKind, read_header};
 use crate::series::Series;
 
@@ -293,6 +293,10 @@ fn decode_file(
     let obj = OpenFileOptions::new()
         .open_file(path)
         .map_err(|e| FileError::new(path, format!("cannot read the file: {e}")))?;
+    if let Some(fragments) = obj.get(tags::PIXEL_DATA).and_then(|e| e.fragments()) {
+        check_codestream_dims(fragments, rows, cols)
+            .map_err(|m| FileError::new(path, format!("cannot decode the pixel data: {m}")))?;
+    }
     if crate::codec::handles(ts_uid) {
         return decode_with_codec(path, &obj, ts_uid, rows, cols);
     }

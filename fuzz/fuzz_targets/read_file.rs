@@ -1,4 +1,4 @@
-//! Fuzz target: one file's bytes → header → pixel data decoding → volume.
+//! Fuzz target: one file's bytes → scan (header) → pixel data decoding → volume.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,6 +12,6 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(&file, data).is_err() {
         return;
     }
-    let _ = anchorage::header::read_header(&file);
+    // scan() reads the header (read_header) and decoding reads it again: no separate call.
     common::scan_and_load(&file);
 });
