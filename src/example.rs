@@ -53,6 +53,19 @@ fn vec3(v: &Value, field: &str) -> Result<Vec3, ExampleError> {
     }
 }
 
+/// An ellipse ROI's three points (centre, first and second semi-axis ends) from its
+/// `ellipse_mm` block.
+fn ellipse_points(v: &Value) -> Result<Vec<Vec3>, ExampleError> {
+    let e = v
+        .get("ellipse_mm")
+        .ok_or_else(|| err("ellipse_mm", "missing"))?;
+    Ok(vec![
+        vec3(e, "centre_mm")?,
+        vec3(e, "rx_end_mm")?,
+        vec3(e, "ry_end_mm")?,
+    ])
+}
+
 fn s<'a>(v: &'a Value, field: &str) -> Result<&'a str, ExampleError> {
     v.get(field)
         .and_then(Value::as_str)
@@ -173,14 +186,7 @@ pub fn example_session(truth: &Value) -> Result<Session, ExampleError> {
             "inferior" => Role::BHuInferior,
             _ => return Err(err("ct_rois.b_hu.plane", "unknown plane")),
         };
-        let e = b
-            .get("ellipse_mm")
-            .ok_or_else(|| err("ellipse_mm", "missing"))?;
-        let pts = vec![
-            vec3(e, "centre_mm")?,
-            vec3(e, "rx_end_mm")?,
-            vec3(e, "ry_end_mm")?,
-        ];
+        let pts = ellipse_points(b)?;
         session.add_roi(roi(
             RoiKind::Ellipse,
             role,
@@ -247,14 +253,7 @@ pub fn example_session(truth: &Value) -> Result<Session, ExampleError> {
         ));
     }
     for p in items(truth, "mr_rois", "pedicles")? {
-        let e = p
-            .get("ellipse_mm")
-            .ok_or_else(|| err("ellipse_mm", "missing"))?;
-        let pts = vec![
-            vec3(e, "centre_mm")?,
-            vec3(e, "rx_end_mm")?,
-            vec3(e, "ry_end_mm")?,
-        ];
+        let pts = ellipse_points(p)?;
         session.add_roi(roi(
             RoiKind::Ellipse,
             Role::PedicleSi,
@@ -270,14 +269,7 @@ pub fn example_session(truth: &Value) -> Result<Session, ExampleError> {
         if level(c)? != Level::L3 {
             continue;
         }
-        let e = c
-            .get("ellipse_mm")
-            .ok_or_else(|| err("ellipse_mm", "missing"))?;
-        let pts = vec![
-            vec3(e, "centre_mm")?,
-            vec3(e, "rx_end_mm")?,
-            vec3(e, "ry_end_mm")?,
-        ];
+        let pts = ellipse_points(c)?;
         session.add_roi(roi(
             RoiKind::Ellipse,
             Role::CsfSi,
