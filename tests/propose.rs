@@ -1,0 +1,187 @@
+//! ROI proposals on the sample phantom, against its ground truth: the proposed B-HU ellipse
+//! holds only the clicked body's cancellous bone (on the noise-free label volume) and is
+//! at least as large as the truth's own largest axis-aligned ellipse; the trajectory from
+//! each truth caliper runs along the truth pedicle axis from the truth entry point.
+
+use std::error::Error;
+use std::path::{Path, PathBuf};
+
+use anchorage::geometry::{dot, norm, sub};
+use anchorage::measure::{RoiTarget, area_shape, measure_roi};
+use anchorage::phantom::truth::GroundTruth;
+use anchorage::phantom::{PhantomOptions, Tissue, ct_truth_volume};
+use anchorage::propose::{
+    ENTRY_BEHIND_ISTHMUS_MM, EllipseSettings, ProposeError, propose_ellipse,
+    trajectory_from_caliper,
+};
+use anchorage::session::{Level, Role, Side};
+use anchorage::volume::{LoadControl, Volume, load};
+
+type TestResult = Result<(), Box<dyn Error>>;
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-dicom")
+}
+
+fn truth() -> Result<GroundTruth, Box<dyn Error>> {
+    let text = std::fs::read_to_string(sample().join("ground-truth.json"))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+fn ct() -> Result<(String, Volume), Box<dyn Error>> {
+    let report = anchorage::series::scan(&sample().join("ct"))?;
+    let series = report.series.first().ok_or("no CT series")?;
+    Ok((series.uid.clone(), load(series, &LoadControl::default())?))
+}
+
+#[test]
+fn ellipse_from_a_click_fills_the_cancellous_body() -> TestResult {
+    let truth = truth()?;
+    let (uid, volume) = ct()?;
+    let labels = ct_truth_volume(&PhantomOptions::default()).labels;
+    let mut checked = 0;
+    for t in &truth.ct_rois.b_hu {
+        // Click off-centre, 3 mm to the left and 2 mm anterior of the truth centre.
+        let (dc, dr) = (0.7, 0.7);
+        let click = (t.ellipse_px.cx + 3.0 / dc, t.ellipse_px.cy - 2.0 / dr);
+        let k = t.slice.slice_index;
+        let p = propose_ellipse(&volume, k, click, &EllipseSettings::CT)?;
+        let target = RoiTarget::of_slice(&uid, &volume, k).ok_or("no slice")?;
+        let roi = target.ellipse(Role::BHuMid, p.centre_px, p.rx_mm, p.ry_mm, p.angle_rad);
+        let plane = volume.planes[k];
+        let (shape, _) = area_shape(&roi, &plane)?;
+        let want = Tissue::BodyCancellous(t.level).code();
+        let mut n = 0;
+        let mut wrong = Vec::new();
+        let (_, ny, nx) = volume.dims();
+        // The shape is in plane mm.
+        let outside = shape.for_each_pixel_scaled(
+            nx,
+            ny,
+            [plane.col_spacing_mm, plane.row_spacing_mm],
+            |c, r| {
+                n += 1;
+                let got = labels[(k, r, c)];
+                if got != want {
+                    wrong.push((c, r, got));
+                }
+            },
+        );
+        assert!(
+            !outside,
+            "{:?} {}: proposal reaches outside the image",
+            t.level, t.plane
+        );
+        assert!(
+            wrong.is_empty(),
+            "{:?} {}: {} of {n} pixels are not the body's cancellous bone: {:?}",
+            t.level,
+            t.plane,
+            wrong.len(),
+            &wrong[..wrong.len().min(5)]
+        );
+        // At least the truth's largest axis-aligned ellipse with its 2-pixel margin.
+        assert!(
+            n >= t.expected.n,
+            "{:?} {}: {n} pixels, truth ellipse {}",
+            t.level,
+            t.plane,
+            t.expected.n
+        );
+        // And its mean is the body's cancellous HU within noise.
+        let m = measure_roi(&roi, &volume)?;
+        let mean = m.stats.and_then(|s| s.mean).ok_or("no mean")?;
+        let hu = truth
+            .levels
+            .iter()
+            .find(|l| l.level == t.level)
+            .ok_or("level")?
+            .body
+            .cancellous_hu as f64;
+        let se = truth.noise.ct_effective_sd_hu / (n as f64).sqrt();
+        assert!(
+            (mean - hu).abs() < 4.5 * se,
+            "{:?}: mean {mean} vs {hu}",
+            t.level
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, truth.ct_rois.b_hu.len());
+    assert!(checked >= 15);
+    Ok(())
+}
+
+#[test]
+fn ellipse_outside_the_image_or_slices_is_refused() -> TestResult {
+    let (_, volume) = ct()?;
+    let e = propose_ellipse(&volume, 0, (-50.0, 10.0), &EllipseSettings::CT);
+    assert!(matches!(e, Err(ProposeError::SeedOutside { .. })), "{e:?}");
+    let e = propose_ellipse(&volume, 10_000, (10.0, 10.0), &EllipseSettings::CT);
+    assert!(
+        matches!(e, Err(ProposeError::SliceOutOfRange { .. })),
+        "{e:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn trajectory_from_caliper_follows_the_pedicle_axis() -> TestResult {
+    let truth = truth()?;
+    let (uid, volume) = ct()?;
+    let mut checked = 0;
+    for c in &truth.ct_rois.calipers {
+        let k = c.slice.slice_index;
+        let target = RoiTarget::of_slice(&uid, &volume, k).ok_or("no slice")?;
+        let mut caliper = target.caliper(
+            Role::PedicleThickness,
+            (c.start_px[0], c.start_px[1]),
+            (c.end_px[0], c.end_px[1]),
+        );
+        // The phantom has its own level and side types: through their JSON names.
+        let level: Level = serde_json::from_value(serde_json::to_value(c.level)?)?;
+        let side: Side = serde_json::from_value(serde_json::to_value(c.side)?)?;
+        caliper.level = Some(level);
+        caliper.side = Some(side);
+        let ped = truth
+            .levels
+            .iter()
+            .find(|l| l.level == c.level)
+            .and_then(|l| l.pedicles.iter().find(|p| p.side == c.side))
+            .ok_or("pedicle")?;
+        let t = trajectory_from_caliper(&caliper, &volume.planes[k], 45.0, 6.5)?;
+        assert_eq!(
+            (t.level, t.side, t.role),
+            (Some(level), Some(side), Role::StHu)
+        );
+        assert_eq!(t.sop_instance_uid, c.slice.sop_instance_uid);
+        assert_eq!(t.width_mm, Some(6.5));
+        let (e, tip) = (t.points_mm[0], t.points_mm[1]);
+        let d = sub(tip, e);
+        assert!((norm(d) - 45.0).abs() < 1e-9);
+        let cos = dot(d, ped.axis_direction) / norm(d);
+        assert!(
+            cos > (0.5f64).to_radians().cos(),
+            "{:?} {:?}: axis off by {}°",
+            c.level,
+            c.side,
+            cos.acos().to_degrees()
+        );
+        // Entry 10 mm behind the isthmus centre on the axis (truth: the cap's outer
+        // surface, posterior_length_mm behind).
+        let want_entry = anchorage::geometry::add_scaled(
+            ped.isthmus_centre_mm,
+            -ENTRY_BEHIND_ISTHMUS_MM,
+            ped.axis_direction,
+        );
+        assert!(
+            norm(sub(e, want_entry)) < 0.05,
+            "{:?} {:?}: entry {e:?} vs {want_entry:?}",
+            c.level,
+            c.side
+        );
+        assert!((ped.posterior_length_mm - ENTRY_BEHIND_ISTHMUS_MM).abs() <= 1.0);
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
+    Ok(())
+}
