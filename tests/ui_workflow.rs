@@ -235,6 +235,18 @@ fn the_whole_workflow_on_the_sample_phantom() {
                 .is_some_and(|s| s.modality == want)
                 && a.volume().is_some()
         });
+        if item.role == Role::StHu && item.level != Level::L3 {
+            // The caliper is drawn: the trajectory is proposed from it. This test draws
+            // the truth's own trajectory instead (tests/ui_propose.rs accepts proposals).
+            assert!(
+                h.state().tools().proposal.is_some(),
+                "{} proposed",
+                item.label()
+            );
+            h.key_press(Key::Escape);
+            settle(&mut h);
+            assert!(h.state().tools().proposal.is_none());
+        }
         let (slice, a, b) = truth_drag(&truth, item);
         go_to_slice(&mut h, slice);
         let before = h.state().session().rois.len();

@@ -77,7 +77,8 @@ pub fn items(session: &Session) -> Vec<Item> {
         }
     }
     for (level, side) in screws {
-        for role in [Role::StHu, Role::PedicleThickness] {
+        // The caliper first: the trajectory is then proposed from it.
+        for role in [Role::PedicleThickness, Role::StHu] {
             out.push(Item {
                 role,
                 level,

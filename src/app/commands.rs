@@ -64,6 +64,8 @@ pub enum CommandId {
     ToggleHelp,
     /// Stop loading the series.
     CancelLoad,
+    /// Keep the proposed ROI (it becomes a measurement).
+    AcceptProposal,
 }
 
 /// One row of the command table.
@@ -256,6 +258,12 @@ pub const COMMANDS: &[CommandInfo] = &[
         tooltip: "Stop loading the series",
         shortcuts: &[],
     },
+    CommandInfo {
+        id: CommandId::AcceptProposal,
+        label: "Accept proposal",
+        tooltip: "Keep the proposed ROI as it is now (Esc discards it)",
+        shortcuts: &[key(Key::Enter)],
+    },
 ];
 
 /// Mouse controls, for the help overlay and the README.
@@ -277,6 +285,14 @@ pub const MOUSE: &[(&str, &str)] = &[
     (
         "Left drag (Ellipse, Trajectory, Caliper)",
         "draw the ROI (ellipse: corner to corner; trajectory: entry to tip)",
+    ),
+    (
+        "Left click (Ellipse tool)",
+        "propose the largest ellipse inside the bone around the click",
+    ),
+    (
+        "Left click (Trajectory tool)",
+        "propose the screw trajectory from the pedicle caliper on the slice",
     ),
     (
         "Left click in a reformatted view",
@@ -407,4 +423,25 @@ pub enum Action {
     Trace(Vec<u64>),
     /// Write an export.
     Export(super::export::ExportKind),
+    /// Propose the largest ellipse inside the bone around pixel `px` (column, row) of
+    /// slice `slice` of the shown series.
+    ProposeEllipse {
+        /// Slice index in the shown volume.
+        slice: usize,
+        /// The click, pixels (column, row).
+        px: (f64, f64),
+    },
+    /// Propose the trajectory from the pedicle caliper on slice `slice` nearest `px`.
+    ProposeTrajectory {
+        /// Slice index in the shown volume.
+        slice: usize,
+        /// The click, pixels (column, row).
+        px: (f64, f64),
+    },
+    /// Propose the trajectory from this caliper ROI.
+    ProposeFromCaliper(u64),
+    /// Restore the measurements offered back (`true`) or leave them (`false`).
+    Recover(bool),
+    /// Look for the session's missing series under this folder.
+    Relocate(PathBuf),
 }

@@ -70,14 +70,23 @@ pub fn fallback_path(config_dir: &Path, study: &Path) -> PathBuf {
         .join(format!("{name}-{short}.json"))
 }
 
+/// Where a study's session may be, in the order they are tried: beside the study, then in
+/// the config folder.
+pub fn session_places(study: &Path, config_dir: Option<&Path>) -> Vec<PathBuf> {
+    let beside = study_folder(study).join(SESSION_FILE);
+    std::iter::once(beside)
+        .chain(config_dir.map(|d| fallback_path(d, study)))
+        .collect()
+}
+
 impl Document {
     /// The document of a study: its existing session (beside it, else in the config
     /// folder) or a new one. A session that exists but cannot be read is not overwritten:
     /// the error is returned with a new, unsaved document.
     pub fn for_study(study: &Path, config_dir: Option<&Path>) -> (Document, Option<String>) {
+        let places = session_places(study, config_dir);
         let beside = study_folder(study).join(SESSION_FILE);
-        let fallback = config_dir.map(|d| fallback_path(d, study));
-        for path in std::iter::once(beside.clone()).chain(fallback) {
+        for path in places {
             if path.is_file() {
                 return match Session::load(&path) {
                     Ok(session) => (

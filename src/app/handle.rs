@@ -63,10 +63,10 @@ impl App {
                     self.errors.remove(i);
                 }
             }
-            Action::SetPatient(p) => self.change(|doc| doc.session.patient = p),
-            Action::SetScrews(s) => self.change(|doc| doc.session.screws = s),
-            Action::SetChoices(c) => self.change(|doc| doc.session.choices = c),
-            Action::SetModels(m) => self.change(|doc| doc.session.models = m),
+            Action::SetPatient(p) => self.change_merged("patient", |doc| doc.session.patient = p),
+            Action::SetScrews(s) => self.change_merged("screws", |doc| doc.session.screws = s),
+            Action::SetChoices(c) => self.change_merged("choices", |doc| doc.session.choices = c),
+            Action::SetModels(m) => self.change_merged("models", |doc| doc.session.models = m),
             Action::Choose(item) => self.choose(item),
             Action::Trace(ids) => {
                 if let Some(first) = ids.first().copied() {
@@ -75,6 +75,11 @@ impl App {
                 self.tools.highlight = ids;
             }
             Action::Export(kind) => self.export(kind),
+            Action::ProposeEllipse { slice, px } => self.propose_ellipse_at(slice, px),
+            Action::ProposeTrajectory { slice, px } => self.propose_trajectory_at(slice, px),
+            Action::ProposeFromCaliper(id) => self.propose_from_caliper(id),
+            Action::Recover(restore) => self.settle_recovery(restore),
+            Action::Relocate(folder) => self.relocate(&folder),
         }
     }
 
@@ -138,6 +143,20 @@ impl App {
         if let Some(id) = at {
             self.go_to(id);
             self.tools.selected = None;
+        }
+        // An ST-HU item not done yet whose caliper is drawn: propose the trajectory from it.
+        if tool == Tool::Trajectory && item.done_by(&self.doc.session).is_none() {
+            let caliper = self.doc.session.rois.iter().rev().find(|r| {
+                r.kind == RoiKind::Caliper
+                    && r.role == crate::session::Role::PedicleThickness
+                    && r.level == Some(item.level)
+                    && r.side == item.side
+            });
+            if let Some(c) = caliper.map(|c| c.id) {
+                self.go_to(c);
+                self.tools.selected = None;
+                self.propose_from_caliper(c);
+            }
         }
     }
 
@@ -306,12 +325,18 @@ impl App {
             CommandId::ToolEllipse => self.set_tool(Tool::Ellipse),
             CommandId::ToolTrajectory => self.set_tool(Tool::Trajectory),
             CommandId::ToolCaliper => self.set_tool(Tool::Caliper),
+            CommandId::Escape if self.tools.proposal.is_some() => {
+                // First Esc: only the proposal goes; the tool stays.
+                self.tools.proposal = None;
+                self.note = None;
+            }
             CommandId::Escape => {
                 self.tools.cancel();
                 self.set_tool(Tool::Select);
                 self.show_help = false;
             }
             CommandId::ToggleHelp => self.show_help = !self.show_help,
+            CommandId::AcceptProposal => self.accept_proposal(),
             CommandId::CancelLoad => {
                 if self.loader.job().is_some() {
                     self.loader.cancel();
@@ -357,6 +382,9 @@ impl App {
     /// Opens a study folder, a DICOMDIR, a DICOM file or a session file.
     fn open(&mut self, path: &Path) {
         let path = state::absolute(path);
+        self.recovery = None;
+        self.missing.clear();
+        self.relocating = false;
         let is_session = path.is_file()
             && path
                 .extension()
@@ -373,22 +401,31 @@ impl App {
                     };
                     self.doc = doc;
                     self.state.last_session = Some(path.clone());
+                    let open = self.doc.session.clone();
+                    self.look_for_recovery(&path, Some(&open), &[]);
                     study
                 }
                 Err(e) => {
                     self.errors.push(e);
+                    self.look_for_recovery(&path, None, &[]);
                     return;
                 }
             }
         } else {
             let (doc, err) = Document::for_study(&path, self.config_dir.as_deref());
-            if let Some(e) = err {
+            if let Some(e) = &err {
                 self.errors.push(format!(
                     "{e} (a new session is started; the old file is left as it is)"
                 ));
             }
             self.doc = doc;
             self.state.last_session = self.doc.path.clone().filter(|p| p.is_file());
+            let places = super::document::session_places(&path, self.config_dir.as_deref());
+            if let Some(chosen) = places.iter().find(|p| p.is_file()).cloned() {
+                let loaded = (err.is_none() && self.doc.path.as_ref() == Some(&chosen))
+                    .then(|| self.doc.session.clone());
+                self.look_for_recovery(&chosen, loaded.as_ref(), &places);
+            }
             path.clone()
         };
         self.history.clear();
@@ -505,8 +542,12 @@ impl App {
                     if let Some(i) = first {
                         self.select_series(i);
                     }
+                    self.after_scan();
                 }
-                LoadEvent::ScanFailed { error, .. } => self.errors.push(error),
+                LoadEvent::ScanFailed { error, .. } => {
+                    self.errors.push(error);
+                    self.after_scan();
+                }
                 LoadEvent::Preview {
                     series,
                     slice,
@@ -564,12 +605,29 @@ impl App {
     }
 
     /// Applies one change to the document: one undo step, saved at once.
-    fn change(&mut self, f: impl FnOnce(&mut Document)) {
+    pub(super) fn change(&mut self, f: impl FnOnce(&mut Document)) {
+        self.merge = None;
         let before: Session = self.doc.session.clone();
         f(&mut self.doc);
         if self.doc.session != before {
             self.generation += 1;
             self.history.record(&before);
+            self.autosave();
+        }
+    }
+
+    /// Like [`App::change`], but the changes of one mouse drag on the same field group (a
+    /// number dragged in the patient panel) make one undo step together.
+    fn change_merged(&mut self, key: &'static str, f: impl FnOnce(&mut Document)) {
+        let continuing = self.pointer_held && self.merge == Some(key);
+        let before: Session = self.doc.session.clone();
+        f(&mut self.doc);
+        if self.doc.session != before {
+            self.generation += 1;
+            if !continuing {
+                self.history.record(&before);
+            }
+            self.merge = self.pointer_held.then_some(key);
             self.autosave();
         }
     }

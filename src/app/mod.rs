@@ -10,8 +10,11 @@ pub mod document;
 pub mod export;
 pub mod loader;
 pub mod menus;
+pub mod missing;
 pub mod overlay;
 pub mod patient_panel;
+mod propose;
+pub mod recover;
 pub mod results;
 pub mod risk_view;
 pub mod roi_panel;
@@ -89,6 +92,18 @@ pub struct App {
     bottom_tab: BottomTab,
     choice: Option<checklist::Item>,
     prefetch_failed: HashSet<usize>,
+    /// Whether a mouse button is held (or released) this frame: a drag in progress.
+    pointer_held: bool,
+    /// The field group the current drag is changing, so the drag is one undo step.
+    merge: Option<&'static str>,
+    /// Measurements found to offer back, waiting for the user.
+    recovery: Option<recover::Pending>,
+    /// A scan looking for the session's moved series is under way.
+    relocating: bool,
+    /// The session's series the study does not hold.
+    missing: Vec<missing::MissingSeries>,
+    /// The folder typed in the missing-series panel.
+    relocate_text: String,
 }
 
 /// The tabs beside the results in the bottom panel.
@@ -133,6 +148,12 @@ impl App {
             bottom_tab: BottomTab::Stress,
             choice: None,
             prefetch_failed: HashSet::new(),
+            pointer_held: false,
+            merge: None,
+            recovery: None,
+            relocating: false,
+            missing: Vec::new(),
+            relocate_text: String::new(),
         };
         let open = if options.open_last {
             state::startup_path(options.open, &app.state)
@@ -211,6 +232,16 @@ impl App {
         )
     }
 
+    /// The session's series that the open study does not hold.
+    pub fn missing_series(&self) -> &[missing::MissingSeries] {
+        &self.missing
+    }
+
+    /// Measurements offered back, waiting for the user.
+    pub fn recovery(&self) -> Option<&recover::Pending> {
+        self.recovery.as_ref()
+    }
+
     /// The checklist item the tools are set to.
     pub fn choice(&self) -> Option<checklist::Item> {
         self.choice
@@ -270,6 +301,10 @@ impl App {
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.loader.set_repaint(&ctx);
+        self.pointer_held = ctx.input(|i| i.pointer.any_down() || i.pointer.any_released());
+        if !self.pointer_held {
+            self.merge = None;
+        }
         self.poll(&ctx);
         let mut actions: Vec<Action> = commands::pressed(&ctx)
             .into_iter()
@@ -313,6 +348,7 @@ impl App {
         egui::Panel::left("browser")
             .default_size(270.0)
             .show(ui, |ui| {
+                actions.extend(missing::ui(ui, &self.missing, &mut self.relocate_text));
                 actions.extend(browser::ui(
                     ui,
                     self.study.as_ref(),
@@ -477,6 +513,7 @@ impl App {
             );
         }
         menus::help_window(&ctx, &mut self.show_help);
+        actions.extend(self.recovery_window(&ctx));
         if !actions.is_empty() {
             // The panels drew before the actions were handled.
             ctx.request_repaint();

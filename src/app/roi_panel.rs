@@ -199,6 +199,12 @@ pub fn ui(
         return out;
     };
     let unit = super::overlay::unit(series);
+    if let Some(p) = tools
+        .shown_proposal()
+        .filter(|p| p.series_uid == series.uid)
+    {
+        out.extend(proposal_box(ui, p, volume.map(|(v, _)| v), unit));
+    }
     let mut rois: Vec<Roi> = session
         .rois
         .iter()
@@ -254,9 +260,60 @@ pub fn ui(
                     }
                     if selected && let Some(stored) = session.roi(roi.id) {
                         out.extend(edit_row(ui, stored, tools));
+                        if stored.kind == RoiKind::Caliper
+                            && ui
+                                .button("Propose trajectory")
+                                .on_hover_text(
+                                    "The screw path perpendicular to this caliper, through its \
+                                     midpoint, from 10 mm behind it",
+                                )
+                                .clicked()
+                        {
+                            out.push(Action::ProposeFromCaliper(stored.id));
+                        }
                     }
                 });
             }
+        });
+    out
+}
+
+/// The pending proposal: its statistics and the buttons that keep or discard it.
+fn proposal_box(ui: &mut egui::Ui, p: &Roi, volume: Option<&Volume>, unit: &str) -> Vec<Action> {
+    let mut out = Vec::new();
+    egui::Frame::group(ui.style())
+        .stroke(egui::Stroke::new(1.5, Color32::from_rgb(255, 150, 40)))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(RichText::new(format!("Proposal: {}", title(p))).strong());
+            if let Some(v) = volume {
+                match measure_roi(p, v) {
+                    Ok(m) => {
+                        for l in stats_lines(&m, unit, true) {
+                            ui.label(l);
+                        }
+                    }
+                    Err(e) => {
+                        ui.colored_label(Color32::from_rgb(240, 120, 100), e.to_string());
+                    }
+                }
+            }
+            ui.horizontal(|ui| {
+                if ui
+                    .button("Accept")
+                    .on_hover_text("Keep this ROI (Enter)")
+                    .clicked()
+                {
+                    out.push(Action::Run(super::commands::CommandId::AcceptProposal));
+                }
+                if ui
+                    .button("Discard")
+                    .on_hover_text("Drop the proposal (Esc)")
+                    .clicked()
+                {
+                    out.push(Action::Run(super::commands::CommandId::Escape));
+                }
+            });
         });
     out
 }

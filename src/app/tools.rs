@@ -66,6 +66,8 @@ struct ToolDrag {
     start_screen: Pos2,
     original: Roi,
     plane: ImagePlane,
+    /// The drag edits the pending proposal, not a stored ROI.
+    proposal: bool,
 }
 
 /// Tool state: the tool, the labels new ROIs get, the selection and the draft.
@@ -87,6 +89,9 @@ pub struct Tools {
     pub draft: Option<Roi>,
     /// ROIs highlighted because a result came from them.
     pub highlight: Vec<u64>,
+    /// A proposed ROI (id 0) waiting for the user: shown and measured, editable with its
+    /// handles, stored only when accepted.
+    pub proposal: Option<Roi>,
     drag: Option<ToolDrag>,
 }
 
@@ -101,6 +106,7 @@ impl Default for Tools {
             selected: None,
             draft: None,
             highlight: Vec::new(),
+            proposal: None,
             drag: None,
         }
     }
@@ -249,10 +255,27 @@ impl Tools {
         }
     }
 
-    /// Abandons the drawing or edit in progress.
+    /// Abandons the drawing or edit in progress, and any proposal.
     pub fn cancel(&mut self) {
         self.draft = None;
         self.drag = None;
+        self.proposal = None;
+    }
+
+    /// The proposal, as shown (the draft while its handles are dragged).
+    pub fn shown_proposal(&self) -> Option<&Roi> {
+        match (&self.drag, &self.draft) {
+            (Some(d), Some(r)) if d.proposal => Some(r),
+            _ => self.proposal.as_ref(),
+        }
+    }
+
+    /// The proposal when it lies on slice `vi` of the shown volume.
+    fn proposal_on<'a>(&'a self, shown: &Shown, vi: usize) -> Option<&'a Roi> {
+        let uid = shown.volume.sop_instance_uids.get(vi)?;
+        let frame = shown.volume.frames.get(vi).copied()?;
+        self.shown_proposal()
+            .filter(|p| &p.sop_instance_uid == uid && p.frame == frame)
     }
 
     fn slice_rois<'a>(shown: &'a Shown, vi: usize) -> impl Iterator<Item = &'a Roi> + 'a {
@@ -296,15 +319,27 @@ impl Tools {
             return;
         };
         let mut rois: Vec<&Roi> = Self::slice_rois(shown, vi).map(|r| self.shown(r)).collect();
-        if let Some(d) = self.draft.as_ref().filter(|d| d.id == 0) {
+        let editing_proposal = self.drag.as_ref().is_some_and(|d| d.proposal);
+        if let Some(d) = self
+            .draft
+            .as_ref()
+            .filter(|d| d.id == 0 && !editing_proposal)
+        {
             rois.push(d);
+        }
+        let proposal = self.proposal_on(shown, vi);
+        if let Some(p) = proposal {
+            rois.push(p);
         }
         let hovered = hover.and_then(|p| self.hit(shown, vi, tf, p));
         let unit = super::overlay::unit(shown.series);
         for roi in rois {
+            let is_proposal = proposal.is_some_and(|p| std::ptr::eq(p, roi));
             let selected = roi.id == 0 || Some(roi.id) == self.selected;
             let highlighted = self.highlight.contains(&roi.id);
-            let colour = if selected {
+            let colour = if is_proposal {
+                Color32::from_rgb(255, 150, 40)
+            } else if selected {
                 Color32::from_rgb(255, 220, 40)
             } else if highlighted {
                 Color32::from_rgb(255, 90, 200)
@@ -351,12 +386,19 @@ impl Tools {
                 }
             }
             // Statistics beside the ROI.
-            let m = if self.draft.as_ref().is_some_and(|d| d.id == roi.id) {
+            let m = if roi.id == 0 {
                 measure_roi(roi, shown.volume).map_err(|e| e.to_string())
             } else {
                 measurements.get(roi, shown.volume, shown.volume_id)
             };
-            let mut text = vec![roi_panel::title(roi)];
+            let mut text = vec![if is_proposal {
+                format!(
+                    "Proposal: {} (Enter accepts, Esc discards)",
+                    roi_panel::title(roi)
+                )
+            } else {
+                roi_panel::title(roi)
+            }];
             match m {
                 Ok(m) => text.extend(roi_panel::stats_lines(&m, unit, true)),
                 Err(e) => text.push(e),
@@ -397,6 +439,23 @@ impl Tools {
             return false;
         };
         let q = unscreen(tf, &plane, pos);
+        if let Some(p) = self.proposal_on(shown, index).cloned() {
+            let near = handles(&p, &plane)
+                .iter()
+                .position(|h| screen(tf, &plane, *h).distance(pos) <= HANDLE_PX);
+            let grab = match near {
+                Some(k) => Some(Grab::Handle(k)),
+                None if hits(&p, &plane, tf, pos) => Some(Grab::Move),
+                None => None,
+            };
+            if let Some(grab) = grab {
+                self.start(grab, q, pos, p, plane);
+                if let Some(d) = &mut self.drag {
+                    d.proposal = true;
+                }
+                return true;
+            }
+        }
         let selected = Self::slice_rois(shown, index).find(|r| Some(r.id) == self.selected);
         if let Some(roi) = selected {
             let near = handles(roi, &plane)
@@ -442,6 +501,8 @@ impl Tools {
         };
         roi.level = self.level;
         roi.side = self.side;
+        // Drawing by hand replaces a proposal.
+        self.proposal = None;
         self.start(Grab::Create, q, pos, roi, plane);
         true
     }
@@ -461,6 +522,7 @@ impl Tools {
             start_screen,
             original,
             plane,
+            proposal: false,
         });
     }
 
@@ -530,6 +592,11 @@ impl Tools {
         let (Some(d), Some(roi)) = (self.drag.take(), self.draft.take()) else {
             return Vec::new();
         };
+        if d.proposal {
+            // Still a proposal: it becomes an ROI only when accepted.
+            self.proposal = Some(roi);
+            return Vec::new();
+        }
         let end = screen(
             tf,
             &d.plane,
@@ -567,6 +634,24 @@ impl Tools {
     ) -> Vec<Action> {
         let vi = if shown.preview.is_some() { 0 } else { index };
         let hit = pos.and_then(|p| self.hit(shown, vi, tf, p));
+        let on_proposal = pos.is_some_and(|p| {
+            let plane = shown.volume.planes.get(vi);
+            self.proposal_on(shown, vi)
+                .zip(plane)
+                .is_some_and(|(r, plane)| hits(r, plane, tf, p))
+        });
+        if hit.is_none() && !on_proposal && shown.preview.is_none() {
+            let px = pos.map(|p| tf.to_image(p));
+            match (self.tool, px) {
+                (Tool::Ellipse, Some(px)) => {
+                    return vec![Action::ProposeEllipse { slice: vi, px }];
+                }
+                (Tool::Trajectory, Some(px)) => {
+                    return vec![Action::ProposeTrajectory { slice: vi, px }];
+                }
+                _ => {}
+            }
+        }
         vec![Action::Select(hit)]
     }
 
