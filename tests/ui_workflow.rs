@@ -5,103 +5,19 @@
 //! look at the stress and risk views, and export the CSV — byte for byte what
 //! `anchorage measure` writes for the saved session.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use anchorage::app::checklist;
 use anchorage::app::loader::DicomSource;
 use anchorage::app::{App, Options};
 use anchorage::session::{Level, Role, Session, Side};
-use egui::{Event, Key, Modifiers, PointerButton, Pos2, Vec2};
+use common::*;
+use egui::{Key, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use serde_json::Value;
-
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-dicom")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read sample") {
-        let e = e.expect("entry");
-        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
-    }
-}
-
-fn wait_for(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    h.step();
-}
-
-/// A few frames (loads in the background may keep the window repainting).
-fn settle(h: &mut Harness<'_, App>) {
-    for _ in 0..6 {
-        h.step();
-    }
-}
-
-fn at(h: &Harness<'_, App>, c: f64, r: f64) -> Pos2 {
-    let tf = h.state().viewers().native.expect("native view drawn");
-    tf.to_screen(c, r)
-}
-
-fn drag(h: &mut Harness<'_, App>, from: Pos2, to: Pos2) {
-    h.event(Event::PointerMoved(from));
-    h.event(Event::PointerButton {
-        pos: from,
-        button: PointerButton::Primary,
-        pressed: true,
-        modifiers: Modifiers::NONE,
-    });
-    for k in 1..=8 {
-        let t = k as f32 / 8.0;
-        h.event(Event::PointerMoved(from + (to - from) * t));
-    }
-    h.event(Event::PointerButton {
-        pos: to,
-        button: PointerButton::Primary,
-        pressed: false,
-        modifiers: Modifiers::NONE,
-    });
-    h.step();
-    h.step();
-}
-
-/// Moves the native view to slice `k` with the keys, the mouse over the native view.
-fn go_to_slice(h: &mut Harness<'_, App>, k: usize) {
-    let p = at(h, 5.0, 5.0);
-    h.hover_at(p);
-    h.step();
-    for _ in 0..400 {
-        let now = h.state().viewers().slice();
-        if now == k {
-            return;
-        }
-        let key = match (now < k, now.abs_diff(k) >= 10) {
-            (true, true) => Key::PageDown,
-            (true, false) => Key::ArrowDown,
-            (false, true) => Key::PageUp,
-            (false, false) => Key::ArrowUp,
-        };
-        h.key_press(key);
-        h.step();
-    }
-    panic!("could not reach slice {k}");
-}
-
-fn num(v: &Value, k: &str) -> f64 {
-    v[k].as_f64().unwrap_or_else(|| panic!("{k} in {v}"))
-}
 
 /// The truth's drawing for a checklist item: slice index, and the drag (from, to) in pixels.
 fn truth_drag(t: &Value, item: &checklist::Item) -> (usize, (f64, f64), (f64, f64)) {

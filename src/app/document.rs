@@ -14,21 +14,12 @@ use crate::session::{SeriesRef, Session};
 pub const SESSION_FILE: &str = "anchorage-session.json";
 
 /// The session being edited and where it is saved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Document {
     /// The session.
     pub session: Session,
     /// Where it is saved (beside the study, or in the config folder).
     pub path: Option<PathBuf>,
-}
-
-impl Default for Document {
-    fn default() -> Self {
-        Document {
-            session: Session::default(),
-            path: None,
-        }
-    }
 }
 
 /// The folder a study path stands for: the folder itself, or the folder of a DICOMDIR or

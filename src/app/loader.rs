@@ -207,14 +207,13 @@ impl Loader {
         });
         self.spawn(self.generation, move |src, send| {
             let start = Instant::now();
-            match src.slice(&series, first) {
-                Ok(values) => send(LoadEvent::Preview {
+            // On an error the whole load below reports it with more context.
+            if let Ok(values) = src.slice(&series, first) {
+                send(LoadEvent::Preview {
                     series: index,
                     slice: first,
                     volume: one_slice_volume(&series, first, values),
-                }),
-                // The whole load below reports the error with more context.
-                Err(_) => {}
+                });
             }
             if control.cancel.load(Ordering::Relaxed) {
                 return;
@@ -280,7 +279,7 @@ impl Loader {
                     }
                 }
                 LoadEvent::Preview { series, .. } => {
-                    if !self.job.as_ref().is_some_and(|j| j.series == *series) {
+                    if self.job.as_ref().is_none_or(|j| j.series != *series) {
                         continue;
                     }
                 }

@@ -367,7 +367,7 @@ fn edit_row(ui: &mut egui::Ui, roi: &Roi, tools: &mut Tools) -> Vec<Action> {
             out.push(Action::DeleteRoi(roi.id));
         }
     });
-    if &r != roi && !tools.draft.as_ref().is_some_and(|d| d.id == roi.id) {
+    if &r != roi && tools.draft.as_ref().is_none_or(|d| d.id != roi.id) {
         // Discrete edits (a pick in a menu, a typed width) are one step each.
         out.push(Action::UpdateRoi(r));
     }
