@@ -32,12 +32,8 @@ fn choose(h: &mut egui_kittest::Harness<'_, anchorage::app::App>, item: checklis
 
 #[test]
 fn a_click_proposes_the_ellipse_which_is_adjusted_then_accepted() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let study = dir.path().join("study");
-    copy_sample(&study);
+    let (_dir, _study, mut h) = open_sample_copy();
     let t = truth();
-    let mut h = harness(&dir.path().join("config"), &study);
-    loaded(&mut h);
     let item = checklist::Item {
         role: Role::BHuMid,
         level: Level::L3,
@@ -138,12 +134,8 @@ fn a_click_proposes_the_ellipse_which_is_adjusted_then_accepted() {
 
 #[test]
 fn the_caliper_proposes_the_trajectory() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let study = dir.path().join("study");
-    copy_sample(&study);
+    let (_dir, _study, mut h) = open_sample_copy();
     let t = truth();
-    let mut h = harness(&dir.path().join("config"), &study);
-    loaded(&mut h);
     h.get_by_label("Plan L4–L5 (4 screws)").click();
     settle(&mut h);
     let caliper = t["ct_rois"]["calipers"]
@@ -214,11 +206,7 @@ fn the_caliper_proposes_the_trajectory() {
 
 #[test]
 fn a_dragged_number_is_one_undo_step() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let study = dir.path().join("study");
-    copy_sample(&study);
-    let mut h = harness(&dir.path().join("config"), &study);
-    loaded(&mut h);
+    let (_dir, _study, mut h) = open_sample_copy();
     h.get_by_label("Age").click();
     settle(&mut h);
     assert_eq!(h.state().session().patient.age_years, Some(60.0));

@@ -50,6 +50,17 @@ pub fn harness<'a>(config: &Path, open: &Path) -> Harness<'a, App> {
         .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
 }
 
+/// A copy of the sample study in a temporary folder, opened in the window and loaded:
+/// (the folder, the study in it, the window).
+pub fn open_sample_copy<'a>() -> (tempfile::TempDir, PathBuf, Harness<'a, App>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = dir.path().join("study");
+    copy_sample(&study);
+    let mut h = harness(&dir.path().join("config"), &study);
+    loaded(&mut h);
+    (dir, study, h)
+}
+
 /// Steps frames until `done` holds (panics after 60 s).
 pub fn wait_for(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
     let start = Instant::now();
