@@ -70,15 +70,33 @@ impl EllipseSettings {
     };
 
     /// For a modality: CT as [`EllipseSettings::CT`]; otherwise (MR signal intensity,
-    /// which has no absolute scale) a tolerance of 25 % of the value at the click.
+    /// which has no absolute scale) a tolerance of 25 % of the value at the click and the
+    /// PBQ protocol's 1 mm margin inside the cortical margin.
     pub fn for_modality(modality: &str, seed_value: f64) -> EllipseSettings {
         if modality.eq_ignore_ascii_case("CT") {
             EllipseSettings::CT
         } else {
             EllipseSettings {
                 tolerance: (0.25 * seed_value.abs()).max(1.0),
+                margin_mm: 1.0,
                 ..EllipseSettings::CT
             }
+        }
+    }
+}
+
+impl EllipseSettings {
+    /// For an ROI role on a modality: as [`EllipseSettings::for_modality`], and for the
+    /// MR pedicle ROIs of the PBQ a reach of 6 mm, because the pedicle's marrow runs into
+    /// the body's with the same signal: only the distance keeps the ROI in the pedicle.
+    pub fn for_role(modality: &str, role: Role, seed_value: f64) -> EllipseSettings {
+        let base = EllipseSettings::for_modality(modality, seed_value);
+        match role {
+            Role::PedicleSi => EllipseSettings {
+                max_radius_mm: 6.0,
+                ..base
+            },
+            _ => base,
         }
     }
 }
@@ -196,8 +214,22 @@ pub fn propose_ellipse(
         obstacles: &obstacles,
         margin_mm: settings.margin_mm,
         in_region: &in_region,
+        click: [seed_px.0 * dc, seed_px.1 * dr],
     };
-    let e = fit.search(best_start.0, best_start.1.sqrt());
+    // Start from the click when the farthest point's circle does not hold it.
+    let start = if (best_start.0[0] - fit.click[0]).hypot(best_start.0[1] - fit.click[1])
+        < best_start.1.sqrt() - settings.margin_mm
+    {
+        best_start
+    } else {
+        let c = [c0 as f64 * dc, r0 as f64 * dr];
+        let d = obstacles
+            .iter()
+            .map(|o| (o[0] - c[0]).powi(2) + (o[1] - c[1]).powi(2))
+            .fold(f64::INFINITY, f64::min);
+        (c, d)
+    };
+    let e = fit.search(start.0, start.1.sqrt());
     if !(e.rx > 0.0 && e.ry > 0.0) {
         return Err(ProposeError::TooSmall { pixels: region });
     }
@@ -299,6 +331,8 @@ struct Fit<'a> {
     /// Whether a centre lies on a region pixel (outside the region's ring of obstacles an
     /// ellipse would be unbounded).
     in_region: &'a dyn Fn([f64; 2]) -> bool,
+    /// The click, plane mm: the ellipse holds it (the user clicked where the ROI goes).
+    click: [f64; 2],
 }
 
 impl Fit<'_> {
@@ -321,7 +355,12 @@ impl Fit<'_> {
             let v = (-x * s + y * c) / aspect;
             a2 = a2.min(u * u + v * v);
         }
-        let rx = (a2.sqrt() - self.margin_mm).max(0.0);
+        let mut rx = (a2.sqrt() - self.margin_mm).max(0.0);
+        let (x, y) = (self.click[0] - centre[0], self.click[1] - centre[1]);
+        let (u, v) = (x * c + y * s, (-x * s + y * c) / aspect);
+        if u * u + v * v > rx * rx {
+            rx = 0.0;
+        }
         Candidate {
             centre,
             angle,

@@ -185,3 +185,66 @@ fn trajectory_from_caliper_follows_the_pedicle_axis() -> TestResult {
     assert_eq!(checked, 10);
     Ok(())
 }
+
+#[test]
+fn ellipse_from_a_click_on_mr_stays_in_the_pedicle_or_csf() -> TestResult {
+    let truth = truth()?;
+    let report = anchorage::series::scan(&sample().join("mr"))?;
+    let series = report.series.first().ok_or("no MR series")?;
+    let volume = load(series, &LoadControl::default())?;
+    let labels = anchorage::phantom::mr_truth_volume(&PhantomOptions::default()).labels;
+    let mut checked = 0;
+    for t in truth.mr_rois.pedicles.iter().chain(&truth.mr_rois.csf) {
+        if !t.preferred {
+            continue;
+        }
+        let k = t.slice.slice_index;
+        let click = (t.ellipse_px.cx, t.ellipse_px.cy);
+        let seed = anchorage::propose::seed_value(&volume, k, click).ok_or("seed")?;
+        let role = if t.side.is_some() {
+            Role::PedicleSi
+        } else {
+            Role::CsfSi
+        };
+        let settings = EllipseSettings::for_role("MR", role, seed);
+        let p = propose_ellipse(&volume, k, click, &settings)?;
+        let target = RoiTarget::of_slice(&series.uid, &volume, k).ok_or("no slice")?;
+        let roi = target.ellipse(role, p.centre_px, p.rx_mm, p.ry_mm, p.angle_rad);
+        let plane = volume.planes[k];
+        let (shape, _) = area_shape(&roi, &plane)?;
+        let want = match t.side {
+            Some(s) => Tissue::PedicleCancellous(t.level, s).code(),
+            None => Tissue::Csf.code(),
+        };
+        let (_, ny, nx) = volume.dims();
+        let (mut n, mut wrong) = (0usize, 0usize);
+        shape.for_each_pixel_scaled(
+            nx,
+            ny,
+            [plane.col_spacing_mm, plane.row_spacing_mm],
+            |c, r| {
+                n += 1;
+                if labels[(k, r, c)] != want {
+                    wrong += 1;
+                }
+            },
+        );
+        // Only the clicked pedicle's marrow (or CSF), and at least the truth's ellipse
+        // (aspect 0.6, 1 mm margin).
+        assert_eq!(
+            wrong, 0,
+            "{:?} {:?} {}: {wrong} of {n} pixels",
+            t.level, t.side, t.kind
+        );
+        assert!(
+            n >= t.expected.n,
+            "{:?} {:?}: {n} < {}",
+            t.level,
+            t.side,
+            t.expected.n
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 9, "eight pedicles and the CSF");
+    Ok(())
+}

@@ -24,7 +24,7 @@ impl App {
         };
         let volume = &loaded.volume;
         let seed = seed_value(volume, slice, px).unwrap_or(0.0);
-        let settings = EllipseSettings::for_modality(&series.modality, seed);
+        let settings = EllipseSettings::for_role(&series.modality, self.tools.ellipse_role, seed);
         let result = propose_ellipse(volume, slice, px, &settings);
         let Some(target) = RoiTarget::of_slice(&series.uid, volume, slice) else {
             return;
