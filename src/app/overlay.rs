@@ -88,6 +88,29 @@ fn block(p: &Painter, pos: Pos2, anchor: Align2, lines: &[String]) {
     }
 }
 
+/// `text` cut with "…" to at most `max_width` points in the overlay font.
+fn elide(p: &Painter, text: &str, max_width: f32) -> String {
+    let font = FontId::proportional(13.0);
+    let width = |t: &str| {
+        p.layout_no_wrap(t.to_string(), font.clone(), Color32::WHITE)
+            .size()
+            .x
+    };
+    if width(text) <= max_width {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut n = chars.len();
+    while n > 1 {
+        n -= 1;
+        let t: String = chars.iter().take(n).collect::<String>() + "…";
+        if width(&t) <= max_width {
+            return t;
+        }
+    }
+    "…".into()
+}
+
 /// Paints the overlay of one view in `rect`.
 pub fn paint(p: &Painter, rect: Rect, info: &Info) {
     let s = info.shown.series;
@@ -95,21 +118,26 @@ pub fn paint(p: &Painter, rect: Rect, info: &Info) {
     let g = info.geometry;
     let m = 6.0;
     let name = s.patient_name.replace('^', " ").trim().to_string();
+    let name = if name.is_empty() {
+        "(no name)".into()
+    } else {
+        name
+    };
+    let name_width = p
+        .layout_no_wrap(name.clone(), FontId::proportional(13.0), Color32::WHITE)
+        .size()
+        .x;
     block(
         p,
         rect.left_top() + Vec2::splat(m),
         Align2::LEFT_TOP,
-        &[
-            if name.is_empty() {
-                "(no name)".into()
-            } else {
-                name
-            },
-            format!("ID {}", s.patient_id),
-            date(&s.study_date),
-        ],
+        &[name, format!("ID {}", s.patient_id), date(&s.study_date)],
     );
-    let mut right = vec![s.label(), format!("Im {}/{}", info.index + 1, info.count)];
+    // The series label shares the top line with the name and the orientation letter at
+    // the top centre: cut it rather than overlap them.
+    let room = (rect.width() - name_width - 4.0 * m).min(rect.width() / 2.0 - 16.0);
+    let label = elide(p, &s.label(), room.max(20.0));
+    let mut right = vec![label, format!("Im {}/{}", info.index + 1, info.count)];
     let plane = v.planes.first();
     let pos = match (g.cut, plane) {
         (Cut::Slice, _) => s.slices.get(info.index).map(|sl| sl.position_mm),
