@@ -1,0 +1,150 @@
+//! Patient privacy end to end, on the bundled sample: a pseudonymised `anchorage measure`
+//! export holds none of the identifying values of the input files (patient name, ID,
+//! birth date, study, series and instance UIDs), and what the commands print on the
+//! terminal — tables, JSON, warnings — never holds the patient's name.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use dicom::dictionary_std::tags;
+use dicom::object::open_file;
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-dicom")
+}
+
+/// Every identifying value of the sample's files, as text.
+fn identifiers() -> Vec<String> {
+    let mut out = Vec::new();
+    for sub in ["ct", "mr"] {
+        for e in std::fs::read_dir(sample().join(sub)).expect("sample folder") {
+            let obj = open_file(e.expect("entry").path()).expect("a DICOM file");
+            for tag in [
+                tags::PATIENT_NAME,
+                tags::PATIENT_ID,
+                tags::PATIENT_BIRTH_DATE,
+                tags::STUDY_INSTANCE_UID,
+                tags::SERIES_INSTANCE_UID,
+                tags::SOP_INSTANCE_UID,
+            ] {
+                let Ok(e) = obj.element(tag) else {
+                    continue;
+                };
+                if let Ok(v) = e.to_str() {
+                    let v = v.trim_end_matches('\0').trim().to_string();
+                    if !v.is_empty() && !out.contains(&v) {
+                        out.push(v);
+                    }
+                }
+            }
+        }
+    }
+    // The name as a person reads it, too.
+    let spaced: Vec<String> = out
+        .iter()
+        .filter(|v| v.contains('^'))
+        .map(|v| v.replace('^', " "))
+        .collect();
+    out.extend(spaced);
+    out
+}
+
+fn run(args: &[&str]) -> (bool, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_anchorage"))
+        .args(args)
+        .env_remove("ANCHORAGE_PROJECT_KEY")
+        .output()
+        .expect("run anchorage");
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    (o.status.success(), text)
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn pseudonymised_export_holds_no_identifying_value_of_the_input() {
+    let ids = identifiers();
+    assert!(ids.iter().any(|v| v == "PHANTOM^LUMBAR"), "{ids:?}");
+    assert!(ids.len() > 190, "every SOPInstanceUID: {}", ids.len());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (csv, json) = (dir.path().join("t.csv"), dir.path().join("t.json"));
+    let session = sample().join("example-session.json");
+    let (ok, msg) = run(&[
+        "measure",
+        path(&session),
+        "--csv",
+        path(&csv),
+        "--json",
+        path(&json),
+        "--pseudonymize",
+        "--project-key",
+        "study-key-2026",
+    ]);
+    assert!(ok, "{msg}");
+    let csv_text = std::fs::read_to_string(&csv).expect("csv");
+    let json_text = std::fs::read_to_string(&json).expect("json");
+    assert!(csv_text.contains("ANON-"), "{csv_text}");
+    for v in &ids {
+        for (what, text) in [("CSV", &csv_text), ("JSON", &json_text), ("terminal", &msg)] {
+            assert!(!text.contains(v.as_str()), "the {what} output holds {v:?}");
+        }
+    }
+    // Without the option the real ID is there (the check above can fail).
+    let (ok, _) = run(&["measure", path(&session), "--csv", path(&csv)]);
+    assert!(ok);
+    assert!(
+        std::fs::read_to_string(&csv)
+            .expect("csv")
+            .contains("ANCH-0001")
+    );
+}
+
+#[test]
+fn the_terminal_never_shows_the_patient_name() {
+    let name = ["PHANTOM^LUMBAR", "PHANTOM LUMBAR"];
+    let ct = sample().join("ct");
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A broken copy too, so warnings and skipped-file reasons are printed.
+    let broken = dir.path().join("ct");
+    std::fs::create_dir_all(&broken).expect("mkdir");
+    for (k, e) in std::fs::read_dir(&ct).expect("ct").enumerate() {
+        let e = e.expect("entry");
+        let bytes = std::fs::read(e.path()).expect("read");
+        let cut = if k % 7 == 0 {
+            bytes.len() / 2
+        } else {
+            bytes.len()
+        };
+        std::fs::write(broken.join(e.file_name()), &bytes[..cut]).expect("write");
+    }
+    for args in [
+        vec!["info", path(&ct)],
+        vec!["info", path(&ct), "--json"],
+        vec!["info", path(&broken)],
+        vec!["info", path(&broken), "--json"],
+        vec![
+            "stats",
+            path(&broken),
+            "--slice",
+            "3",
+            "--ellipse",
+            "90,60,10,8",
+        ],
+        vec![
+            "stats",
+            path(&ct),
+            "--slice",
+            "9999",
+            "--ellipse",
+            "90,60,10,8",
+        ],
+    ] {
+        let (_, text) = run(&args);
+        for n in name {
+            assert!(!text.contains(n), "{args:?} printed the name: {text}");
+        }
+    }
+}
