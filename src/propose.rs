@@ -43,6 +43,14 @@ pub enum ProposeError {
         /// Pixels in the region.
         pixels: usize,
     },
+    /// The value at the click is below what any tissue to measure has (air, lung).
+    #[error("the click is on {value:.0} (air or lung?), below {min:.0}: click inside the bone")]
+    NotTissue {
+        /// The smoothed value at the click.
+        value: f64,
+        /// The lowest value a click may have.
+        min: f64,
+    },
     /// The caliper has not two distinct endpoints.
     #[error("the caliper needs two distinct endpoints")]
     BadCaliper,
@@ -58,6 +66,8 @@ pub struct EllipseSettings {
     pub max_radius_mm: f64,
     /// Kept between the ellipse and the nearest border pixel centre, mm.
     pub margin_mm: f64,
+    /// A click on a lower value is refused (CT: −250 HU, below fat: air and lung).
+    pub min_seed: Option<f64>,
 }
 
 impl EllipseSettings {
@@ -67,6 +77,7 @@ impl EllipseSettings {
         tolerance: 100.0,
         max_radius_mm: 40.0,
         margin_mm: 0.2,
+        min_seed: Some(-250.0),
     };
 
     /// For a modality: CT as [`EllipseSettings::CT`]; otherwise (MR signal intensity,
@@ -79,6 +90,7 @@ impl EllipseSettings {
             EllipseSettings {
                 tolerance: (0.25 * seed_value.abs()).max(1.0),
                 margin_mm: 1.0,
+                min_seed: None,
                 ..EllipseSettings::CT
             }
         }
@@ -140,6 +152,11 @@ pub fn propose_ellipse(
     };
     let (c0, r0) = img.pixel(seed_px).ok_or(outside.clone())?;
     let seed = img.seed(c0, r0).ok_or(outside)?;
+    if let Some(min) = settings.min_seed
+        && seed < min
+    {
+        return Err(ProposeError::NotTissue { value: seed, min });
+    }
     let (dc, dr) = (img.plane.col_spacing_mm, img.plane.row_spacing_mm);
     // The search box, one pixel wider on each side for the obstacles.
     let reach_c = (settings.max_radius_mm / dc).ceil() as isize;

@@ -116,6 +116,9 @@ fn ellipse_outside_the_image_or_slices_is_refused() -> TestResult {
     let (_, volume) = ct()?;
     let e = propose_ellipse(&volume, 0, (-50.0, 10.0), &EllipseSettings::CT);
     assert!(matches!(e, Err(ProposeError::SeedOutside { .. })), "{e:?}");
+    // Behind the skin (y > 80 mm) is air.
+    let e = propose_ellipse(&volume, 0, (95.0, 174.0), &EllipseSettings::CT);
+    assert!(matches!(e, Err(ProposeError::NotTissue { .. })), "{e:?}");
     let e = propose_ellipse(&volume, 10_000, (10.0, 10.0), &EllipseSettings::CT);
     assert!(
         matches!(e, Err(ProposeError::SliceOutOfRange { .. })),
