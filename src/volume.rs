@@ -599,6 +599,32 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
                         return Ok(());
                     }
                 }
+                if let [(z, 0)] = file.2.as_slice()
+                    && series.bits_allocated == 16
+                    && crate::direct::eligible(file.1)
+                {
+                    if control.cancel.load(Ordering::Relaxed) {
+                        return Ok(());
+                    }
+                    // SAFETY: as below, slice z has exactly one writer; the byte view
+                    // covers the slice's frame_len i16 values.
+                    let dst = unsafe {
+                        std::slice::from_raw_parts_mut(
+                            ptr.get().add(z * frame_len) as *mut u8,
+                            frame_len * 2,
+                        )
+                    };
+                    if crate::direct::decode_into(file.0, file.1, series.rows, series.columns, dst)?
+                    {
+                        // SAFETY: same slice as above, now viewed as i16.
+                        let vals = unsafe {
+                            std::slice::from_raw_parts_mut(ptr.get().add(z * frame_len), frame_len)
+                        };
+                        normalize_in_place(vals, series.bits_stored as u32, series.signed, &map);
+                        control.done.fetch_add(1, Ordering::Relaxed);
+                        return Ok(());
+                    }
+                }
                 decode_into(file, &mut |z, bytes, f| {
                     // SAFETY: each slice index z belongs to exactly one (file, frame) pair,
                     // so parallel writers never touch the same slice; the view covers
