@@ -26,7 +26,6 @@ pub enum Outcome {
 /// The frame and scan parameters read from the stream's markers.
 #[derive(Debug, Clone, Copy)]
 struct Params {
-    precision: u32,
     rows: u32,
     cols: u32,
     maxval: i32,
@@ -161,7 +160,7 @@ fn read_markers(d: &[u8]) -> Result<Result<Params, &'static str>, String> {
                 }
                 let full = (1i32 << pr) - 1;
                 let maxval = if preset.0 > 0 { preset.0 } else { full };
-                if maxval < 1 || maxval > 65535 {
+                if !(1..=65535).contains(&maxval) {
                     return Err(broken(&format!("MAXVAL {maxval}")));
                 }
                 let (dt1, dt2, dt3) = default_thresholds(maxval);
@@ -173,7 +172,6 @@ fn read_markers(d: &[u8]) -> Result<Result<Params, &'static str>, String> {
                     return Ok(Err("unusual preset thresholds"));
                 }
                 return Ok(Ok(Params {
-                    precision: pr,
                     rows: y,
                     cols: x,
                     maxval,
@@ -346,7 +344,6 @@ fn decode_scan(p: &Params, data: &[u8], out: &mut [u16]) -> Result<(), String> {
     let qbpp = 32 - (range - 1).max(1).leading_zeros(); // ceil(log2(range))
     let bpp = (32 - (maxval as u32).leading_zeros()).max(2);
     let limit = 2 * (bpp + bpp.max(8));
-    let _ = p.precision;
     let a_init = ((range + 32) / 64).max(2);
     let mut ctx = [Ctx {
         a: a_init,
