@@ -194,7 +194,8 @@ fn default_thresholds(maxval: i32) -> (i32, i32, i32) {
     let clamp = |v: i32, lo: i32, hi: i32| if v > hi || v < lo { lo } else { v };
     if maxval >= 128 {
         let factor = (maxval.min(4095) + 128) / 256;
-        let t1 = clamp(factor * (3 - 2) + 2, 1, maxval);
+        // FACTOR × (BASIC_T1 − 2) + 2 with BASIC_T1 = 3.
+        let t1 = clamp(factor + 2, 1, maxval);
         let t2 = clamp(factor * (7 - 3) + 3, t1, maxval);
         let t3 = clamp(factor * (21 - 4) + 4, t2, maxval);
         (t1, t2, t3)
@@ -403,10 +404,10 @@ fn decode_scan(p: &Params, data: &[u8], out: &mut [u16]) -> Result<(), String> {
     for row in 0..h {
         // Edges: Rd past the end repeats the last sample above; Ra before the start is
         // the sample above; Rc before the start is the line above's Ra (already there).
-        if let (Some(&last), Some(slot)) = (prev.get(w), prev.len().checked_sub(1)) {
-            if let Some(s) = prev.get_mut(slot) {
-                *s = last;
-            }
+        if let Some(&last) = prev.get(w)
+            && let Some(s) = prev.last_mut()
+        {
+            *s = last;
         }
         if let (Some(&b0), Some(s)) = (prev.get(1), cur.get_mut(0)) {
             *s = b0;
