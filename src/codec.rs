@@ -153,6 +153,60 @@ pub fn decode_frames(
     Ok(out)
 }
 
+/// Decodes the single frame of the encapsulated Pixel Data of `obj` into `dst` as
+/// little-endian 16-bit samples (`rows × cols × 2` bytes), with no buffer in between but
+/// the decoder's own. As [`decode_frames`], signed samples come back as stored bit
+/// patterns, and errors never panic.
+pub fn decode_frame_into(
+    obj: &DefaultDicomObject,
+    ts_uid: &str,
+    rows: u32,
+    cols: u32,
+    dst: &mut [u8],
+) -> Result<(), String> {
+    let Some(codec) = Codec::of(ts_uid) else {
+        return Err(format!(
+            "transfer syntax {ts_uid} is not one this decoder handles"
+        ));
+    };
+    let frame_samples = rows as usize * cols as usize;
+    if dst.len() != frame_samples * 2 {
+        return Err(format!(
+            "{} bytes for a 16-bit frame of {rows} × {cols}",
+            dst.len()
+        ));
+    }
+    let pixel = obj
+        .element_opt(tags::PIXEL_DATA)
+        .ok()
+        .flatten()
+        .ok_or_else(|| "no Pixel Data (7FE0,0010)".to_string())?;
+    let Some(fragments) = pixel.value().fragments() else {
+        return Err(
+            "Pixel Data (7FE0,0010) is not encapsulated, as a compressed transfer syntax requires"
+                .to_string(),
+        );
+    };
+    let offsets = pixel.value().offset_table().unwrap_or(&[]);
+    let streams = frame_streams(fragments, offsets, 1)?;
+    let Some(stream) = streams.first() else {
+        return Err("Pixel Data (7FE0,0010) holds no frame".to_string());
+    };
+    let samples = codec
+        .decode(stream, rows, cols)
+        .map_err(|e| format!("frame 1 of 1: {e}"))?;
+    if samples.len() != frame_samples {
+        return Err(format!(
+            "frame 1 of 1: decoded {} samples, {frame_samples} expected",
+            samples.len()
+        ));
+    }
+    for (d, s) in dst.chunks_exact_mut(2).zip(&samples) {
+        d.copy_from_slice(&s.to_le_bytes());
+    }
+    Ok(())
+}
+
 /// An integer attribute of the data set, if present and readable.
 fn int_attr(obj: &DefaultDicomObject, tag: Tag) -> Option<i64> {
     obj.element_opt(tag).ok().flatten()?.to_int::<i64>().ok()
@@ -183,8 +237,19 @@ fn write_samples(out: &mut Vec<u8>, samples: &[u16], bytes_per: usize) -> Result
 }
 
 /// Decodes one JPEG-LS stream of `rows × cols` samples.
+///
+/// The focused lossless decoder [`crate::jls`] goes first; what it leaves (near-lossless,
+/// restart markers, …) or refuses goes to `pure_jpegls`, whose answer then stands.
 fn decode_jpegls(stream: &[u8], rows: u32, cols: u32) -> Result<Vec<u16>, String> {
     let stream = without_fill_before_eoi(stream);
+    let mut fast = vec![0u16; rows as usize * cols as usize];
+    let tried = catch_unwind(AssertUnwindSafe(|| {
+        crate::jls::decode_into(&stream, rows, cols, &mut fast)
+    }));
+    if let Ok(Ok(crate::jls::Outcome::Decoded)) = tried {
+        return Ok(fast);
+    }
+    drop(fast);
     // The decoder is third-party code fed with file data: a panic in it must become an
     // error for this file, not take the whole load (or the window) down.
     let result = catch_unwind(AssertUnwindSafe(|| jpegls::decode(&stream, cols, rows)));

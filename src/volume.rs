@@ -466,6 +466,22 @@ fn normalize_in_place(vals: &mut [i16], bits_stored: u32, signed: bool, map: &Ra
         }
         return;
     }
+    if map.shift == 0 && bits_stored >= 1 {
+        // The common case (12 of 16 bits), in one pass the compiler vectorises: mask,
+        // or sign-extend by shifting the sign bit to the top and back.
+        if signed {
+            let up = 16 - bits_stored;
+            for v in vals.iter_mut() {
+                *v = (*v << up) >> up;
+            }
+        } else {
+            let mask = ((1u32 << bits_stored) - 1) as i16;
+            for v in vals.iter_mut() {
+                *v &= mask;
+            }
+        }
+        return;
+    }
     let mask: u16 = ((1u32 << bits_stored) - 1) as u16;
     let sign: u16 = 1 << (bits_stored - 1);
     for v in vals.iter_mut() {
@@ -599,6 +615,32 @@ pub fn load(series: &Series, control: &LoadControl) -> Result<Volume, LoadError>
                         return Ok(());
                     }
                 }
+                if let [(z, 0)] = file.2.as_slice()
+                    && series.bits_allocated == 16
+                    && crate::direct::eligible(file.1)
+                {
+                    if control.cancel.load(Ordering::Relaxed) {
+                        return Ok(());
+                    }
+                    // SAFETY: as below, slice z has exactly one writer; the byte view
+                    // covers the slice's frame_len i16 values.
+                    let dst = unsafe {
+                        std::slice::from_raw_parts_mut(
+                            ptr.get().add(z * frame_len) as *mut u8,
+                            frame_len * 2,
+                        )
+                    };
+                    if crate::direct::decode_into(file.0, file.1, series.rows, series.columns, dst)?
+                    {
+                        // SAFETY: same slice as above, now viewed as i16.
+                        let vals = unsafe {
+                            std::slice::from_raw_parts_mut(ptr.get().add(z * frame_len), frame_len)
+                        };
+                        normalize_in_place(vals, series.bits_stored as u32, series.signed, &map);
+                        control.done.fetch_add(1, Ordering::Relaxed);
+                        return Ok(());
+                    }
+                }
                 decode_into(file, &mut |z, bytes, f| {
                     // SAFETY: each slice index z belongs to exactly one (file, frame) pair,
                     // so parallel writers never touch the same slice; the view covers
@@ -677,12 +719,61 @@ pub fn load_slice(series: &Series, index: usize) -> Result<Array2<f32>, LoadErro
     Ok(out)
 }
 
+/// Sample types for which all-zero bytes are the value 0.
+///
+/// # Safety
+/// Implement only for types whose every all-zero bit pattern is a valid value.
+unsafe trait ZeroValid: Copy {}
+// SAFETY: integers and floats: all-zero bytes are 0 and 0.0.
+unsafe impl ZeroValid for i16 {}
+// SAFETY: as above.
+unsafe impl ZeroValid for f32 {}
+
 /// A zeroed array, or `None` when the memory cannot be had (instead of aborting).
-fn zeroed<T: Clone + Default>(n: usize, shape: (usize, usize, usize)) -> Option<Array3<T>> {
-    let mut v: Vec<T> = Vec::new();
-    v.try_reserve_exact(n).ok()?;
-    v.resize(n, T::default());
+///
+/// The memory comes zeroed from the allocator (for a volume, fresh pages from the system,
+/// which are zero already), so nothing walks over it before the decoders write it: each
+/// page is touched once, by its slice's writer.
+fn zeroed<T: ZeroValid>(n: usize, shape: (usize, usize, usize)) -> Option<Array3<T>> {
+    let layout = std::alloc::Layout::array::<T>(n).ok()?;
+    if layout.size() == 0 {
+        return Array3::from_shape_vec(shape, Vec::new()).ok();
+    }
+    // SAFETY: the layout has a non-zero size.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) } as *mut T;
+    if ptr.is_null() {
+        return None;
+    }
+    advise_huge_pages(ptr as *mut u8, layout.size());
+    // SAFETY: allocated by the global allocator with the layout of a Vec<T> of capacity
+    // n, and all n values are initialised (zero bytes are a valid T, by ZeroValid).
+    let v = unsafe { Vec::from_raw_parts(ptr, n, n) };
     Array3::from_shape_vec(shape, v).ok()
+}
+
+/// Asks Linux to back a large allocation with transparent huge pages (where the system
+/// leaves that to `madvise`): writing a 150 MiB volume then takes 75 page faults instead
+/// of 38,000. Only the whole pages inside the allocation are advised; a refusal changes
+/// nothing but speed.
+fn advise_huge_pages(ptr: *mut u8, len: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        if len < (8 << 20) {
+            return;
+        }
+        let start = (ptr as usize).next_multiple_of(PAGE);
+        let end = (ptr as usize + len) / PAGE * PAGE;
+        if end > start {
+            // SAFETY: the range lies inside one live allocation of ours; MADV_HUGEPAGE
+            // only changes how the kernel backs it, never its contents.
+            unsafe {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (ptr, len);
 }
 
 #[derive(Clone, Copy)]
