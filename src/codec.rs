@@ -113,20 +113,7 @@ pub fn decode_frames(
             "SamplesPerPixel (0028,0002) = {samples_per_pixel}: only greyscale images are decoded"
         ));
     }
-    let pixel = obj
-        .element_opt(tags::PIXEL_DATA)
-        .ok()
-        .flatten()
-        .ok_or_else(|| "no Pixel Data (7FE0,0010)".to_string())?;
-    let Some(fragments) = pixel.value().fragments() else {
-        return Err(
-            "Pixel Data (7FE0,0010) is not encapsulated, as a compressed transfer syntax requires"
-                .to_string(),
-        );
-    };
-    let offsets = pixel.value().offset_table().unwrap_or(&[]);
-    let frames_n = frames as usize;
-    let streams = frame_streams(fragments, offsets, frames_n)?;
+    let streams = encapsulated_frames(obj, frames as usize)?;
 
     let frame_samples = rows as usize * cols as usize;
     let total = usize::try_from(voxels)
@@ -153,6 +140,26 @@ pub fn decode_frames(
     Ok(out)
 }
 
+/// The codestream of each of the `frames` frames of the encapsulated Pixel Data of `obj`.
+fn encapsulated_frames(
+    obj: &DefaultDicomObject,
+    frames: usize,
+) -> Result<Vec<std::borrow::Cow<'_, [u8]>>, String> {
+    let pixel = obj
+        .element_opt(tags::PIXEL_DATA)
+        .ok()
+        .flatten()
+        .ok_or_else(|| "no Pixel Data (7FE0,0010)".to_string())?;
+    let Some(fragments) = pixel.value().fragments() else {
+        return Err(
+            "Pixel Data (7FE0,0010) is not encapsulated, as a compressed transfer syntax requires"
+                .to_string(),
+        );
+    };
+    let offsets = pixel.value().offset_table().unwrap_or(&[]);
+    frame_streams(fragments, offsets, frames)
+}
+
 /// Decodes the single frame of the encapsulated Pixel Data of `obj` into `dst` as
 /// little-endian 16-bit samples (`rows × cols × 2` bytes), with no buffer in between but
 /// the decoder's own. As [`decode_frames`], signed samples come back as stored bit
@@ -176,19 +183,7 @@ pub fn decode_frame_into(
             dst.len()
         ));
     }
-    let pixel = obj
-        .element_opt(tags::PIXEL_DATA)
-        .ok()
-        .flatten()
-        .ok_or_else(|| "no Pixel Data (7FE0,0010)".to_string())?;
-    let Some(fragments) = pixel.value().fragments() else {
-        return Err(
-            "Pixel Data (7FE0,0010) is not encapsulated, as a compressed transfer syntax requires"
-                .to_string(),
-        );
-    };
-    let offsets = pixel.value().offset_table().unwrap_or(&[]);
-    let streams = frame_streams(fragments, offsets, 1)?;
+    let streams = encapsulated_frames(obj, 1)?;
     let Some(stream) = streams.first() else {
         return Err("Pixel Data (7FE0,0010) holds no frame".to_string());
     };
