@@ -177,23 +177,29 @@ pub fn propose_ellipse(
     let at = |c: isize, r: isize| ((r - br0) as usize) * bw + (c - bc0) as usize;
     let mut queue = VecDeque::new();
     let mut region = 0usize;
-    if like(c0 as isize, r0 as isize) {
-        state[at(c0 as isize, r0 as isize)] = 1;
+    // Region pixels lie strictly inside the box, so every neighbour has a cell; `get_mut`
+    // keeps that from being an assumption.
+    if like(c0 as isize, r0 as isize)
+        && let Some(cell) = state.get_mut(at(c0 as isize, r0 as isize))
+    {
+        *cell = 1;
         queue.push_back((c0 as isize, r0 as isize));
     }
     let mut obstacles: Vec<[f64; 2]> = Vec::new();
     while let Some((c, r)) = queue.pop_front() {
         region += 1;
         for (nc, nr) in [(c + 1, r), (c - 1, r), (c, r + 1), (c, r - 1)] {
-            let k = at(nc, nr);
-            if state[k] != 0 {
+            let Some(cell) = state.get_mut(at(nc, nr)) else {
+                continue;
+            };
+            if *cell != 0 {
                 continue;
             }
             if like(nc, nr) {
-                state[k] = 1;
+                *cell = 1;
                 queue.push_back((nc, nr));
             } else {
-                state[k] = 2;
+                *cell = 2;
                 obstacles.push([nc as f64 * dc, nr as f64 * dr]);
             }
         }
