@@ -76,14 +76,13 @@ impl Document {
     /// the error is returned with a new, unsaved document.
     pub fn for_study(study: &Path, config_dir: Option<&Path>) -> (Document, Option<String>) {
         let places = session_places(study, config_dir);
-        let beside = study_folder(study).join(SESSION_FILE);
-        for path in places {
+        for path in &places {
             if path.is_file() {
-                return match Session::load(&path) {
+                return match Session::load(path) {
                     Ok(session) => (
                         Document {
                             session,
-                            path: Some(path),
+                            path: Some(path.clone()),
                         },
                         None,
                     ),
@@ -94,7 +93,8 @@ impl Document {
         (
             Document {
                 session: Session::default(),
-                path: Some(beside),
+                // The first place is beside the study.
+                path: places.into_iter().next(),
             },
             None,
         )

@@ -606,20 +606,18 @@ impl App {
 
     /// Applies one change to the document: one undo step, saved at once.
     pub(super) fn change(&mut self, f: impl FnOnce(&mut Document)) {
-        self.merge = None;
-        let before: Session = self.doc.session.clone();
-        f(&mut self.doc);
-        if self.doc.session != before {
-            self.generation += 1;
-            self.history.record(&before);
-            self.autosave();
-        }
+        self.apply_change(None, f);
     }
 
     /// Like [`App::change`], but the changes of one mouse drag on the same field group (a
     /// number dragged in the patient panel) make one undo step together.
     fn change_merged(&mut self, key: &'static str, f: impl FnOnce(&mut Document)) {
-        let continuing = self.pointer_held && self.merge == Some(key);
+        self.apply_change(Some(key), f);
+    }
+
+    /// A change, recorded for undo unless it continues the drag that changes `key`.
+    fn apply_change(&mut self, key: Option<&'static str>, f: impl FnOnce(&mut Document)) {
+        let continuing = key.is_some() && self.pointer_held && self.merge == key;
         let before: Session = self.doc.session.clone();
         f(&mut self.doc);
         if self.doc.session != before {
@@ -627,7 +625,7 @@ impl App {
             if !continuing {
                 self.history.record(&before);
             }
-            self.merge = self.pointer_held.then_some(key);
+            self.merge = key.filter(|_| self.pointer_held);
             self.autosave();
         }
     }

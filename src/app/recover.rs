@@ -83,11 +83,9 @@ impl App {
         }
         let mut session = p.offer.session.clone();
         // Series paths were relative to the file it came from.
-        if let Some(dir) = p.offer.path.parent() {
-            let dir = super::state::absolute(dir);
-            for s in &mut session.series {
-                s.path = Session::resolve(&dir.join("x"), &s.path);
-            }
+        let found_at = super::state::absolute(&p.offer.path);
+        for s in &mut session.series {
+            s.path = Session::resolve(&found_at, &s.path);
         }
         if let Some(dir) = p.target.parent() {
             session.relativize_paths(&super::state::absolute(dir));
