@@ -55,6 +55,29 @@ impl Codec {
             Codec::JpegExtended => decode_jpeg_extended(stream, rows, cols),
         }
     }
+
+    /// Decodes frame `frame_no` (from 1) of `frames` and checks it holds rows × cols
+    /// samples; errors name the frame.
+    fn decode_frame(
+        self,
+        stream: &[u8],
+        rows: u32,
+        cols: u32,
+        frame_no: usize,
+        frames: impl std::fmt::Display,
+    ) -> Result<Vec<u16>, String> {
+        let samples = self
+            .decode(stream, rows, cols)
+            .map_err(|e| format!("frame {frame_no} of {frames}: {e}"))?;
+        let want = rows as usize * cols as usize;
+        if samples.len() != want {
+            return Err(format!(
+                "frame {frame_no} of {frames}: decoded {} samples, {want} expected",
+                samples.len()
+            ));
+        }
+        Ok(samples)
+    }
 }
 
 /// Whether [`decode_frames`] decodes pixel data in this transfer syntax (trailing NUL or
@@ -115,7 +138,6 @@ pub fn decode_frames(
     }
     let streams = encapsulated_frames(obj, frames as usize)?;
 
-    let frame_samples = rows as usize * cols as usize;
     let total = usize::try_from(voxels)
         .ok()
         .and_then(|v| v.checked_mul(bytes_per))
@@ -125,15 +147,7 @@ pub fn decode_frames(
         .map_err(|e| format!("cannot allocate {total} bytes for the decoded frames: {e}"))?;
     for (i, stream) in streams.iter().enumerate() {
         let frame_no = i + 1;
-        let samples = codec
-            .decode(stream, rows, cols)
-            .map_err(|e| format!("frame {frame_no} of {frames}: {e}"))?;
-        if samples.len() != frame_samples {
-            return Err(format!(
-                "frame {frame_no} of {frames}: decoded {} samples, {frame_samples} expected",
-                samples.len()
-            ));
-        }
+        let samples = codec.decode_frame(stream, rows, cols, frame_no, frames)?;
         write_samples(&mut out, &samples, bytes_per)
             .map_err(|e| format!("frame {frame_no} of {frames}: {e}"))?;
     }
@@ -187,15 +201,7 @@ pub fn decode_frame_into(
     let Some(stream) = streams.first() else {
         return Err("Pixel Data (7FE0,0010) holds no frame".to_string());
     };
-    let samples = codec
-        .decode(stream, rows, cols)
-        .map_err(|e| format!("frame 1 of 1: {e}"))?;
-    if samples.len() != frame_samples {
-        return Err(format!(
-            "frame 1 of 1: decoded {} samples, {frame_samples} expected",
-            samples.len()
-        ));
-    }
+    let samples = codec.decode_frame(stream, rows, cols, 1, 1)?;
     for (d, s) in dst.chunks_exact_mut(2).zip(&samples) {
         d.copy_from_slice(&s.to_le_bytes());
     }
@@ -966,9 +972,7 @@ mod tests {
         // Bit flips all over the stream (a flip may still decode, to other values).
         let mut state = 0x2545_F491_4F6C_DD1Du64;
         for _ in 0..2000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            crate::test_util::xorshift(&mut state);
             let mut bad = good.clone();
             let at = (state % bad.len() as u64) as usize;
             bad[at] ^= 1 << ((state >> 32) % 8);
