@@ -636,35 +636,9 @@ pub fn check_rle_fragments(
 ) -> Result<(), String> {
     let need = u64::from(rows) * u64::from(columns);
     for (f, fragment) in fragments.iter().enumerate() {
-        let fragment = fragment.as_ref();
-        let word = |i: usize| -> Option<u32> {
-            let b = fragment.get(4 * i..4 * i + 4)?;
-            Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        };
-        let Some(count) = word(0).filter(|_| fragment.len() >= 64) else {
-            return Err(format!(
-                "RLE fragment {f} is {} bytes, shorter than the 64-byte RLE header",
-                fragment.len()
-            ));
-        };
-        if !(1..=15).contains(&count) || (count as usize) < segments {
-            return Err(format!(
-                "RLE fragment {f} says it has {count} segment(s); 1 to 15 are possible and this image needs {segments}"
-            ));
-        }
-        for s in 0..segments {
-            let start = word(1 + s).unwrap_or(0) as usize;
-            let end = if s + 1 < count as usize {
-                word(2 + s).unwrap_or(0) as usize
-            } else {
-                fragment.len()
-            };
-            let Some(seg) = fragment.get(start..end).filter(|_| start >= 64) else {
-                return Err(format!(
-                    "RLE fragment {f}: segment {s} runs from byte {start} to {end}, outside the {}-byte fragment",
-                    fragment.len()
-                ));
-            };
+        let segs = rle_segments(fragment.as_ref(), segments)
+            .map_err(|e| format!("RLE fragment {f}: {e}"))?;
+        for (s, seg) in segs.into_iter().enumerate() {
             let got = packbits_len(seg);
             if got < need {
                 return Err(format!(
@@ -674,6 +648,47 @@ pub fn check_rle_fragments(
         }
     }
     Ok(())
+}
+
+/// The first `segments` segments of an RLE fragment, read from its 64-byte header as
+/// dicom-rs 0.10 reads them: segment `s` runs from its offset to the next segment's
+/// offset (the last one counted to the end of the fragment). Errors say what is wrong
+/// with the header or which segment lies outside the fragment.
+pub fn rle_segments(fragment: &[u8], segments: usize) -> Result<Vec<&[u8]>, String> {
+    let word = |i: usize| -> Option<usize> {
+        let b = fragment.get(4 * i..4 * i + 4)?;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    let Some(count) = word(0).filter(|_| fragment.len() >= 64) else {
+        return Err(format!(
+            "{} bytes, shorter than the 64-byte RLE header",
+            fragment.len()
+        ));
+    };
+    if !(1..=15).contains(&count) || count < segments {
+        return Err(format!(
+            "the header says {count} segment(s); 1 to 15 are possible and this image needs {segments}"
+        ));
+    }
+    (0..segments)
+        .map(|s| {
+            let start = word(1 + s).unwrap_or(0);
+            let end = if s + 1 < count {
+                word(2 + s).unwrap_or(0)
+            } else {
+                fragment.len()
+            };
+            fragment
+                .get(start..end)
+                .filter(|_| start >= 64)
+                .ok_or_else(|| {
+                    format!(
+                        "segment {s} runs from byte {start} to {end}, outside the {}-byte fragment",
+                        fragment.len()
+                    )
+                })
+        })
+        .collect()
 }
 
 /// The number of bytes the PackBits reader of dicom-rs 0.10 produces from `seg` (0 when

@@ -5,8 +5,8 @@
 //! bytes directly into their places in the destination slice: the most significant byte
 //! segment first, then the least significant one, each at a stride of the sample size.
 //!
-//! It reads segments exactly as dicom-rs 0.10 does (the guard's `check_rle_fragments`
-//! counts them the same way): segment `s` runs from its offset to the next segment's
+//! It reads segments exactly as dicom-rs 0.10 does, with the guard's own
+//! [`crate::guard::rle_segments`]: segment `s` runs from its offset to the next segment's
 //! offset, or to the end of the fragment; a literal run cut short copies what is there;
 //! a segment that decodes to more than Rows × Columns bytes is cut there; one that
 //! decodes to fewer, a repeat run without its byte or an offset outside the fragment is
@@ -35,37 +35,9 @@ pub fn decode_frame_into(
             samples * bytes_per_sample
         ));
     }
-    let word = |i: usize| -> Option<usize> {
-        let b = fragment.get(4 * i..4 * i + 4)?;
-        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    };
-    let count = match word(0) {
-        Some(c) if fragment.len() >= 64 => c,
-        _ => {
-            return Err(format!(
-                "RLE fragment of {} bytes is shorter than the 64-byte RLE header",
-                fragment.len()
-            ));
-        }
-    };
-    if !(1..=15).contains(&count) || count < bytes_per_sample {
-        return Err(format!(
-            "RLE header says {count} segment(s); 1 to 15 are possible and this image needs {bytes_per_sample}"
-        ));
-    }
-    for s in 0..bytes_per_sample {
-        let start = word(1 + s).unwrap_or(0);
-        let end = if s + 1 < count {
-            word(2 + s).unwrap_or(0)
-        } else {
-            fragment.len()
-        };
-        let Some(segment) = fragment.get(start..end).filter(|_| start >= 64) else {
-            return Err(format!(
-                "RLE segment {s} runs from byte {start} to {end}, outside the {}-byte fragment",
-                fragment.len()
-            ));
-        };
+    let segments = crate::guard::rle_segments(fragment, bytes_per_sample)
+        .map_err(|e| format!("RLE fragment: {e}"))?;
+    for (s, segment) in segments.into_iter().enumerate() {
         // Segment 0 holds the most significant bytes: byte 1 of a little-endian u16.
         let lane = bytes_per_sample - 1 - s;
         let got = packbits_into(segment, dst, bytes_per_sample, lane)
@@ -230,9 +202,7 @@ mod tests {
         // Random bytes never panic.
         let mut state = 0x2545_F491_4F6C_DD1Du64;
         for _ in 0..3000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            crate::test_util::xorshift(&mut state);
             let mut b = good.clone();
             let at = (state % b.len() as u64) as usize;
             b[at] = (state >> 40) as u8;
