@@ -605,9 +605,7 @@ mod tests {
         let mut s = seed | 1;
         (0..rows * cols)
             .map(|i| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
+                crate::test_util::xorshift(&mut s);
                 let (r, c) = (i / cols, i % cols);
                 let base = if (c as i64 - cols as i64 / 2).pow(2)
                     + (r as i64 - rows as i64 / 2).pow(2)
@@ -650,9 +648,7 @@ mod tests {
         let mut s = 12345u64;
         let noise: Vec<u16> = (0..40 * 30)
             .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
+                crate::test_util::xorshift(&mut s);
                 s as u16
             })
             .collect();
@@ -690,9 +686,7 @@ mod tests {
         }
         let mut s = 0x2545_F491_4F6C_DD1Du64;
         for _ in 0..3000 {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
+            crate::test_util::xorshift(&mut s);
             let mut bad = good.clone();
             let at = (s % bad.len() as u64) as usize;
             bad[at] ^= 1 << ((s >> 32) % 8);

@@ -34,4 +34,6 @@ pub mod snapshot;
 pub mod stats;
 pub mod stress;
 pub mod study;
+#[cfg(test)]
+mod test_util;
 pub mod volume;

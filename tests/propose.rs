@@ -14,7 +14,7 @@ use anchorage::propose::{
     ENTRY_BEHIND_ISTHMUS_MM, EllipseSettings, ProposeError, propose_ellipse,
     trajectory_from_caliper,
 };
-use anchorage::session::{Level, Role, Side};
+use anchorage::session::{Level, Roi, Role, Side};
 use anchorage::volume::{LoadControl, Volume, load};
 
 type TestResult = Result<(), Box<dyn Error>>;
@@ -34,6 +34,41 @@ fn ct() -> Result<(String, Volume), Box<dyn Error>> {
     Ok((series.uid.clone(), load(series, &LoadControl::default())?))
 }
 
+/// The pixels of an ROI on slice `k`: how many, those whose noise-free label is not
+/// `want` (column, row, label), and whether the ROI reaches outside the image.
+struct Members {
+    n: usize,
+    wrong: Vec<(usize, usize, u8)>,
+    outside: bool,
+}
+
+fn members(
+    roi: &Roi,
+    volume: &Volume,
+    labels: &ndarray::Array3<u8>,
+    k: usize,
+    want: u8,
+) -> Result<Members, Box<dyn Error>> {
+    let plane = volume.planes.get(k).ok_or("no such slice")?;
+    let (shape, _) = area_shape(roi, plane)?;
+    let (_, ny, nx) = volume.dims();
+    let (mut n, mut wrong) = (0, Vec::new());
+    // The shape is in plane mm.
+    let outside = shape.for_each_pixel_scaled(
+        nx,
+        ny,
+        [plane.col_spacing_mm, plane.row_spacing_mm],
+        |c, r| {
+            n += 1;
+            let got = labels.get((k, r, c)).copied().unwrap_or(u8::MAX);
+            if got != want {
+                wrong.push((c, r, got));
+            }
+        },
+    );
+    Ok(Members { n, wrong, outside })
+}
+
 #[test]
 fn ellipse_from_a_click_fills_the_cancellous_body() -> TestResult {
     let truth = truth()?;
@@ -48,25 +83,8 @@ fn ellipse_from_a_click_fills_the_cancellous_body() -> TestResult {
         let p = propose_ellipse(&volume, k, click, &EllipseSettings::CT)?;
         let target = RoiTarget::of_slice(&uid, &volume, k).ok_or("no slice")?;
         let roi = target.ellipse(Role::BHuMid, p.centre_px, p.rx_mm, p.ry_mm, p.angle_rad);
-        let plane = volume.planes[k];
-        let (shape, _) = area_shape(&roi, &plane)?;
         let want = Tissue::BodyCancellous(t.level).code();
-        let mut n = 0;
-        let mut wrong = Vec::new();
-        let (_, ny, nx) = volume.dims();
-        // The shape is in plane mm.
-        let outside = shape.for_each_pixel_scaled(
-            nx,
-            ny,
-            [plane.col_spacing_mm, plane.row_spacing_mm],
-            |c, r| {
-                n += 1;
-                let got = labels[(k, r, c)];
-                if got != want {
-                    wrong.push((c, r, got));
-                }
-            },
-        );
+        let Members { n, wrong, outside } = members(&roi, &volume, &labels, k, want)?;
         assert!(
             !outside,
             "{:?} {}: proposal reaches outside the image",
@@ -213,25 +231,13 @@ fn ellipse_from_a_click_on_mr_stays_in_the_pedicle_or_csf() -> TestResult {
         let p = propose_ellipse(&volume, k, click, &settings)?;
         let target = RoiTarget::of_slice(&series.uid, &volume, k).ok_or("no slice")?;
         let roi = target.ellipse(role, p.centre_px, p.rx_mm, p.ry_mm, p.angle_rad);
-        let plane = volume.planes[k];
-        let (shape, _) = area_shape(&roi, &plane)?;
         let want = match t.side {
             Some(s) => Tissue::PedicleCancellous(t.level, s).code(),
             None => Tissue::Csf.code(),
         };
-        let (_, ny, nx) = volume.dims();
-        let (mut n, mut wrong) = (0usize, 0usize);
-        shape.for_each_pixel_scaled(
-            nx,
-            ny,
-            [plane.col_spacing_mm, plane.row_spacing_mm],
-            |c, r| {
-                n += 1;
-                if labels[(k, r, c)] != want {
-                    wrong += 1;
-                }
-            },
-        );
+        let m = members(&roi, &volume, &labels, k, want)?;
+        assert!(!m.outside, "{:?} {:?}: outside the image", t.level, t.side);
+        let (n, wrong) = (m.n, m.wrong.len());
         // Only the clicked pedicle's marrow (or CSF), and at least the truth's ellipse
         // (aspect 0.6, 1 mm margin).
         assert_eq!(
