@@ -155,7 +155,7 @@ pub fn decode_frames(
 }
 
 /// The codestream of each of the `frames` frames of the encapsulated Pixel Data of `obj`.
-fn encapsulated_frames(
+pub(crate) fn encapsulated_frames(
     obj: &DefaultDicomObject,
     frames: usize,
 ) -> Result<Vec<std::borrow::Cow<'_, [u8]>>, String> {

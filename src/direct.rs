@@ -25,7 +25,10 @@ pub fn eligible(ts_uid: &str) -> bool {
     cfg!(target_endian = "little")
         && matches!(
             ts_uid.trim_end_matches(['\0', ' ']),
-            uids::RLE_LOSSLESS | uids::JPEGLS_LOSSLESS | uids::JPEGLS_NEAR_LOSSLESS
+            uids::RLE_LOSSLESS
+                | uids::JPEGLS_LOSSLESS
+                | uids::JPEGLS_NEAR_LOSSLESS
+                | uids::JPEG2000_LOSSLESS
         )
 }
 
@@ -91,6 +94,22 @@ pub fn decode_into(
             // general one does (a broken run past the last needed byte, too).
             check_rle_fragments(fragments, rows, cols, 2).map_err(cannot)?;
             crate::rle::decode_frame_into(fragment, samples, 2, dst).map_err(cannot)?;
+        }
+        uids::JPEG2000_LOSSLESS => {
+            let streams = crate::codec::encapsulated_frames(&obj, 1).map_err(cannot)?;
+            let Some(stream) = streams.first() else {
+                return Err(cannot("Pixel Data (7FE0,0010) holds no frame".to_string()));
+            };
+            let mut decoded = vec![0u16; samples];
+            match crate::j2k::decode_into(stream, rows, cols, &mut decoded).map_err(cannot)? {
+                crate::j2k::Outcome::Decoded => {
+                    for (d, s) in dst.chunks_exact_mut(2).zip(&decoded) {
+                        d.copy_from_slice(&s.to_le_bytes());
+                    }
+                }
+                // Colour, deeper or subsampled streams: dicom-rs decodes them.
+                crate::j2k::Outcome::Unsupported(_) => return Ok(false),
+            }
         }
         _ => {
             crate::codec::decode_frame_into(&obj, ts_uid, rows, cols, dst).map_err(cannot)?;

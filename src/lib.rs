@@ -16,6 +16,7 @@ pub mod export;
 pub mod geometry;
 pub mod guard;
 pub mod header;
+pub mod j2k;
 pub mod jls;
 pub mod measure;
 pub mod model_file;
