@@ -145,6 +145,20 @@ impl Series {
         }
     }
 
+    /// The deepest folder holding every file of the series (where a session records it).
+    pub fn folder(&self) -> Option<PathBuf> {
+        let mut files = self.files().into_iter();
+        let mut common = files.next()?.parent()?.to_path_buf();
+        for f in files {
+            while !f.starts_with(&common) {
+                if !common.pop() {
+                    return None;
+                }
+            }
+        }
+        Some(common)
+    }
+
     /// The distinct files of the series, in slice order.
     pub fn files(&self) -> Vec<&Path> {
         let mut seen = HashSet::new();

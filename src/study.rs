@@ -9,7 +9,7 @@ use crate::measure::measure_roi;
 use crate::model_file::ModelFileError;
 use crate::protocol::{Measurements, Models};
 use crate::risk::RiskModel;
-use crate::series::{Series, scan};
+use crate::series::{ScanReport, Series, scan};
 use crate::session::Session;
 use crate::stress::StressModel;
 use crate::volume::{LoadControl, Volume, load};
@@ -60,18 +60,73 @@ pub fn load_series(
     session: &Session,
     session_path: &Path,
 ) -> Result<Vec<LoadedSeries>, StudyError> {
+    load_series_searching(session, session_path, &[]).map(|(series, _)| series)
+}
+
+/// [`load_series`], and a series that is not where the session says (the study was moved,
+/// a disk is mounted elsewhere) is looked for by SeriesInstanceUID under the `search`
+/// folders, in order; each folder is scanned once, when first needed.
+///
+/// Returns the series with one note for each found elsewhere (its UID, where it was
+/// expected, where it was found). A series found nowhere is an error naming where it
+/// was expected, why it is not there, and the folders searched.
+pub fn load_series_searching(
+    session: &Session,
+    session_path: &Path,
+    search: &[PathBuf],
+) -> Result<(Vec<LoadedSeries>, Vec<String>), StudyError> {
+    let mut scans: Vec<Option<Result<ScanReport, String>>> = vec![None; search.len()];
     let mut out: Vec<LoadedSeries> = Vec::new();
+    let mut notes = Vec::new();
     for r in &session.series {
-        let path = Session::resolve(session_path, &r.path);
+        let uid = r.series_instance_uid.as_str();
+        let expected = Session::resolve(session_path, &r.path);
         let err = |message: String| StudyError::Series {
-            uid: r.series_instance_uid.clone(),
+            uid: uid.to_string(),
             message,
         };
-        let report = scan(&path).map_err(|e| err(e.to_string()))?;
-        let series = report
-            .pick(Some(&r.series_instance_uid), &path)
-            .map_err(|e| err(e.to_string()))?
-            .clone();
+        let at_expected = scan(&expected)
+            .map_err(|e| e.to_string())
+            .and_then(|report| {
+                let series = report
+                    .pick(Some(uid), &expected)
+                    .map_err(|e| e.to_string())?;
+                Ok(series.clone())
+            });
+        let (path, series) = match at_expected {
+            Ok(series) => (expected, series),
+            Err(why) if search.is_empty() => return Err(err(why)),
+            Err(why) => {
+                let found = search.iter().zip(scans.iter_mut()).find_map(|(dir, slot)| {
+                    let report = slot.get_or_insert_with(|| scan(dir).map_err(|e| e.to_string()));
+                    let series = report.as_ref().ok()?.series.iter().find(|s| s.uid == uid)?;
+                    Some((
+                        series.folder().unwrap_or_else(|| dir.clone()),
+                        series.clone(),
+                    ))
+                });
+                let Some((path, series)) = found else {
+                    let searched: Vec<String> = search
+                        .iter()
+                        .zip(&scans)
+                        .map(|(d, scanned)| match scanned {
+                            Some(Err(e)) => format!("{} ({e})", d.display()),
+                            _ => d.display().to_string(),
+                        })
+                        .collect();
+                    return Err(err(format!(
+                        "{why}; not under {} either",
+                        searched.join(", ")
+                    )));
+                };
+                notes.push(format!(
+                    "series {uid}: not at {} ({why}); found at {}",
+                    expected.display(),
+                    path.display()
+                ));
+                (path, series)
+            }
+        };
         let volume = load(&series, &LoadControl::default()).map_err(|e| err(e.to_string()))?;
         out.push(LoadedSeries {
             path,
@@ -80,7 +135,7 @@ pub fn load_series(
         });
     }
     check_one_patient(&out)?;
-    Ok(out)
+    Ok((out, notes))
 }
 
 /// Refuses series of different patients (by PatientID, where both have one).

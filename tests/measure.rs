@@ -170,6 +170,67 @@ fn a_moved_study_folder_gives_the_same_table() {
 }
 
 #[test]
+fn series_moved_away_from_the_session_are_found_with_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csv_here, _) = measure(&sample().join("example-session.json"), dir.path());
+    // The session stays; its CT and MR series end up in one archive folder elsewhere,
+    // under other names.
+    let study = dir.path().join("study");
+    std::fs::create_dir_all(&study).unwrap();
+    std::fs::copy(
+        sample().join("example-session.json"),
+        study.join("example-session.json"),
+    )
+    .unwrap();
+    let archive = dir.path().join("archive");
+    copy_dir(&sample().join("ct"), &archive.join("2026").join("series-a"));
+    copy_dir(&sample().join("mr"), &archive.join("2026").join("series-b"));
+    let session = study.join("example-session.json");
+    let run = |extra: &[&Path]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_anchorage"));
+        c.arg("measure").arg(&session);
+        for d in extra {
+            c.arg("--search").arg(d);
+        }
+        c.output().unwrap()
+    };
+    // Without --search: exit 1, naming the series.
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(1));
+    // An empty folder searched first, then the archive: found, the same table, and a
+    // note for each series saying where it was found.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = run(&[&empty, &archive]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), csv_here);
+    for folder in ["series-a", "series-b"] {
+        assert!(
+            err.lines().any(|l| l.contains("note:")
+                && l.contains(&format!(
+                    "found at {}",
+                    archive.join("2026").join(folder).display()
+                ))),
+            "no note for {folder}: {err}"
+        );
+    }
+    // The session file is not changed by a search.
+    assert_eq!(
+        std::fs::read(&session).unwrap(),
+        std::fs::read(sample().join("example-session.json")).unwrap()
+    );
+    // Searching only where the series are not: exit 1, naming the folder searched.
+    let o = run(&[&empty]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("not under") && err.contains(&empty.display().to_string()),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_ct_protocol_on_the_mr_series_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let study = dir.path().join("study");

@@ -55,20 +55,6 @@ pub fn missing(
         .collect()
 }
 
-/// The deepest folder holding every file of a series.
-pub fn series_folder(series: &crate::series::Series) -> Option<PathBuf> {
-    let mut files = series.files().into_iter();
-    let mut common = files.next()?.parent()?.to_path_buf();
-    for f in files {
-        while !f.starts_with(&common) {
-            if !common.pop() {
-                return None;
-            }
-        }
-    }
-    Some(common)
-}
-
 /// The panel, above the series list; `typed` is the folder the user is typing.
 pub fn ui(ui: &mut egui::Ui, missing: &[MissingSeries], typed: &mut String) -> Vec<Action> {
     let mut out = Vec::new();
@@ -164,7 +150,7 @@ impl App {
                         .series
                         .iter()
                         .find(|s| s.uid == r.series_instance_uid)?;
-                    Some((r.series_instance_uid.clone(), series_folder(s)?))
+                    Some((r.series_instance_uid.clone(), s.folder()?))
                 })
                 .collect();
             let n = found.len();

@@ -1,4 +1,4 @@
-//! `anchorage measure SESSION [--csv FILE] [--json FILE]`: recompute every ROI of a saved
+//! `anchorage measure SESSION [--csv FILE] [--json FILE] [--search DIR]…`: recompute every ROI of a saved
 //! session from its DICOM files and write the per-screw table.
 
 use std::path::PathBuf;
@@ -7,7 +7,7 @@ use super::CliError;
 use crate::export::{screw_table, to_json};
 use crate::protocol::compute_results;
 use crate::session::{Session, write_atomic};
-use crate::study::{load_models, load_series, measure_all};
+use crate::study::{load_models, load_series_searching, measure_all};
 
 /// Arguments of `measure`.
 #[derive(Debug, clap::Args)]
@@ -22,6 +22,11 @@ pub struct MeasureArgs {
     /// as JSON here (atomically).
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// A folder to look in for a series that is not where the session says (the study
+    /// was moved); may be given several times, searched in order. Each series found this
+    /// way is named on stderr. The session file is not changed.
+    #[arg(long, value_name = "DIR")]
+    pub search: Vec<PathBuf>,
     /// De-identify the export: replace the patient ID and StudyInstanceUID with stable
     /// pseudonyms keyed with this project key (or the ANCHORAGE_PROJECT_KEY variable).
     #[arg(long)]
@@ -35,7 +40,10 @@ pub struct MeasureArgs {
 pub fn run(a: &MeasureArgs) -> Result<(), CliError> {
     let session = Session::load(&a.session)?;
     let models = load_models(&session, &a.session)?;
-    let series = load_series(&session, &a.session)?;
+    let (series, notes) = load_series_searching(&session, &a.session, &a.search)?;
+    for n in &notes {
+        eprintln!("anchorage: note: {n}");
+    }
     let (m, errors) = measure_all(&session, &series);
     for e in &errors {
         eprintln!("anchorage: warning: {e}");
