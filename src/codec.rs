@@ -31,6 +31,15 @@ use dicom::object::DefaultDicomObject;
 
 use crate::header::MAX_VOXELS_PER_FILE;
 
+/// The result of trying a focused decoder ([`crate::jls`], [`crate::j2k`]) on a stream.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    /// Decoded: `rows × cols` samples, row-major.
+    Decoded,
+    /// A valid stream that decoder leaves to the general one; `why` says which feature.
+    Unsupported(&'static str),
+}
+
 /// The decoders of this module.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Codec {

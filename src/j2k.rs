@@ -24,14 +24,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-/// The result of trying to decode a codestream.
-#[derive(Debug, PartialEq)]
-pub enum Outcome {
-    /// Decoded: `rows × cols` samples, row-major.
-    Decoded,
-    /// A valid stream this module leaves to dicom-rs; `why` says which feature.
-    Unsupported(&'static str),
-}
+pub use crate::codec::Outcome;
 
 /// What the SIZ marker says about the image.
 #[derive(Debug, Clone, Copy, PartialEq)]

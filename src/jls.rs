@@ -17,14 +17,7 @@
 //! implementation) on encoded images of every precision, and with real encoder output
 //! through the test corpus.
 
-/// The result of trying to decode a stream.
-#[derive(Debug, PartialEq)]
-pub enum Outcome {
-    /// Decoded: `rows × cols` samples, row-major.
-    Decoded,
-    /// A valid stream this decoder does not handle; `why` says which feature.
-    Unsupported(&'static str),
-}
+pub use crate::codec::Outcome;
 
 /// The frame and scan parameters read from the stream's markers.
 #[derive(Debug, Clone, Copy)]

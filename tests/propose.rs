@@ -158,9 +158,7 @@ fn trajectory_from_caliper_follows_the_pedicle_axis() -> TestResult {
             (c.start_px[0], c.start_px[1]),
             (c.end_px[0], c.end_px[1]),
         );
-        // The phantom has its own level and side types: through their JSON names.
-        let level: Level = serde_json::from_value(serde_json::to_value(c.level)?)?;
-        let side: Side = serde_json::from_value(serde_json::to_value(c.side)?)?;
+        let (level, side): (Level, Side) = (c.level.into(), c.side.into());
         caliper.level = Some(level);
         caliper.side = Some(side);
         let ped = truth

@@ -111,6 +111,32 @@ impl Side {
     }
 }
 
+impl From<Level> for crate::session::Level {
+    /// The session's level of the same name (the session's list holds every phantom level).
+    fn from(l: Level) -> Self {
+        use crate::session::Level as S;
+        match l {
+            Level::T12 => S::T12,
+            Level::L1 => S::L1,
+            Level::L2 => S::L2,
+            Level::L3 => S::L3,
+            Level::L4 => S::L4,
+            Level::L5 => S::L5,
+            Level::S1 => S::S1,
+        }
+    }
+}
+
+impl From<Side> for crate::session::Side {
+    /// The session's side.
+    fn from(s: Side) -> Self {
+        match s {
+            Side::Left => crate::session::Side::L,
+            Side::Right => crate::session::Side::R,
+        }
+    }
+}
+
 /// A tissue label. Each voxel takes the value of the tissue at its centre.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Tissue {
@@ -189,6 +215,21 @@ impl Tissue {
             Tissue::PedicleCancellous(l, s) => {
                 format!("pedicle_cancellous_{}_{}", l.name(), s.code())
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod conversion_tests {
+    use super::*;
+
+    #[test]
+    fn levels_and_sides_convert_to_the_sessions_of_the_same_name() {
+        for l in Level::ALL {
+            assert_eq!(crate::session::Level::from(l).as_str(), l.name());
+        }
+        for s in Side::BOTH {
+            assert_eq!(crate::session::Side::from(s).as_str(), s.code());
         }
     }
 }
