@@ -18,6 +18,7 @@ pub mod guard;
 pub mod header;
 pub mod j2k;
 pub mod jls;
+pub mod level_guess;
 pub mod measure;
 pub mod model_file;
 pub mod phantom;

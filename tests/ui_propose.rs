@@ -225,3 +225,58 @@ fn a_dragged_number_is_one_undo_step() {
     settle(&mut h);
     assert_eq!(h.state().session().patient.age_years, None);
 }
+
+#[test]
+fn an_item_at_a_level_without_rois_opens_near_that_level() {
+    let (_dir, _study, mut h) = open_sample_copy();
+    let t = truth();
+    // Screws at L4 and L5: the checklist asks for B-HU at L3 (the reference), L4 and L5.
+    h.get_by_label("Plan L4–L5 (4 screws)").click();
+    settle(&mut h);
+    let plane = |level: &str| {
+        t["ct_rois"]["b_hu"]
+            .as_array()
+            .expect("b_hu")
+            .iter()
+            .find(|x| x["level"] == level && x["plane"] == "mid")
+            .expect("truth")
+            .clone()
+    };
+    // Place L3's mid-body ellipse by a click and Enter.
+    let l3 = checklist::Item {
+        role: Role::BHuMid,
+        level: Level::L3,
+        side: None,
+    };
+    choose(&mut h, l3);
+    let b = plane("L3");
+    go_to_slice(
+        &mut h,
+        b["slice"]["slice_index"].as_u64().expect("slice") as usize,
+    );
+    let e = &b["ellipse_px"];
+    let p = at(&h, num(e, "cx"), num(e, "cy"));
+    click(&mut h, p);
+    settle(&mut h);
+    h.key_press(Key::Enter);
+    settle(&mut h);
+    assert!(l3.done_by(h.state().session()).is_some());
+    // L5 has no ROI: choosing its item shows the slice two usual spacings below L3's.
+    let l5 = checklist::Item {
+        level: Level::L5,
+        ..l3
+    };
+    choose(&mut h, l5);
+    let shown = h.state().viewers().point[0];
+    let truth_l5 = plane("L5")["slice"]["slice_index"].as_u64().expect("slice") as usize;
+    // 5 mm at the CT's 1.25 mm slice spacing.
+    assert!(
+        shown.abs_diff(truth_l5) <= 4,
+        "shown slice {shown}, L5's mid plane is slice {truth_l5}"
+    );
+    assert!(
+        h.query_by_label_contains("L5 has no ROI yet: showing slice")
+            .is_some(),
+        "the estimate is announced"
+    );
+}

@@ -156,8 +156,55 @@ impl App {
                 self.go_to(c);
                 self.tools.selected = None;
                 self.propose_from_caliper(c);
+                return;
             }
         }
+        if at.is_none() {
+            self.show_guessed_level(item);
+        }
+    }
+
+    /// For an item whose level has no ROI on the shown series yet: shows the slice where
+    /// that level probably is, estimated from the ROIs at other levels
+    /// ([`crate::level_guess`]), and says how it was estimated.
+    fn show_guessed_level(&mut self, item: super::checklist::Item) {
+        let Some(series) = self.study.as_ref().and_then(|st| st.current()) else {
+            return;
+        };
+        let level = item.level;
+        let Some(g) = crate::level_guess::guess_slice(
+            series,
+            &self.doc.session.rois,
+            level,
+            item.role,
+            item.side,
+        ) else {
+            self.note = Some(format!(
+                "{level} has no ROI yet and no other level has one on this series: scroll to {level}."
+            ));
+            return;
+        };
+        let from: Vec<&str> = g.from.iter().map(|l| l.as_str()).collect();
+        let how = match g.spacing_mm {
+            Some(mm) if g.fitted => format!("from {} ({mm:.1} mm a level)", from.join(", ")),
+            Some(mm) => format!("from {}, at the usual {mm:.0} mm a level", from.join(", ")),
+            None => format!("the slice of {}'s ROI on this side", from.join(", ")),
+        };
+        let n = series.slices.len();
+        self.viewers.point[0] = g.slice;
+        self.viewers.active = 0;
+        self.tools.selected = None;
+        self.note = Some(if g.outside {
+            format!(
+                "{level} is probably outside this series (estimated {how}): showing its nearest end, slice {} of {n}.",
+                g.slice + 1
+            )
+        } else {
+            format!(
+                "{level} has no ROI yet: showing slice {} of {n}, estimated {how}. Check the level before drawing.",
+                g.slice + 1
+            )
+        });
     }
 
     /// Writes one export and records the outcome for the export panel.
