@@ -180,7 +180,7 @@ impl App {
             item.side,
         ) else {
             self.note = Some(format!(
-                "{level} has no ROI yet and no other level has one on this series: scroll to {level}."
+                "{level} has no ROI yet, and no other level has one on this series to estimate from: find {level} by scrolling."
             ));
             return;
         };
