@@ -164,7 +164,7 @@ pub fn decode_frames(
 }
 
 /// The codestream of each of the `frames` frames of the encapsulated Pixel Data of `obj`.
-pub(crate) fn encapsulated_frames(
+fn encapsulated_frames(
     obj: &DefaultDicomObject,
     frames: usize,
 ) -> Result<Vec<std::borrow::Cow<'_, [u8]>>, String> {
@@ -206,15 +206,25 @@ pub fn decode_frame_into(
             dst.len()
         ));
     }
-    let streams = encapsulated_frames(obj, 1)?;
-    let Some(stream) = streams.first() else {
-        return Err("Pixel Data (7FE0,0010) holds no frame".to_string());
-    };
-    let samples = codec.decode_frame(stream, rows, cols, 1, 1)?;
-    for (d, s) in dst.chunks_exact_mut(2).zip(&samples) {
+    let stream = single_frame(obj)?;
+    let samples = codec.decode_frame(&stream, rows, cols, 1, 1)?;
+    copy_le16(dst, &samples);
+    Ok(())
+}
+
+/// The codestream of the one frame of the encapsulated Pixel Data of `obj`.
+pub(crate) fn single_frame(obj: &DefaultDicomObject) -> Result<Cow<'_, [u8]>, String> {
+    encapsulated_frames(obj, 1)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| "Pixel Data (7FE0,0010) holds no frame".to_string())
+}
+
+/// Writes 16-bit samples into `dst` as little-endian bytes (as many as fit).
+pub(crate) fn copy_le16(dst: &mut [u8], samples: &[u16]) {
+    for (d, s) in dst.chunks_exact_mut(2).zip(samples) {
         d.copy_from_slice(&s.to_le_bytes());
     }
-    Ok(())
 }
 
 /// An integer attribute of the data set, if present and readable.

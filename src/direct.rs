@@ -96,17 +96,10 @@ pub fn decode_into(
             crate::rle::decode_frame_into(fragment, samples, 2, dst).map_err(cannot)?;
         }
         uids::JPEG2000_LOSSLESS => {
-            let streams = crate::codec::encapsulated_frames(&obj, 1).map_err(cannot)?;
-            let Some(stream) = streams.first() else {
-                return Err(cannot("Pixel Data (7FE0,0010) holds no frame".to_string()));
-            };
+            let stream = crate::codec::single_frame(&obj).map_err(cannot)?;
             let mut decoded = vec![0u16; samples];
-            match crate::j2k::decode_into(stream, rows, cols, &mut decoded).map_err(cannot)? {
-                crate::j2k::Outcome::Decoded => {
-                    for (d, s) in dst.chunks_exact_mut(2).zip(&decoded) {
-                        d.copy_from_slice(&s.to_le_bytes());
-                    }
-                }
+            match crate::j2k::decode_into(&stream, rows, cols, &mut decoded).map_err(cannot)? {
+                crate::j2k::Outcome::Decoded => crate::codec::copy_le16(dst, &decoded),
                 // Colour, deeper or subsampled streams: dicom-rs decodes them.
                 crate::j2k::Outcome::Unsupported(_) => return Ok(false),
             }

@@ -19,7 +19,7 @@
 //! missing. A panic inside the decoder becomes an error for the file.
 //!
 //! The tests decode the real JPEG 2000 lossless files of the corpus both ways
-//! (`tests/codec.rs`) and compare sample for sample; `tests/real_files.rs` compares the
+//! (`tests/j2k.rs`) and compare sample for sample; `tests/real_files.rs` compares the
 //! loaded volumes with pydicom's.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -104,8 +104,21 @@ pub fn decode_into(
     if out.len() != n {
         return Err(format!("{} samples of room for {n}", out.len()));
     }
+    // The decoder shifted every sample up by 2^(precision − 1); a signed component's
+    // stored value is that much lower.
+    let shift = if siz.signed {
+        1i32 << (siz.precision - 1)
+    } else {
+        0
+    };
+    let (lo, hi) = if siz.signed {
+        (-shift, shift - 1)
+    } else {
+        (0, (1i32 << siz.precision) - 1)
+    };
     // Third-party code fed with file data: a panic must become an error for this file.
-    let decoded = catch_unwind(AssertUnwindSafe(|| -> Result<Vec<f32>, String> {
+    // `out` is written only once the whole frame has decoded.
+    catch_unwind(AssertUnwindSafe(|| -> Result<(), String> {
         // Strict: a cut-short codestream is an error, as it is for openjp2 (the lenient
         // mode would decode the missing code blocks as zeros).
         let settings = hayro_jpeg2000::DecodeSettings {
@@ -122,32 +135,20 @@ pub fn decode_into(
         let [component] = bitmap.components() else {
             return Err("JPEG 2000 decoding gave more than one component".to_string());
         };
-        Ok(component.samples().to_vec())
+        let decoded = component.samples();
+        if decoded.len() != n {
+            return Err(format!(
+                "JPEG 2000 decoding gave {} samples, {n} expected",
+                decoded.len()
+            ));
+        }
+        for (o, &v) in out.iter_mut().zip(decoded) {
+            // Integral for a reversible stream; the clamp only keeps a broken one in range.
+            *o = (v.round() as i32 - shift).clamp(lo, hi) as u16;
+        }
+        Ok(())
     }))
     .map_err(|_| "JPEG 2000 decoding failed: the decoder stopped on corrupt data".to_string())??;
-    if decoded.len() != n {
-        return Err(format!(
-            "JPEG 2000 decoding gave {} samples, {n} expected",
-            decoded.len()
-        ));
-    }
-    // The decoder shifted every sample up by 2^(precision − 1); a signed component's
-    // stored value is that much lower.
-    let shift = if siz.signed {
-        1i32 << (siz.precision - 1)
-    } else {
-        0
-    };
-    let (lo, hi) = if siz.signed {
-        (-shift, shift - 1)
-    } else {
-        (0, (1i32 << siz.precision) - 1)
-    };
-    for (o, &v) in out.iter_mut().zip(&decoded) {
-        // Integral for a reversible stream; the clamp only keeps a broken one in range.
-        let s = (v.round() as i32 - shift).clamp(lo, hi);
-        *o = s as u16;
-    }
     Ok(Outcome::Decoded)
 }
 

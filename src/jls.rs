@@ -8,9 +8,10 @@
 //! up to 8 bytes at once where they hold no 0xFF, Golomb codes read from the cache in one
 //! step, the Golomb parameter from bit lengths, the neighbours carried along the line, a
 //! branch-free predictor and context sign, and run mode filling whole runs (about 4 ms
-//! for the same slice, against CharLS's 5 ms through pyjpegls). Streams it does not handle — near-lossless, interleaved or colour
-//! scans, restart intervals, mapping tables, lines defined later by DNL — return
-//! [`Outcome::Unsupported`] and the caller uses `pure_jpegls`. Corrupt streams give an
+//! for the same slice, against CharLS's 5 ms through pyjpegls). Streams it does not
+//! handle — near-lossless, interleaved or colour scans, restart intervals, mapping
+//! tables, lines defined later by DNL — return [`Outcome::Unsupported`] and the caller
+//! uses `pure_jpegls`. Corrupt streams give an
 //! error, never a panic: every index is checked or bounded by construction.
 //!
 //! The tests compare it sample for sample with `pure_jpegls` (an independent
