@@ -88,37 +88,17 @@ pub fn load_series_searching(
         let at_expected = scan(&expected)
             .map_err(|e| e.to_string())
             .and_then(|report| {
-                let series = report
+                Ok(report
                     .pick(Some(uid), &expected)
-                    .map_err(|e| e.to_string())?;
-                Ok(series.clone())
+                    .map_err(|e| e.to_string())?
+                    .clone())
             });
         let (path, series) = match at_expected {
             Ok(series) => (expected, series),
             Err(why) if search.is_empty() => return Err(err(why)),
             Err(why) => {
-                let found = search.iter().zip(scans.iter_mut()).find_map(|(dir, slot)| {
-                    let report = slot.get_or_insert_with(|| scan(dir).map_err(|e| e.to_string()));
-                    let series = report.as_ref().ok()?.series.iter().find(|s| s.uid == uid)?;
-                    Some((
-                        series.folder().unwrap_or_else(|| dir.clone()),
-                        series.clone(),
-                    ))
-                });
-                let Some((path, series)) = found else {
-                    let searched: Vec<String> = search
-                        .iter()
-                        .zip(&scans)
-                        .map(|(d, scanned)| match scanned {
-                            Some(Err(e)) => format!("{} ({e})", d.display()),
-                            _ => d.display().to_string(),
-                        })
-                        .collect();
-                    return Err(err(format!(
-                        "{why}; not under {} either",
-                        searched.join(", ")
-                    )));
-                };
+                let (path, series) = find_elsewhere(uid, search, &mut scans)
+                    .map_err(|searched| err(format!("{why}; not under {searched} either")))?;
                 notes.push(format!(
                     "series {uid}: not at {} ({why}); found at {}",
                     expected.display(),
@@ -136,6 +116,36 @@ pub fn load_series_searching(
     }
     check_one_patient(&out)?;
     Ok((out, notes))
+}
+
+/// The series `uid` under the first of the `search` folders that holds it, with the
+/// folder that holds its files; `scans` keeps each folder's scan (made when first
+/// needed). Err: the folders searched, for the message (with why a scan failed).
+fn find_elsewhere(
+    uid: &str,
+    search: &[PathBuf],
+    scans: &mut [Option<Result<ScanReport, String>>],
+) -> Result<(PathBuf, Series), String> {
+    for (dir, slot) in search.iter().zip(scans.iter_mut()) {
+        let report = slot.get_or_insert_with(|| scan(dir).map_err(|e| e.to_string()));
+        if let Ok(report) = report.as_ref()
+            && let Ok(series) = report.pick(Some(uid), dir)
+        {
+            return Ok((
+                series.folder().unwrap_or_else(|| dir.clone()),
+                series.clone(),
+            ));
+        }
+    }
+    let searched: Vec<String> = search
+        .iter()
+        .zip(scans.iter())
+        .map(|(d, scanned)| match scanned {
+            Some(Err(e)) => format!("{} ({e})", d.display()),
+            _ => d.display().to_string(),
+        })
+        .collect();
+    Err(searched.join(", "))
 }
 
 /// Refuses series of different patients (by PatientID, where both have one).

@@ -1,5 +1,5 @@
-//! `anchorage measure SESSION [--csv FILE] [--json FILE] [--search DIR]…`: recompute every ROI of a saved
-//! session from its DICOM files and write the per-screw table.
+//! `anchorage measure SESSION [--csv FILE] [--json FILE] [--search DIR]…`: recompute
+//! every ROI of a saved session from its DICOM files and write the per-screw table.
 
 use std::path::PathBuf;
 
