@@ -4,18 +4,18 @@
 //! wherever the view was. Anchorage has no vertebra labelling: this is an estimate, and the
 //! window says so.
 //!
-//! - Axial-like series (the levels stack along the slices): every ROI is placed by its
-//!   centroid's position along the slice normal. ROIs of the wanted role are used when
-//!   some exist at other levels (a B-HU plane lies at the same height in every body),
-//!   else all ROIs. With two or more levels known, the position of a level is fitted as a
+//! - Axial-like series (the slice normal within about 45° of the head–foot axis, so the
+//!   levels stack along the slices): every ROI is placed by its centroid's position
+//!   along the slice normal. ROIs of the wanted role are used when some exist at other
+//!   levels (a B-HU plane lies at the same height in every body), else all ROIs. With two or more levels known, the position of a level is fitted as a
 //!   straight line of its index (least squares); with one level, or a fit whose spacing is
 //!   not that of a spine (10–80 mm a level, caudal levels lower), the nearest known level
 //!   is moved by [`LEVEL_SPACING_MM`] a level.
-//! - Sagittal or coronal series (the levels lie in the image): the slice of the nearest
+//! - Other series, sagittal or coronal (the levels lie in the image): the slice of the nearest
 //!   level's ROI on the same side (and of the same role, where there is one) — pedicles of
 //!   neighbouring levels lie in nearly the same sagittal slice.
 
-use crate::geometry::{Orientation, Vec3, dot};
+use crate::geometry::{Vec3, dot};
 use crate::series::Series;
 use crate::session::{Level, Roi, Role, Side};
 
@@ -86,9 +86,8 @@ pub fn guess_slice(
     } else {
         same_role
     };
-    if Orientation::from_normal(series.normal) == Orientation::Axial
-        || series.normal[2].abs() >= 0.7
-    {
+    // Axial, or tilted up to about 45° from it: the levels stack along the slices.
+    if series.normal[2].abs() >= 0.7 {
         along_the_slices(series, &used, want)
     } else {
         in_the_image(series, &used, want, side)
@@ -153,14 +152,11 @@ fn along_the_slices(series: &Series, used: &[&Roi], want: Level) -> Option<Guess
 
 /// Sagittal or coronal: the slice of the nearest level's ROI on the same side.
 fn in_the_image(series: &Series, used: &[&Roi], want: Level, side: Option<Side>) -> Option<Guess> {
-    let on_side: Vec<&&Roi> = used
+    let distance = |r: &Roi| (index(r.level.unwrap_or(want)) - index(want)).abs();
+    let roi = used
         .iter()
         .filter(|r| side.is_none() || r.side == side)
-        .collect();
-    let roi = on_side.iter().min_by(|a, b| {
-        let d = |r: &Roi| (index(r.level.unwrap_or(want)) - index(want)).abs();
-        d(a).total_cmp(&d(b))
-    })?;
+        .min_by(|a, b| distance(a).total_cmp(&distance(b)))?;
     let slice = series
         .slices
         .iter()

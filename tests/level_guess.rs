@@ -2,16 +2,12 @@
 //! with no ROI, from the example session's ROIs at other levels, against the phantom's
 //! ground truth (the z of each level's B-HU planes).
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use anchorage::level_guess::{LEVEL_SPACING_MM, guess_slice};
 use anchorage::series::{Series, scan};
 use anchorage::session::{Level, Roi, Role, Session, Side};
-use serde_json::Value;
-
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-dicom")
-}
+use common::{b_hu_plane, sample, truth};
 
 fn series(dir: &str) -> Series {
     let report = scan(&sample().join(dir)).expect("the sample scans");
@@ -24,17 +20,9 @@ fn session() -> Session {
 
 /// The truth's z of the B-HU plane `plane` ("superior", "mid", "inferior") of `level`.
 fn truth_z(level: &str, plane: &str) -> f64 {
-    let t: Value = serde_json::from_str(
-        &std::fs::read_to_string(sample().join("ground-truth.json")).expect("truth"),
-    )
-    .expect("truth is JSON");
-    t["ct_rois"]["b_hu"]
-        .as_array()
-        .expect("b_hu list")
-        .iter()
-        .find(|b| b["level"] == level && b["plane"] == plane)
-        .and_then(|b| b["slice_z_mm"].as_f64())
-        .unwrap_or_else(|| panic!("no truth for {level} {plane}"))
+    b_hu_plane(&truth(), level, plane)["slice_z_mm"]
+        .as_f64()
+        .expect("slice_z_mm")
 }
 
 /// The session's ROIs of `role` at `levels`.

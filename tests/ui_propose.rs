@@ -40,13 +40,7 @@ fn a_click_proposes_the_ellipse_which_is_adjusted_then_accepted() {
         side: None,
     };
     choose(&mut h, item);
-    let b = t["ct_rois"]["b_hu"]
-        .as_array()
-        .expect("b_hu")
-        .iter()
-        .find(|x| x["level"] == "L3" && x["plane"] == "mid")
-        .expect("truth")
-        .clone();
+    let b = b_hu_plane(&t, "L3", "mid");
     let slice = b["slice"]["slice_index"].as_u64().expect("slice") as usize;
     go_to_slice(&mut h, slice);
     let e = &b["ellipse_px"];
@@ -233,15 +227,7 @@ fn an_item_at_a_level_without_rois_opens_near_that_level() {
     // Screws at L4 and L5: the checklist asks for B-HU at L3 (the reference), L4 and L5.
     h.get_by_label("Plan L4–L5 (4 screws)").click();
     settle(&mut h);
-    let plane = |level: &str| {
-        t["ct_rois"]["b_hu"]
-            .as_array()
-            .expect("b_hu")
-            .iter()
-            .find(|x| x["level"] == level && x["plane"] == "mid")
-            .expect("truth")
-            .clone()
-    };
+    let plane = |level: &str| b_hu_plane(&t, level, "mid");
     // Place L3's mid-body ellipse by a click and Enter.
     let l3 = checklist::Item {
         role: Role::BHuMid,

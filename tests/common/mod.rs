@@ -22,6 +22,17 @@ pub fn truth() -> Value {
     serde_json::from_str(&text).expect("truth json")
 }
 
+/// The truth's B-HU entry of `level` ("L3") and `plane` ("superior", "mid", "inferior").
+pub fn b_hu_plane(t: &Value, level: &str, plane: &str) -> Value {
+    t["ct_rois"]["b_hu"]
+        .as_array()
+        .expect("b_hu")
+        .iter()
+        .find(|x| x["level"] == level && x["plane"] == plane)
+        .unwrap_or_else(|| panic!("no truth for {level} {plane}"))
+        .clone()
+}
+
 /// Copies the files of one folder (not recursive).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
