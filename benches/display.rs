@@ -12,11 +12,11 @@
 
 use std::hint::black_box;
 
-use anchorage::geometry::ImagePlane;
-use anchorage::measure::{RoiTarget, measure_roi};
-use anchorage::render::{Cut, CutGeometry, Lut, WindowLevel, render_cut};
-use anchorage::session::Role;
-use anchorage::volume::{RawMapping, Volume, Voxels};
+use anchorage_core::dicom::volume::{RawMapping, Volume, Voxels};
+use anchorage_core::display::render::{Cut, CutGeometry, Lut, WindowLevel, render_cut};
+use anchorage_core::geometry::ImagePlane;
+use anchorage_core::measure::{RoiTarget, measure_roi};
+use anchorage_core::session::Role;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::Array3;
 

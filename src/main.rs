@@ -1,10 +1,17 @@
-//! The `anchorage` binary: the workstation window and the command line.
+//! The `anchorage` binary: the workstation window ([`anchorage_app`]) and the command line
+//! ([`cli`]), both thin layers over [`anchorage_core`].
+
+#![forbid(unsafe_code)]
+
+mod cli;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = anchorage::cli::Cli::parse();
-    anchorage::cli::run(cli, anchorage::app::run_gui)
+    let args = cli::Cli::parse();
+    cli::run(args, |path| {
+        anchorage_app::run_gui(path).map_err(cli::CliError)
+    })
 }

@@ -1,4 +1,4 @@
-//! Decoding of the syntaxes `anchorage::codec` owns (JPEG-LS, JPEG Extended), on real
+//! Decoding of the syntaxes `anchorage_core::dicom::decode::codec` owns (JPEG-LS, JPEG Extended), on real
 //! files.
 //!
 //! The files are in `tests/fixtures/codec/`: pydicom's JPEG-LS and 12-bit JPEG test files,
@@ -11,9 +11,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anchorage::codec;
-use anchorage::series::scan;
-use anchorage::volume::{LoadControl, Volume, load, supported_transfer_syntaxes};
+use anchorage_core::dicom::decode::codec;
+use anchorage_core::dicom::series::scan;
+use anchorage_core::dicom::volume::{LoadControl, Volume, load, supported_transfer_syntaxes};
 use dicom::dictionary_std::{tags, uids};
 use dicom::object::{DefaultDicomObject, open_file};
 use dicom::pixeldata::PixelDecoder;

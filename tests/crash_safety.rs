@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anchorage::session::{PatientInputs, Session, backup_path};
+use anchorage_core::session::{PatientInputs, Session, backup_path};
 
 const CHILD_ENV: &str = "ANCHORAGE_SAVE_LOOP_FILE";
 
@@ -23,10 +23,10 @@ fn save_loop_child() {
     let mut s = Session::default();
     // A realistically sized document: many ROIs.
     for _ in 0..200 {
-        s.add_roi(anchorage::session::Roi {
+        s.add_roi(anchorage_core::session::Roi {
             id: 0,
-            kind: anchorage::session::RoiKind::Ellipse,
-            role: anchorage::session::Role::Free,
+            kind: anchorage_core::session::RoiKind::Ellipse,
+            role: anchorage_core::session::Role::Free,
             level: None,
             side: None,
             series_uid: "1.2.3".into(),

@@ -1,4 +1,4 @@
-//! `anchorage::j2k` (hayro-jpeg2000) against dicom-rs's own JPEG 2000 decoder (openjp2, a
+//! `anchorage_core::dicom::decode::j2k` (hayro-jpeg2000) against dicom-rs's own JPEG 2000 decoder (openjp2, a
 //! port of OpenJPEG) on every real JPEG 2000 lossless file of the corpus that
 //! `tests/fixtures/setup.sh` builds: pydicom-data's CT and MR files and GDCM's copies of
 //! the uncompressed corpus. Both must give the same stored sample bits, and loading the
@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anchorage::j2k::{Outcome, decode_into};
+use anchorage_core::dicom::decode::j2k::{Outcome, decode_into};
 use dicom::dictionary_std::{tags, uids};
 use dicom::object::{DefaultDicomObject, open_file};
 use dicom::pixeldata::PixelDecoder;

@@ -1,12 +1,12 @@
-//! `anchorage::level_guess` on the bundled phantom: the slice it estimates for a level
+//! `anchorage_core::measure::level_guess` on the bundled phantom: the slice it estimates for a level
 //! with no ROI, from the example session's ROIs at other levels, against the phantom's
 //! ground truth (the z of each level's B-HU planes).
 
 mod common;
 
-use anchorage::level_guess::{LEVEL_SPACING_MM, guess_slice};
-use anchorage::series::{Series, scan};
-use anchorage::session::{Level, Roi, Role, Session, Side};
+use anchorage_core::dicom::series::{Series, scan};
+use anchorage_core::measure::level_guess::{LEVEL_SPACING_MM, guess_slice};
+use anchorage_core::session::{Level, Roi, Role, Session, Side};
 use common::{b_hu_plane, sample, truth};
 
 fn series(dir: &str) -> Series {

@@ -3,9 +3,11 @@
 
 use std::path::Path;
 
-use anchorage::model_file::{ModelFileError, ModelInfo};
-use anchorage::risk::{BUNDLED_RISK_JSON, CategoricalPredictor, RiskError, RiskInput, RiskModel};
-use anchorage::stress::{
+use anchorage_core::models::file::{ModelFileError, ModelInfo};
+use anchorage_core::models::risk::{
+    BUNDLED_RISK_JSON, CategoricalPredictor, RiskError, RiskInput, RiskModel,
+};
+use anchorage_core::models::stress::{
     BUNDLED_STRESS_JSON, CurveFamily, StressError, StressInput, StressModel, StressOverrides,
     compute, curve_family,
 };
@@ -18,7 +20,7 @@ fn stress(
     t: f64,
     delta: f64,
     f: f64,
-) -> Result<anchorage::stress::StressResult, StressError> {
+) -> Result<anchorage_core::models::stress::StressResult, StressError> {
     compute(
         &StressModel::bundled(),
         &StressInput {
@@ -48,7 +50,7 @@ fn patient(age: f64, pbq: f64, hu: f64, grade: u8) -> RiskInput {
     }
 }
 
-fn risk_of(input: &RiskInput) -> anchorage::risk::RiskResult {
+fn risk_of(input: &RiskInput) -> anchorage_core::models::risk::RiskResult {
     match RiskModel::bundled().evaluate(input) {
         Ok(r) => r,
         Err(e) => panic!("valid patient refused: {e}"),
@@ -831,37 +833,39 @@ fn nomogram_geometry_agrees_with_evaluate() {
             axis.name
         );
         for tick in &axis.ticks {
-            let (input, points_of): (RiskInput, fn(&anchorage::risk::RiskPoints) -> f64) =
-                match axis.name.as_str() {
-                    "Age" => (
-                        RiskInput {
-                            age_years: tick.value,
-                            ..base.clone()
-                        },
-                        |p| p.age,
-                    ),
-                    "PBQ score" => (
-                        RiskInput {
-                            pbq: Some(tick.value),
-                            ..base.clone()
-                        },
-                        |p| p.pbq,
-                    ),
-                    "HU ratio" => (
-                        RiskInput {
-                            hu_ratio: Some(tick.value),
-                            ..base.clone()
-                        },
-                        |p| p.hu_ratio,
-                    ),
-                    _ => (
-                        RiskInput {
-                            goutallier: tick.value as u8,
-                            ..base.clone()
-                        },
-                        |p| p.goutallier,
-                    ),
-                };
+            let (input, points_of): (
+                RiskInput,
+                fn(&anchorage_core::models::risk::RiskPoints) -> f64,
+            ) = match axis.name.as_str() {
+                "Age" => (
+                    RiskInput {
+                        age_years: tick.value,
+                        ..base.clone()
+                    },
+                    |p| p.age,
+                ),
+                "PBQ score" => (
+                    RiskInput {
+                        pbq: Some(tick.value),
+                        ..base.clone()
+                    },
+                    |p| p.pbq,
+                ),
+                "HU ratio" => (
+                    RiskInput {
+                        hu_ratio: Some(tick.value),
+                        ..base.clone()
+                    },
+                    |p| p.hu_ratio,
+                ),
+                _ => (
+                    RiskInput {
+                        goutallier: tick.value as u8,
+                        ..base.clone()
+                    },
+                    |p| p.goutallier,
+                ),
+            };
             let r = model.evaluate(&input).expect("tick value is valid");
             close(
                 points_of(&r.points),

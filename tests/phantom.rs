@@ -10,12 +10,12 @@ use std::collections::BTreeMap;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
-use anchorage::dicom_write::{
+use anchorage_core::dicom::write::{
     DicomWriteError, ImageModality, Photometric, PixelValues, Rescale, SliceHeader, Window,
     derive_uid, write_slice,
 };
-use anchorage::phantom::truth::{GroundTruth, RoiExpectation};
-use anchorage::phantom::{
+use anchorage_core::phantom::truth::{GroundTruth, RoiExpectation};
+use anchorage_core::phantom::{
     Level, PhantomOptions, Tissue, TruthVolume, ct_truth_volume, ground_truth, mr_truth_volume,
     write_phantoms,
 };
@@ -50,7 +50,7 @@ fn tree(dir: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>, Box<dyn Error>> {
 /// Pixels (row, column) inside an ellipse, per interfaces.md; `None` when it reaches
 /// outside the image.
 fn ellipse_pixels(
-    e: &anchorage::phantom::roi::EllipsePx,
+    e: &anchorage_core::phantom::roi::EllipsePx,
     rows: usize,
     cols: usize,
 ) -> Option<Vec<(usize, usize)>> {
@@ -80,7 +80,7 @@ fn ellipse_pixels(
 
 /// Pixels (row, column) inside a trajectory rectangle, per interfaces.md.
 fn trajectory_pixels(
-    t: &anchorage::phantom::roi::TrajectoryPx,
+    t: &anchorage_core::phantom::roi::TrajectoryPx,
     rows: usize,
     cols: usize,
 ) -> Option<Vec<(usize, usize)>> {
@@ -145,7 +145,7 @@ fn committed_sample_is_exactly_what_the_generator_writes() -> TestResult {
     let tmp = tempfile::tempdir()?;
     let summary = write_phantoms(tmp.path(), &PhantomOptions::default())?;
     // `anchorage phantom` also writes the example session.
-    anchorage::example::write_example_session(tmp.path())?;
+    anchorage_core::phantom::example::write_example_session(tmp.path())?;
     let fresh = tree(tmp.path())?;
     let committed = tree(&sample_dir())?;
     let fresh_names: Vec<_> = fresh.keys().collect();

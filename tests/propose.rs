@@ -6,16 +6,16 @@
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
-use anchorage::geometry::{dot, norm, sub};
-use anchorage::measure::{RoiTarget, area_shape, measure_roi};
-use anchorage::phantom::truth::GroundTruth;
-use anchorage::phantom::{PhantomOptions, Tissue, ct_truth_volume};
-use anchorage::propose::{
+use anchorage_core::dicom::volume::{LoadControl, Volume, load};
+use anchorage_core::geometry::{dot, norm, sub};
+use anchorage_core::measure::propose::{
     ENTRY_BEHIND_ISTHMUS_MM, EllipseSettings, ProposeError, propose_ellipse,
     trajectory_from_caliper,
 };
-use anchorage::session::{Level, Roi, Role, Side};
-use anchorage::volume::{LoadControl, Volume, load};
+use anchorage_core::measure::{RoiTarget, area_shape, measure_roi};
+use anchorage_core::phantom::truth::GroundTruth;
+use anchorage_core::phantom::{PhantomOptions, Tissue, ct_truth_volume};
+use anchorage_core::session::{Level, Roi, Role, Side};
 
 type TestResult = Result<(), Box<dyn Error>>;
 
@@ -29,7 +29,7 @@ fn truth() -> Result<GroundTruth, Box<dyn Error>> {
 }
 
 fn ct() -> Result<(String, Volume), Box<dyn Error>> {
-    let report = anchorage::series::scan(&sample().join("ct"))?;
+    let report = anchorage_core::dicom::series::scan(&sample().join("ct"))?;
     let series = report.series.first().ok_or("no CT series")?;
     Ok((series.uid.clone(), load(series, &LoadControl::default())?))
 }
@@ -187,7 +187,7 @@ fn trajectory_from_caliper_follows_the_pedicle_axis() -> TestResult {
         );
         // Entry 10 mm behind the isthmus centre on the axis (truth: the cap's outer
         // surface, posterior_length_mm behind).
-        let want_entry = anchorage::geometry::add_scaled(
+        let want_entry = anchorage_core::geometry::add_scaled(
             ped.isthmus_centre_mm,
             -ENTRY_BEHIND_ISTHMUS_MM,
             ped.axis_direction,
@@ -208,10 +208,10 @@ fn trajectory_from_caliper_follows_the_pedicle_axis() -> TestResult {
 #[test]
 fn ellipse_from_a_click_on_mr_stays_in_the_pedicle_or_csf() -> TestResult {
     let truth = truth()?;
-    let report = anchorage::series::scan(&sample().join("mr"))?;
+    let report = anchorage_core::dicom::series::scan(&sample().join("mr"))?;
     let series = report.series.first().ok_or("no MR series")?;
     let volume = load(series, &LoadControl::default())?;
-    let labels = anchorage::phantom::mr_truth_volume(&PhantomOptions::default()).labels;
+    let labels = anchorage_core::phantom::mr_truth_volume(&PhantomOptions::default()).labels;
     let mut checked = 0;
     for t in truth.mr_rois.pedicles.iter().chain(&truth.mr_rois.csf) {
         if !t.preferred {
@@ -219,7 +219,7 @@ fn ellipse_from_a_click_on_mr_stays_in_the_pedicle_or_csf() -> TestResult {
         }
         let k = t.slice.slice_index;
         let click = (t.ellipse_px.cx, t.ellipse_px.cy);
-        let seed = anchorage::propose::seed_value(&volume, k, click).ok_or("seed")?;
+        let seed = anchorage_core::measure::propose::seed_value(&volume, k, click).ok_or("seed")?;
         let role = if t.side.is_some() {
             Role::PedicleSi
         } else {

@@ -1,11 +1,11 @@
 //! The protocols and the per-screw table on hand-made measurements, against values
 //! computed by hand from measurements.md.
 
-use anchorage::export::{REQUIRED_COLUMNS, screw_table};
-use anchorage::measure::RoiMeasurement;
-use anchorage::protocol::{Measurements, Models, compute_results};
-use anchorage::session::{Level, PatientInputs, Roi, RoiKind, Role, Screw, Session, Side};
-use anchorage::stats::RoiStats;
+use anchorage_core::export::{REQUIRED_COLUMNS, screw_table};
+use anchorage_core::measure::RoiMeasurement;
+use anchorage_core::measure::stats::RoiStats;
+use anchorage_core::protocol::{Measurements, Models, compute_results};
+use anchorage_core::session::{Level, PatientInputs, Roi, RoiKind, Role, Screw, Session, Side};
 
 fn roi(role: Role, level: Level, side: Option<Side>) -> Roi {
     Roi {

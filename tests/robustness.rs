@@ -17,8 +17,8 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anchorage::series::{ScanReport, scan};
-use anchorage::volume::{LoadControl, load};
+use anchorage_core::dicom::series::{ScanReport, scan};
+use anchorage_core::dicom::volume::{LoadControl, load};
 use serde_json::Value;
 
 fn corpus() -> PathBuf {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anchorage::session::{
+use anchorage_core::session::{
     Level, PatientInputs, Roi, RoiKind, Role, SESSION_VERSION, Screw, SeriesRef, Session,
     SessionError, Side, backup_path,
 };

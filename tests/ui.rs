@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use anchorage::app::loader::{DicomSource, Source};
-use anchorage::app::{App, Options};
-use anchorage::error::LoadError;
-use anchorage::measure::measure_roi;
-use anchorage::series::Series;
-use anchorage::session::{RoiKind, Session};
-use anchorage::volume::{LoadControl, Volume};
+use anchorage_app::loader::{DicomSource, Source};
+use anchorage_app::{App, Options};
+use anchorage_core::dicom::error::LoadError;
+use anchorage_core::dicom::series::Series;
+use anchorage_core::dicom::volume::{LoadControl, Volume};
+use anchorage_core::measure::measure_roi;
+use anchorage_core::session::{RoiKind, Session};
 use dicom::core::value::{C, PrimitiveValue};
 use dicom::core::{DataElement, VR};
 use dicom::dictionary_std::{tags, uids};
@@ -430,7 +430,7 @@ fn roles_levels_and_sides_from_the_quick_menu() {
     h.step();
     h.step();
     let roi = &h.state().session().rois[0];
-    assert_eq!(roi.level, Some(anchorage::session::Level::L3));
+    assert_eq!(roi.level, Some(anchorage_core::session::Level::L3));
 }
 
 #[test]
@@ -472,7 +472,7 @@ impl Source for Held {
             open = cv.wait(open).expect("wait");
         }
         drop(open);
-        anchorage::volume::load(series, control)
+        anchorage_core::dicom::volume::load(series, control)
     }
 }
 

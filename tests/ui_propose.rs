@@ -7,15 +7,15 @@
 
 mod common;
 
-use anchorage::app::checklist;
-use anchorage::geometry::{dot, norm, sub};
-use anchorage::measure::measure_roi;
-use anchorage::session::{Level, Role, Side};
+use anchorage_app::checklist;
+use anchorage_core::geometry::{dot, norm, sub};
+use anchorage_core::measure::measure_roi;
+use anchorage_core::session::{Level, Role, Side};
 use common::*;
 use egui::{Key, Modifiers, Vec2};
 use egui_kittest::kittest::Queryable;
 
-fn choose(h: &mut egui_kittest::Harness<'_, anchorage::app::App>, item: checklist::Item) {
+fn choose(h: &mut egui_kittest::Harness<'_, anchorage_app::App>, item: checklist::Item) {
     let label = format!("[ ] {}", item.label());
     h.get_by_label(&label).scroll_to_me();
     settle(h);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use anchorage::session::Session;
+use anchorage_core::session::Session;
 use common::*;
 use egui_kittest::kittest::Queryable;
 

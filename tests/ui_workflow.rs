@@ -9,10 +9,10 @@ mod common;
 
 use std::sync::Arc;
 
-use anchorage::app::checklist;
-use anchorage::app::loader::DicomSource;
-use anchorage::app::{App, Options};
-use anchorage::session::{Level, Role, Session, Side};
+use anchorage_app::checklist;
+use anchorage_app::loader::DicomSource;
+use anchorage_app::{App, Options};
+use anchorage_core::session::{Level, Role, Session, Side};
 use common::*;
 use egui::{Key, Vec2};
 use egui_kittest::Harness;
@@ -191,11 +191,13 @@ fn the_whole_workflow_on_the_sample_phantom() {
     let session_path = h.state().session_path().expect("saved").to_path_buf();
     let saved = Session::load(&session_path).expect("session");
     assert_eq!(saved.rois, h.state().session().rois);
-    let models = anchorage::study::load_models(&saved, &session_path).expect("models");
-    let series = anchorage::study::load_series(&saved, &session_path).expect("series");
-    let (m, errors) = anchorage::study::measure_all(&saved, &series);
+    let models =
+        anchorage_core::pipeline::study::load_models(&saved, &session_path).expect("models");
+    let series =
+        anchorage_core::pipeline::study::load_series(&saved, &session_path).expect("series");
+    let (m, errors) = anchorage_core::pipeline::study::measure_all(&saved, &series);
     assert!(errors.is_empty(), "{errors:?}");
-    let core = anchorage::protocol::compute_results(&saved, &m, &models);
+    let core = anchorage_core::protocol::compute_results(&saved, &m, &models);
     let derived = h.state_mut().derived();
     assert_eq!(derived.results, core, "the window's results are the core's");
     let expected_screws = truth["expected"]["screws"]

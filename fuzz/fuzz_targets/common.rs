@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use anchorage::series::scan;
-use anchorage::volume::{LoadControl, load, load_slice};
+use anchorage_core::dicom::series::scan;
+use anchorage_core::dicom::volume::{LoadControl, load, load_slice};
 
 /// A fresh, empty scratch folder for this process (emptied on every call).
 pub fn scratch() -> PathBuf {

@@ -7,10 +7,9 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::{CliError, print_json};
-use crate::app::loader::one_slice_volume;
-use crate::render::{self, Cut, CutGeometry, WindowLevel, WindowPreset};
-use crate::series::{Series, scan};
-use crate::volume::{LoadControl, load, load_slice};
+use anchorage_core::dicom::series::{Series, scan};
+use anchorage_core::dicom::volume::{LoadControl, Volume, load, load_slice};
+use anchorage_core::display::render::{self, Cut, CutGeometry, WindowLevel, WindowPreset};
 
 /// `bench` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -80,7 +79,7 @@ pub fn proc_status_mib(field: &str) -> Option<f64> {
 /// the slice's histogram), rendered to grey levels. Only the texture upload is left out.
 fn first_image(s: &Series) -> Result<render::GreyImage, CliError> {
     let k = s.len() / 2;
-    let v = one_slice_volume(s, k, load_slice(s, k)?);
+    let v = Volume::one_slice(s, k, load_slice(s, k)?);
     let window = WindowPreset::Auto
         .window(s.window, render::histogram_window(&v))
         .unwrap_or(WindowLevel::new(0.0, 1.0));

@@ -7,9 +7,9 @@ use serde::Serialize;
 use std::fmt::Write as _;
 
 use super::{CliError, print_json, print_out};
-use crate::geometry::Vec3;
-use crate::series::{Series, SkippedFile, scan};
-use crate::volume::transfer_syntax_name;
+use anchorage_core::dicom::series::{Series, SkippedFile, scan};
+use anchorage_core::dicom::volume::transfer_syntax_name;
+use anchorage_core::geometry::Vec3;
 
 /// Arguments of `info`.
 #[derive(Debug, clap::Args)]

@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use super::CliError;
-use crate::export::{screw_table, to_json};
-use crate::protocol::compute_results;
-use crate::session::{Session, write_atomic};
-use crate::study::{load_models, load_series_searching, measure_all};
+use anchorage_core::export::{screw_table, to_json};
+use anchorage_core::pipeline::study::{load_models, load_series_searching, measure_all};
+use anchorage_core::protocol::compute_results;
+use anchorage_core::session::{Session, write_atomic};
 
 /// Arguments of `measure`.
 #[derive(Debug, clap::Args)]

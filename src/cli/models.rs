@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use super::{CliError, print_json};
-use crate::risk::{RiskInput, RiskModel};
-use crate::stress::{StressInput, StressModel, StressOverrides, compute};
+use anchorage_core::models::risk::{RiskInput, RiskModel};
+use anchorage_core::models::stress::{StressInput, StressModel, StressOverrides, compute};
 
 /// Arguments of `stress`.
 #[derive(Debug, clap::Args)]

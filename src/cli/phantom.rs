@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use super::{CliError, print_out};
-use crate::example::write_example_session;
-use crate::phantom::{PhantomOptions, write_phantoms};
+use anchorage_core::phantom::example::write_example_session;
+use anchorage_core::phantom::{PhantomOptions, write_phantoms};
 
 /// Arguments of `phantom`.
 #[derive(Debug, clap::Args)]

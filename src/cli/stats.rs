@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use super::{CliError, print_json};
-use crate::roi::{EllipsePx, ShapePx, TrajectoryPx};
-use crate::series::scan;
-use crate::stats::roi_stats;
-use crate::volume::{LoadControl, load};
+use anchorage_core::dicom::series::scan;
+use anchorage_core::dicom::volume::{LoadControl, load};
+use anchorage_core::measure::roi::{EllipsePx, ShapePx, TrajectoryPx};
+use anchorage_core::measure::stats::roi_stats;
 
 /// Arguments of `stats`.
 #[derive(Debug, clap::Args)]

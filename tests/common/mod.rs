@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anchorage::app::loader::DicomSource;
-use anchorage::app::{App, Options};
+use anchorage_app::loader::DicomSource;
+use anchorage_app::{App, Options};
 use egui::{Event, Key, Modifiers, PointerButton, Pos2, Vec2};
 use egui_kittest::Harness;
 use serde_json::Value;

@@ -1,0 +1,570 @@
+//! The workstation window (egui/eframe): the App holds the document (the session) and the
+//! run-time state, lays out the panels, and handles every [`Action`] the panels return in
+//! one place ([`App::handle`]). Each panel lives in its own module; the pure core knows
+//! nothing of this one.
+
+pub mod browser;
+pub mod checklist;
+pub mod commands;
+pub mod document;
+pub mod export;
+pub mod loader;
+pub mod menus;
+pub mod missing;
+pub mod overlay;
+pub mod patient_panel;
+mod propose;
+pub mod recover;
+pub mod results;
+pub mod risk_view;
+pub mod roi_panel;
+pub mod state;
+pub mod stress_view;
+pub mod study;
+pub mod tools;
+pub mod undo;
+pub mod viewer;
+
+mod handle;
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anchorage_core::session::Session;
+use commands::Action;
+use document::Document;
+use loader::{Loader, Source};
+use roi_panel::Measurements;
+use state::AppState;
+use study::Study;
+use tools::Tools;
+use undo::History;
+use viewer::{Shown, Viewers};
+
+/// How many changes can be undone.
+pub const UNDO_STEPS: usize = 200;
+
+/// How the App is started.
+pub struct Options {
+    /// Where the persisted state and fallback sessions live; `None` keeps nothing.
+    pub config_dir: Option<PathBuf>,
+    /// Where DICOM data comes from.
+    pub source: Arc<dyn Source>,
+    /// What to open (the command line's path); `None` for the last session or the sample.
+    pub open: Option<PathBuf>,
+    /// Whether to fall back to the last session or the sample when `open` is `None`.
+    pub open_last: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            config_dir: state::config_dir(),
+            source: Arc::new(loader::DicomSource),
+            open: None,
+            open_last: true,
+        }
+    }
+}
+
+/// The workstation.
+pub struct App {
+    doc: Document,
+    history: History<Session>,
+    state: AppState,
+    config_dir: Option<PathBuf>,
+    loader: Loader,
+    study: Option<Study>,
+    viewers: Viewers,
+    tools: Tools,
+    measurements: Measurements,
+    errors: Vec<String>,
+    note: Option<String>,
+    show_help: bool,
+    reformats: HashMap<usize, bool>,
+    next_volume_id: u64,
+    generation: u64,
+    results: results::ResultsCache,
+    export: export::ExportState,
+    stress_family: stress_view::Family,
+    bottom_tab: BottomTab,
+    choice: Option<checklist::Item>,
+    prefetch_failed: HashSet<usize>,
+    /// Whether a mouse button is held (or released) this frame: a drag in progress.
+    pointer_held: bool,
+    /// The field group the current drag is changing, so the drag is one undo step.
+    merge: Option<&'static str>,
+    /// Measurements found to offer back, waiting for the user.
+    recovery: Option<recover::Pending>,
+    /// A scan looking for the session's moved series is under way.
+    relocating: bool,
+    /// The session's series the study does not hold.
+    missing: Vec<missing::MissingSeries>,
+    /// The folder typed in the missing-series panel.
+    relocate_text: String,
+}
+
+/// The tabs beside the results in the bottom panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BottomTab {
+    /// The stress figure.
+    Stress,
+    /// The risk nomogram.
+    Risk,
+    /// Export.
+    Export,
+}
+
+impl App {
+    /// A new window state; opens `options.open`, else the last session or the sample.
+    pub fn new(options: Options) -> App {
+        let (state, warning) = match &options.config_dir {
+            Some(d) => AppState::load(d),
+            None => (AppState::default(), None),
+        };
+        let mut tools = Tools::default();
+        tools.default_width_mm = state.screw_diameter_mm;
+        let mut app = App {
+            doc: Document::default(),
+            history: History::new(UNDO_STEPS),
+            tools,
+            state,
+            config_dir: options.config_dir,
+            loader: Loader::new(options.source),
+            study: None,
+            viewers: Viewers::default(),
+            measurements: Measurements::default(),
+            errors: warning.into_iter().collect(),
+            note: None,
+            show_help: false,
+            reformats: HashMap::new(),
+            next_volume_id: 1,
+            generation: 0,
+            results: results::ResultsCache::default(),
+            export: export::ExportState::default(),
+            stress_family: stress_view::Family::default(),
+            bottom_tab: BottomTab::Stress,
+            choice: None,
+            prefetch_failed: HashSet::new(),
+            pointer_held: false,
+            merge: None,
+            recovery: None,
+            relocating: false,
+            missing: Vec::new(),
+            relocate_text: String::new(),
+        };
+        let open = if options.open_last {
+            state::startup_path(options.open, &app.state)
+        } else {
+            options.open
+        };
+        match open {
+            Some(p) => app.handle(Action::Open(p)),
+            None if options.open_last => {
+                app.note = Some(
+                    "No sample-dicom folder found: open a study with File > Open folder.".into(),
+                )
+            }
+            None => {}
+        }
+        app
+    }
+
+    /// The session being edited.
+    pub fn session(&self) -> &Session {
+        &self.doc.session
+    }
+
+    /// Where the session is saved.
+    pub fn session_path(&self) -> Option<&std::path::Path> {
+        self.doc.path.as_deref()
+    }
+
+    /// The open study.
+    pub fn study(&self) -> Option<&Study> {
+        self.study.as_ref()
+    }
+
+    /// The shown series' whole volume, once loaded.
+    pub fn volume(&self) -> Option<Arc<anchorage_core::dicom::volume::Volume>> {
+        self.study
+            .as_ref()?
+            .current_volume()
+            .map(|l| Arc::clone(&l.volume))
+    }
+
+    /// Whether a scan or load is in progress.
+    pub fn is_busy(&self) -> bool {
+        self.loader.is_scanning() || self.loader.job().is_some()
+    }
+
+    /// The views (slice, crossing point, the last native-view transform).
+    pub fn viewers(&self) -> &Viewers {
+        &self.viewers
+    }
+
+    /// The tools (current tool, selection).
+    pub fn tools(&self) -> &Tools {
+        &self.tools
+    }
+
+    /// The errors shown in the status bar.
+    pub fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
+    /// The window of the shown series.
+    pub fn window(&self) -> Option<anchorage_core::display::render::WindowLevel> {
+        let st = self.study.as_ref()?;
+        st.selected.map(|i| st.window(i))
+    }
+
+    /// What the protocols derive from the session over the loaded volumes (cached by
+    /// document generation and loaded volumes).
+    pub fn derived(&mut self) -> Arc<results::Derived> {
+        self.results.get(
+            self.generation,
+            &self.doc.session,
+            self.doc.path.as_deref(),
+            self.study.as_ref(),
+        )
+    }
+
+    /// The session's series that the open study does not hold.
+    pub fn missing_series(&self) -> &[missing::MissingSeries] {
+        &self.missing
+    }
+
+    /// Measurements offered back, waiting for the user.
+    pub fn recovery(&self) -> Option<&recover::Pending> {
+        self.recovery.as_ref()
+    }
+
+    /// The checklist item the tools are set to.
+    pub fn choice(&self) -> Option<checklist::Item> {
+        self.choice
+    }
+
+    /// The export settings and the outcome of the last export.
+    pub fn export_state(&mut self) -> &mut export::ExportState {
+        &mut self.export
+    }
+
+    /// Whether every series the session uses is loaded (the results include every ROI).
+    pub fn session_series_loaded(&self) -> bool {
+        let Some(st) = &self.study else {
+            return false;
+        };
+        let Some(report) = &st.report else {
+            return false;
+        };
+        self.doc.session.series.iter().all(|r| {
+            report
+                .series
+                .iter()
+                .position(|s| s.uid == r.series_instance_uid)
+                .is_some_and(|i| st.volumes.contains_key(&i))
+        })
+    }
+
+    /// Loads, in the background, a series the session uses that is not loaded yet, so the
+    /// results include its ROIs (one at a time, only while nothing else loads).
+    fn prefetch(&mut self) {
+        if self.loader.job().is_some() || self.loader.is_scanning() {
+            return;
+        }
+        let Some(st) = &self.study else {
+            return;
+        };
+        let Some(report) = &st.report else {
+            return;
+        };
+        let next = report.series.iter().enumerate().find(|(i, s)| {
+            !st.volumes.contains_key(i)
+                && !self.prefetch_failed.contains(i)
+                && self
+                    .doc
+                    .session
+                    .series
+                    .iter()
+                    .any(|r| r.series_instance_uid == s.uid)
+        });
+        if let Some((i, s)) = next {
+            let s = s.clone();
+            self.loader.load(i, s, 0);
+        }
+    }
+
+    /// Draws the whole window and handles what the user did.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.loader.set_repaint(&ctx);
+        self.pointer_held = ctx.input(|i| i.pointer.any_down() || i.pointer.any_released());
+        if !self.pointer_held {
+            self.merge = None;
+        }
+        self.poll(&ctx);
+        let mut actions: Vec<Action> = commands::pressed(&ctx)
+            .into_iter()
+            .map(Action::Run)
+            .collect();
+        let dropped = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .find(|p| !p.as_os_str().is_empty())
+        });
+        if let Some(p) = dropped {
+            actions.push(Action::Open(p));
+        }
+        let menu = menus::MenuState {
+            recent: &self.state.recent,
+            can_undo: self.history.can_undo(),
+            can_redo: self.history.can_redo(),
+            has_selection: self.tools.selected.is_some(),
+            loading: self.loader.job().is_some(),
+        };
+        let window = self.window();
+        let tools = &mut self.tools;
+        egui::Panel::top("menu").show(ui, |ui| {
+            actions.extend(menus::menu_bar(ui, &menu));
+            ui.horizontal_wrapped(|ui| {
+                actions.extend(tools.toolbar(ui));
+                ui.separator();
+                actions.extend(menus::window_bar(ui, window));
+            });
+        });
+        let status = menus::StatusState {
+            progress: self.loader.progress(),
+            scanning: self.loader.is_scanning(),
+            errors: &self.errors,
+            note: self.note.as_deref(),
+            session: self.doc.path.as_deref().filter(|p| p.is_file()),
+        };
+        egui::Panel::bottom("status").show(ui, |ui| actions.extend(menus::status_bar(ui, &status)));
+        egui::Panel::left("browser")
+            .default_size(270.0)
+            .show(ui, |ui| {
+                actions.extend(missing::ui(ui, &self.missing, &mut self.relocate_text));
+                actions.extend(browser::ui(
+                    ui,
+                    self.study.as_ref(),
+                    &self.state.recent,
+                    self.loader.is_scanning(),
+                ));
+            });
+        let derived = self.derived();
+        let highlight = self.tools.highlight.clone();
+        let selected = self.study.as_ref().and_then(|s| s.selected);
+        let reformats = match (selected, self.study.as_ref().and_then(|s| s.current())) {
+            (Some(i), Some(series)) => self.reformats_for(i, series),
+            _ => false,
+        };
+        let current = self.study.as_ref().and_then(|s| {
+            let series = s.current()?;
+            let (loaded, preview) = match (s.current_volume(), s.current_preview()) {
+                (Some(l), _) => (l, None),
+                (None, Some(p)) => (&p.loaded, Some(p.slice)),
+                _ => return Some((series, None)),
+            };
+            Some((series, Some((loaded, preview))))
+        });
+        egui::Panel::bottom("workflow")
+            .resizable(true)
+            .default_size(330.0)
+            .show(ui, |ui| {
+                ui.columns(2, |cols| {
+                    let [left, right] = cols else {
+                        return;
+                    };
+                    left.horizontal(|ui| {
+                        ui.strong("Results");
+                        ui.label(
+                            egui::RichText::new("click a value to see the ROIs it came from")
+                                .small()
+                                .weak(),
+                        );
+                    });
+                    left.separator();
+                    actions.extend(results::ui(left, &self.doc.session, &derived, &highlight));
+                    right.horizontal(|ui| {
+                        for (tab, label, tip) in [
+                            (
+                                BottomTab::Stress,
+                                "Stress",
+                                "σH against p.s.c., the paper's figure, with each screw",
+                            ),
+                            (
+                                BottomTab::Risk,
+                                "Risk",
+                                "The nomogram with the patient marked",
+                            ),
+                            (
+                                BottomTab::Export,
+                                "Export",
+                                "CSV, JSON, PNG and the session",
+                            ),
+                        ] {
+                            ui.selectable_value(&mut self.bottom_tab, tab, label)
+                                .on_hover_text(tip);
+                        }
+                    });
+                    right.separator();
+                    match self.bottom_tab {
+                        BottomTab::Stress => actions.extend(stress_view::ui(
+                            right,
+                            &self.doc.session,
+                            &derived,
+                            &mut self.stress_family,
+                        )),
+                        BottomTab::Risk => {
+                            egui::ScrollArea::vertical()
+                                .id_salt("risk_scroll")
+                                .max_height(right.available_height().clamp(160.0, 600.0))
+                                .auto_shrink([false, false])
+                                .show(right, |ui| risk_view::ui(ui, &derived));
+                        }
+                        BottomTab::Export => actions.extend(export::ui(
+                            right,
+                            &mut self.export,
+                            self.doc.path.as_deref(),
+                            derived.table.rows.len(),
+                        )),
+                    }
+                });
+            });
+        egui::Panel::right("protocol")
+            .default_size(340.0)
+            .show(ui, |ui| {
+                let (done, total) = checklist::progress(&self.doc.session);
+                ui.horizontal(|ui| {
+                    ui.heading("Protocol");
+                    ui.label(format!("{done}/{total}"));
+                });
+                egui::ScrollArea::vertical()
+                    .id_salt("protocol_scroll")
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        actions.extend(patient_panel::ui(ui, &self.doc.session));
+                        ui.separator();
+                        actions.extend(checklist::ui(ui, &self.doc.session, self.choice.as_ref()));
+                    });
+            });
+        egui::Panel::right("rois")
+            .default_size(290.0)
+            .show(ui, |ui| {
+                let volume = current.and_then(|(_, v)| v.map(|(l, _)| (l.volume.as_ref(), l.id)));
+                actions.extend(roi_panel::ui(
+                    ui,
+                    &self.doc.session,
+                    current.map(|(s, _)| s),
+                    volume,
+                    &mut self.tools,
+                    &mut self.measurements,
+                ));
+            });
+        egui::CentralPanel::default()
+            .frame(egui::Frame::new().fill(egui::Color32::from_gray(8)))
+            .show(ui, |ui| match current {
+                Some((series, Some((loaded, preview)))) => {
+                    let shown = Shown {
+                        series,
+                        volume: &loaded.volume,
+                        volume_id: loaded.id,
+                        preview,
+                        window: window
+                            .unwrap_or(anchorage_core::display::render::WindowPreset::CT_BONE),
+                        session: &self.doc.session,
+                    };
+                    actions.extend(self.viewers.ui(
+                        ui,
+                        &shown,
+                        reformats,
+                        &mut self.tools,
+                        &mut self.measurements,
+                    ));
+                }
+                Some((_, None)) => {
+                    ui.centered_and_justified(|ui| ui.label("Loading the first image…"));
+                }
+                None => {
+                    ui.centered_and_justified(|ui| {
+                        ui.label(
+                            "Open a study: File > Open folder (Ctrl+O), or drop a folder here.",
+                        )
+                    });
+                }
+            });
+        if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
+            let painter = ctx.layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::unique("drop"),
+            ));
+            let rect = ctx.content_rect();
+            painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
+            painter.text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                "Drop a study folder, DICOMDIR or session file to open it",
+                egui::FontId::proportional(22.0),
+                egui::Color32::WHITE,
+            );
+        }
+        menus::help_window(&ctx, &mut self.show_help);
+        actions.extend(self.recovery_window(&ctx));
+        if !actions.is_empty() {
+            // The panels drew before the actions were handled.
+            ctx.request_repaint();
+        }
+        for a in actions {
+            self.handle(a);
+        }
+        self.prefetch();
+        if self.is_busy() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    fn reformats_for(&self, index: usize, series: &anchorage_core::dicom::series::Series) -> bool {
+        self.reformats
+            .get(&index)
+            .copied()
+            .unwrap_or(self.state.show_reformats && series.modality.eq_ignore_ascii_case("CT"))
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        App::ui(self, ui);
+    }
+}
+
+/// Opens the workstation window on `path`, or on the last session, or on the sample.
+///
+/// Err: why the window could not be opened (no display, no GL), for the command line to
+/// print.
+pub fn run_gui(path: Option<PathBuf>) -> Result<(), String> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Anchorage")
+            .with_inner_size([1500.0, 940.0])
+            .with_min_inner_size([800.0, 500.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    let open = Options {
+        open: path,
+        ..Options::default()
+    };
+    eframe::run_native(
+        "Anchorage",
+        options,
+        Box::new(move |cc| {
+            cc.egui_ctx.set_theme(egui::Theme::Dark);
+            Ok(Box::new(App::new(open)))
+        }),
+    )
+    .map_err(|e| format!("cannot open the window: {e}"))
+}

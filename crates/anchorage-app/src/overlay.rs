@@ -1,0 +1,266 @@
+//! The text painted over each view, as in every PACS: patient and study in the top left,
+//! series and slice in the top right, window and zoom in the bottom left, the value and
+//! patient coordinates under the mouse in the bottom right, and the patient-direction
+//! letters on the four edges.
+
+use egui::{Align2, Color32, FontId, Painter, Pos2, Rect, Vec2};
+
+use super::viewer::Shown;
+use anchorage_core::dicom::series::Series;
+use anchorage_core::dicom::volume::Volume;
+use anchorage_core::display::render::{Cut, CutGeometry};
+use anchorage_core::geometry::{Orientation, direction_letters, dot};
+
+/// What the overlay of one view says.
+pub struct Info<'a> {
+    /// The frame's data.
+    pub shown: &'a Shown<'a>,
+    /// The view's cut.
+    pub geometry: &'a CutGeometry,
+    /// The cut's index in the series.
+    pub index: usize,
+    /// How many cuts there are.
+    pub count: usize,
+    /// Screen pixels per image pixel, percent.
+    pub zoom_pct: f64,
+    /// Image position under the mouse.
+    pub cursor: Option<(f64, f64)>,
+    /// Whether the series is still loading.
+    pub preview: bool,
+}
+
+/// "Axial", "Sagittal (reformat)", …
+pub fn view_name(volume: &Volume, series: &Series, cut: Cut) -> String {
+    let plane = volume.planes.first();
+    let o = match (cut, plane) {
+        (Cut::Slice, _) | (_, None) => series.orientation,
+        (Cut::Row, Some(p)) => Orientation::from_normal(p.col_dir),
+        (Cut::Column, Some(p)) => Orientation::from_normal(p.row_dir),
+    };
+    let mut name = o.as_str().to_string();
+    if let Some(first) = name.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    if cut != Cut::Slice {
+        name.push_str(" (reformat)");
+    }
+    name
+}
+
+/// The unit of values: HU for CT, SI otherwise.
+pub fn unit(series: &Series) -> &'static str {
+    if series.modality.eq_ignore_ascii_case("CT") {
+        "HU"
+    } else {
+        "SI"
+    }
+}
+
+/// "20240131" → "2024-01-31".
+pub fn date(d: &str) -> String {
+    match (d.get(0..4), d.get(4..6), d.get(6..8)) {
+        (Some(y), Some(m), Some(day)) if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{y}-{m}-{day}")
+        }
+        _ => d.to_string(),
+    }
+}
+
+fn block(p: &Painter, pos: Pos2, anchor: Align2, lines: &[String]) {
+    let font = FontId::proportional(13.0);
+    let h = 16.0;
+    let n = lines.len() as f32;
+    for (k, line) in lines.iter().enumerate() {
+        let dy = if anchor.y() == egui::Align::Max {
+            -(n - 1.0 - k as f32) * h
+        } else {
+            k as f32 * h
+        };
+        let at = pos + Vec2::new(0.0, dy);
+        p.text(
+            at + Vec2::splat(1.0),
+            anchor,
+            line,
+            font.clone(),
+            Color32::BLACK,
+        );
+        p.text(at, anchor, line, font.clone(), Color32::from_gray(225));
+    }
+}
+
+/// `text` cut with "…" to at most `max_width` points in the overlay font.
+fn elide(p: &Painter, text: &str, max_width: f32) -> String {
+    let font = FontId::proportional(13.0);
+    let width = |t: &str| {
+        p.layout_no_wrap(t.to_string(), font.clone(), Color32::WHITE)
+            .size()
+            .x
+    };
+    if width(text) <= max_width {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut n = chars.len();
+    while n > 1 {
+        n -= 1;
+        let t: String = chars.iter().take(n).collect::<String>() + "…";
+        if width(&t) <= max_width {
+            return t;
+        }
+    }
+    "…".into()
+}
+
+/// Paints the overlay of one view in `rect`.
+pub fn paint(p: &Painter, rect: Rect, info: &Info) {
+    let s = info.shown.series;
+    let v = info.shown.volume;
+    let g = info.geometry;
+    let m = 6.0;
+    let name = s.patient_name.replace('^', " ").trim().to_string();
+    let name = if name.is_empty() {
+        "(no name)".into()
+    } else {
+        name
+    };
+    let name_width = p
+        .layout_no_wrap(name.clone(), FontId::proportional(13.0), Color32::WHITE)
+        .size()
+        .x;
+    block(
+        p,
+        rect.left_top() + Vec2::splat(m),
+        Align2::LEFT_TOP,
+        &[name, format!("ID {}", s.patient_id), date(&s.study_date)],
+    );
+    // The series label shares the top line with the name and the orientation letter at
+    // the top centre: cut it rather than overlap them.
+    let room = (rect.width() - name_width - 4.0 * m).min(rect.width() / 2.0 - 16.0);
+    let label = elide(p, &s.label(), room.max(20.0));
+    let mut right = vec![label, format!("Im {}/{}", info.index + 1, info.count)];
+    let plane = v.planes.first();
+    let pos = match (g.cut, plane) {
+        (Cut::Slice, _) => s.slices.get(info.index).map(|sl| sl.position_mm),
+        (Cut::Row, Some(pl)) => Some(dot(pl.pixel_to_patient(0.0, info.index as f64), pl.col_dir)),
+        (Cut::Column, Some(pl)) => {
+            Some(dot(pl.pixel_to_patient(info.index as f64, 0.0), pl.row_dir))
+        }
+        _ => None,
+    };
+    if let Some(pos) = pos {
+        right.push(format!("Pos {pos:.2} mm"));
+    }
+    if g.cut == Cut::Slice {
+        let thk = s
+            .slice_thickness_mm
+            .map(|t| format!("Thk {t:.2} mm"))
+            .unwrap_or_else(|| "Thk ?".into());
+        let sp = s
+            .slice_spacing_mm
+            .map(|t| format!("  Sp {t:.2} mm"))
+            .unwrap_or_default();
+        right.push(format!("{thk}{sp}"));
+    }
+    block(
+        p,
+        rect.right_top() + Vec2::new(-m, m),
+        Align2::RIGHT_TOP,
+        &right,
+    );
+    let w = info.shown.window;
+    let mut left = vec![
+        format!("W {:.0}  L {:.0}", w.width, w.centre),
+        format!("Zoom {:.0}%", info.zoom_pct),
+    ];
+    if info.preview {
+        left.push("loading…".into());
+    }
+    block(
+        p,
+        rect.left_bottom() + Vec2::new(m, -m),
+        Align2::LEFT_BOTTOM,
+        &left,
+    );
+    if let Some(lines) = info.cursor.and_then(|c| readout(info, c)) {
+        block(
+            p,
+            rect.right_bottom() + Vec2::new(-m, -m),
+            Align2::RIGHT_BOTTOM,
+            &lines,
+        );
+    }
+    // Orientation letters.
+    let neg = |d: [f64; 3]| [-d[0], -d[1], -d[2]];
+    let font = FontId::proportional(15.0);
+    let col = Color32::from_rgb(250, 220, 120);
+    for (pos, anchor, dir) in [
+        (
+            rect.left_center() + Vec2::new(m, 0.0),
+            Align2::LEFT_CENTER,
+            neg(g.right),
+        ),
+        (
+            rect.right_center() - Vec2::new(m, 0.0),
+            Align2::RIGHT_CENTER,
+            g.right,
+        ),
+        (
+            rect.center_top() + Vec2::new(0.0, m),
+            Align2::CENTER_TOP,
+            neg(g.down),
+        ),
+        (
+            rect.center_bottom() - Vec2::new(0.0, m),
+            Align2::CENTER_BOTTOM,
+            g.down,
+        ),
+    ] {
+        p.text(pos, anchor, direction_letters(dir), font.clone(), col);
+    }
+}
+
+/// The value and patient coordinates at image position (x, y).
+fn readout(info: &Info, (x, y): (f64, f64)) -> Option<Vec<String>> {
+    let g = info.geometry;
+    let v = info.shown.volume;
+    // A preview volume holds only the shown slice, at index 0.
+    let index = if info.preview { 0 } else { info.index };
+    let [z, r, c] = g.to_voxel(index, x, y);
+    let (nz, ny, nx) = v.dims();
+    let inside = |a: f64, n: usize| a.round() >= 0.0 && (a.round() as usize) < n;
+    if !(inside(z, nz) && inside(r, ny) && inside(c, nx)) {
+        return None;
+    }
+    let (zi, ri, ci) = (z.round() as usize, r.round() as usize, c.round() as usize);
+    let value = match v.value(zi, ri, ci) {
+        Some(val) => format!("{} {:.1}", unit(info.shown.series), val),
+        None => "padding".into(),
+    };
+    let plane = v.planes.get(zi)?;
+    let p = plane.pixel_to_patient(c, r);
+    // Between slices of a reformat, move along the normal by the fraction.
+    let dz = (z - zi as f64) * v.slice_spacing_mm;
+    let p = [
+        p[0] + dz * v.normal[0],
+        p[1] + dz * v.normal[1],
+        p[2] + dz * v.normal[2],
+    ];
+    let shown_slice = if info.preview { info.index } else { zi };
+    Some(vec![
+        value,
+        format!("x {:.1}  y {:.1}  z {:.1} mm (LPS)", p[0], p[1], p[2]),
+        format!("col {ci}  row {ri}  slice {}", shown_slice + 1),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(date("20240131"), "2024-01-31");
+        assert_eq!(date("2024"), "2024");
+        assert_eq!(date(""), "");
+    }
+}

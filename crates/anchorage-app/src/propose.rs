@@ -1,0 +1,157 @@
+//! Proposals in the window: the core's [`anchorage_core::measure::propose`] turned into a pending ROI that
+//! the user adjusts with its handles, then accepts (Enter, or the ROI panel's button) or
+//! discards (Esc). Nothing is measured into the results until it is accepted.
+
+use super::App;
+use super::commands::Action;
+use anchorage_core::geometry::{norm, sub};
+use anchorage_core::measure::RoiTarget;
+use anchorage_core::measure::propose::{
+    EllipseSettings, propose_ellipse, seed_value, trajectory_from_caliper,
+};
+use anchorage_core::session::{Level, Roi, RoiKind, Side};
+
+/// The planned screw's length when none is planned at the level and side, mm.
+pub const DEFAULT_SCREW_LENGTH_MM: f64 = 45.0;
+
+impl App {
+    /// Proposes the largest ellipse inside the bone around a click.
+    pub(super) fn propose_ellipse_at(&mut self, slice: usize, px: (f64, f64)) {
+        let Some(st) = &self.study else {
+            return;
+        };
+        let (Some(series), Some(loaded)) = (st.current(), st.current_volume()) else {
+            self.note = Some("The series is still loading: propose again when it is in.".into());
+            return;
+        };
+        let volume = &loaded.volume;
+        let seed = seed_value(volume, slice, px).unwrap_or(0.0);
+        let settings = EllipseSettings::for_role(&series.modality, self.tools.ellipse_role, seed);
+        let result = propose_ellipse(volume, slice, px, &settings);
+        let Some(target) = RoiTarget::of_slice(&series.uid, volume, slice) else {
+            return;
+        };
+        match result {
+            Ok(p) => {
+                let mut roi = target.ellipse(
+                    self.tools.ellipse_role,
+                    p.centre_px,
+                    p.rx_mm,
+                    p.ry_mm,
+                    p.angle_rad,
+                );
+                roi.level = self.tools.level;
+                roi.side = self.tools.side;
+                self.offer(roi);
+            }
+            Err(e) => self.note = Some(format!("No ellipse proposed: {e}.")),
+        }
+    }
+
+    /// Proposes the trajectory from the caliper on `slice` that matches the tools' level
+    /// and side, else the one nearest the click.
+    pub(super) fn propose_trajectory_at(&mut self, slice: usize, px: (f64, f64)) {
+        let Some(volume) = self.volume() else {
+            return;
+        };
+        let (Some(uid), Some(frame), Some(plane)) = (
+            volume.sop_instance_uids.get(slice),
+            volume.frames.get(slice).copied(),
+            volume.planes.get(slice),
+        ) else {
+            return;
+        };
+        let click = plane.pixel_to_patient(px.0, px.1);
+        let (level, side) = (self.tools.level, self.tools.side);
+        let calipers: Vec<&Roi> = self
+            .doc
+            .session
+            .rois
+            .iter()
+            .filter(|r| r.kind == RoiKind::Caliper && &r.sop_instance_uid == uid)
+            .filter(|r| r.frame == frame)
+            .collect();
+        let distance = |r: &Roi| match r.points_mm.as_slice() {
+            [a, b] => norm(sub(
+                anchorage_core::geometry::add_scaled(*a, 0.5, sub(*b, *a)),
+                click,
+            )),
+            _ => f64::INFINITY,
+        };
+        let best = calipers
+            .iter()
+            .find(|r| level.is_some() && r.level == level && r.side == side)
+            .or_else(|| {
+                calipers
+                    .iter()
+                    .min_by(|a, b| distance(a).total_cmp(&distance(b)))
+            });
+        match best {
+            Some(c) => {
+                let id = c.id;
+                self.propose_from_caliper(id);
+            }
+            None => {
+                self.note = Some(
+                    "No trajectory proposed: draw the pedicle caliper on this slice first (C), \
+                     or drag the trajectory from entry to tip."
+                        .into(),
+                )
+            }
+        }
+    }
+
+    /// Proposes the trajectory through a caliper ROI: the planned screw's length and
+    /// diameter at its level and side, else 45 mm and the default width.
+    pub(super) fn propose_from_caliper(&mut self, id: u64) {
+        let Some(caliper) = self.doc.session.roi(id).cloned() else {
+            return;
+        };
+        let Some(volume) = self.volume() else {
+            self.note = Some("The series is still loading: propose again when it is in.".into());
+            return;
+        };
+        let Some(plane) =
+            anchorage_core::measure::find_slice(&volume, &caliper.sop_instance_uid, caliper.frame)
+                .and_then(|k| volume.planes.get(k).copied())
+        else {
+            self.note = Some(format!(
+                "No trajectory proposed: the caliper #{id} is not on the shown series."
+            ));
+            return;
+        };
+        let (length, width) = self.screw_size(caliper.level, caliper.side);
+        match trajectory_from_caliper(&caliper, &plane, length, width) {
+            Ok(roi) => self.offer(roi),
+            Err(e) => self.note = Some(format!("No trajectory proposed: {e}.")),
+        }
+    }
+
+    fn screw_size(&self, level: Option<Level>, side: Option<Side>) -> (f64, f64) {
+        let screw = level
+            .zip(side)
+            .and_then(|(l, s)| self.doc.session.screw(l, s));
+        let length = screw
+            .map(|s| s.length_mm)
+            .filter(|l| l.is_finite() && *l > 0.0)
+            .unwrap_or(DEFAULT_SCREW_LENGTH_MM);
+        (length, self.tools.width_for(&self.doc.session, level, side))
+    }
+
+    fn offer(&mut self, roi: Roi) {
+        self.tools.selected = None;
+        self.tools.proposal = Some(roi);
+        self.note = Some(
+            "Proposal shown in orange: drag its handles to adjust, Enter keeps it, Esc discards it."
+                .into(),
+        );
+    }
+
+    /// Stores the proposal as an ROI (one undo step).
+    pub(super) fn accept_proposal(&mut self) {
+        if let Some(roi) = self.tools.proposal.take() {
+            self.note = None;
+            self.handle(Action::AddRoi(roi));
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! The results: the protocols' per-level, per-screw and patient values, recomputed from the
+//! session and the loaded volumes with the same core functions `anchorage measure` uses
+//! (`study::measure_with`, `protocol::compute_results`, `export::screw_table`), cached by
+//! document generation and loaded volumes — derived, never stored. Every value is a button:
+//! clicking it highlights the ROIs it came from ([`Action::Trace`]).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use egui::{Color32, RichText};
+
+use super::commands::Action;
+use super::study::Study;
+use anchorage_core::export::{ScrewTable, screw_table};
+use anchorage_core::protocol::{Measurements, Models, ProtocolResults, compute_results};
+use anchorage_core::session::{Level, Role, Session};
+
+/// What the protocols derive from the document; recomputed when the document or the loaded
+/// volumes change.
+#[derive(Debug)]
+pub struct Derived {
+    /// The measurement of every ROI that could be measured.
+    pub measurements: Measurements,
+    /// The protocols' results.
+    pub results: ProtocolResults,
+    /// The models used.
+    pub models: Models,
+    /// The per-screw table, as exported.
+    pub table: ScrewTable,
+    /// ROIs that could not be measured (their series not loaded yet, …) and model errors.
+    pub problems: Vec<String>,
+}
+
+/// The cache of [`Derived`], keyed by document generation and loaded volume ids.
+#[derive(Debug, Default)]
+pub struct ResultsCache {
+    key: Option<(u64, Vec<u64>)>,
+    derived: Option<Arc<Derived>>,
+}
+
+impl ResultsCache {
+    /// The derived results of `session` (generation `generation`) over the study's loaded
+    /// volumes, recomputed only when either changed.
+    pub fn get(
+        &mut self,
+        generation: u64,
+        session: &Session,
+        session_path: Option<&Path>,
+        study: Option<&Study>,
+    ) -> Arc<Derived> {
+        let mut ids: Vec<u64> = study
+            .map(|s| s.volumes.values().map(|l| l.id).collect())
+            .unwrap_or_default();
+        ids.sort_unstable();
+        let key = (generation, ids);
+        if let (Some(k), Some(d)) = (&self.key, &self.derived)
+            && *k == key
+        {
+            return Arc::clone(d);
+        }
+        let d = Arc::new(derive(session, session_path, study));
+        self.key = Some(key);
+        self.derived = Some(Arc::clone(&d));
+        d
+    }
+}
+
+/// Measures and computes everything, as `anchorage measure` does.
+pub fn derive(session: &Session, session_path: Option<&Path>, study: Option<&Study>) -> Derived {
+    let mut problems = Vec::new();
+    let models = match session_path {
+        Some(p) => anchorage_core::pipeline::study::load_models(session, p).unwrap_or_else(|e| {
+            problems.push(format!("{e} (the bundled models are used)"));
+            Models::default()
+        }),
+        None => Models::default(),
+    };
+    let (measurements, errors) = anchorage_core::pipeline::study::measure_with(session, |uid| {
+        let st = study?;
+        let i = st
+            .report
+            .as_ref()?
+            .series
+            .iter()
+            .position(|s| s.uid == uid)?;
+        Some((st.series(i)?, st.volumes.get(&i)?.volume.as_ref()))
+    });
+    problems.extend(errors);
+    let results = compute_results(session, &measurements, &models);
+    let table = screw_table(session, &results, &models);
+    Derived {
+        measurements,
+        results,
+        models,
+        table,
+        problems,
+    }
+}
+
+/// Formats an optional value to `decimals`, "–" when missing.
+pub fn fmt(v: Option<f64>, decimals: usize) -> String {
+    v.map_or_else(|| "–".into(), |x| format!("{x:.decimals$}"))
+}
+
+fn of_role(session: &Session, ids: &[u64], roles: &[Role]) -> Vec<u64> {
+    ids.iter()
+        .copied()
+        .filter(|id| session.roi(*id).is_some_and(|r| roles.contains(&r.role)))
+        .collect()
+}
+
+/// One traceable value: a small button that highlights its ROIs.
+fn value(
+    ui: &mut egui::Ui,
+    text: String,
+    ids: Vec<u64>,
+    highlighted: &[u64],
+    out: &mut Vec<Action>,
+) {
+    let on = !ids.is_empty() && ids.as_slice() == highlighted;
+    let r = ui.selectable_label(on, text);
+    let r = if ids.is_empty() {
+        r.on_hover_text("Not measured")
+    } else {
+        let list: Vec<String> = ids.iter().map(|i| format!("#{i}")).collect();
+        r.on_hover_text(format!(
+            "From ROI {}: click to highlight them",
+            list.join(", ")
+        ))
+    };
+    if r.clicked() && !ids.is_empty() {
+        out.push(Action::Trace(ids));
+    }
+}
+
+/// The warning colour.
+pub const WARN: Color32 = Color32::from_rgb(240, 170, 60);
+
+/// The results view: per screw, per level, and the patient.
+pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]) -> Vec<Action> {
+    let mut out = Vec::new();
+    let r = &d.results;
+    let b_hu_rois = |level: Option<Level>| -> Vec<u64> {
+        level
+            .and_then(|l| r.levels.iter().find(|x| x.level == l))
+            .map(|x| x.b_hu_rois.clone())
+            .unwrap_or_default()
+    };
+    egui::ScrollArea::both()
+        .id_salt("results_scroll")
+        .max_height(ui.available_height().clamp(160.0, 600.0))
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.strong("Patient");
+            let p = &r.patient;
+            let pedicles: Vec<u64> = session
+                .rois
+                .iter()
+                .filter(|x| {
+                    x.role == Role::PedicleSi
+                        || (x.role == Role::CsfSi && x.level == Some(p.csf_level))
+                })
+                .filter(|x| d.measurements.contains_key(&x.id))
+                .map(|x| x.id)
+                .collect();
+            egui::Grid::new("patient_results")
+                .striped(true)
+                .show(ui, |ui| {
+                    ui.label(format!("HU ratio ({})", p.hu_ratio_level));
+                    let ref_rois = r
+                        .levels
+                        .iter()
+                        .find(|l| l.level == p.hu_ratio_level)
+                        .map(|l| [l.rois.clone(), l.b_hu_rois.clone()].concat())
+                        .unwrap_or_default();
+                    value(ui, fmt(p.hu_ratio, 3), ref_rois, highlighted, &mut out);
+                    ui.label(format!("CSF SI ({})", p.csf_level));
+                    let csf: Vec<u64> = session
+                        .rois
+                        .iter()
+                        .filter(|x| {
+                            x.role == Role::CsfSi
+                                && x.level == Some(p.csf_level)
+                                && d.measurements.contains_key(&x.id)
+                        })
+                        .map(|x| x.id)
+                        .collect();
+                    value(ui, fmt(p.csf_si, 1), csf, highlighted, &mut out);
+                    ui.label("PBQ");
+                    value(ui, fmt(p.pbq, 3), pedicles, highlighted, &mut out);
+                    ui.label("Loosening risk");
+                    match &p.risk {
+                        Some(x) => {
+                            let text = format!(
+                                "{:.1} % ({})",
+                                x.risk * 100.0,
+                                if x.high_risk { "high" } else { "below cutoff" }
+                            );
+                            if x.high_risk {
+                                ui.colored_label(WARN, text);
+                            } else {
+                                ui.label(text);
+                            }
+                        }
+                        None => {
+                            ui.label("–");
+                        }
+                    }
+                    ui.end_row();
+                });
+            for f in &p.flags {
+                ui.colored_label(WARN, format!("Warning: {f}"));
+            }
+            ui.add_space(6.0);
+            ui.strong("Per screw");
+            if r.screws.is_empty() {
+                ui.label("No screws planned: add them in the patient panel.");
+            }
+            egui::Grid::new("screw_results")
+                .striped(true)
+                .show(ui, |ui| {
+                    for h in [
+                        "Screw",
+                        "B-HU",
+                        "ST-HU",
+                        "HU ratio",
+                        "Thickness mm",
+                        "Clearance mm",
+                        "p.s.c. mm",
+                        "σH MPa",
+                        "Yield ratio",
+                        "Warnings",
+                    ] {
+                        ui.label(RichText::new(h).strong());
+                    }
+                    ui.end_row();
+                    for s in &r.screws {
+                        let st = of_role(session, &s.rois, &[Role::StHu]);
+                        let cal = of_role(session, &s.rois, &[Role::PedicleThickness]);
+                        let bh = b_hu_rois(s.b_hu_level);
+                        ui.label(format!(
+                            "{} {} ({:.1} × {:.0})",
+                            s.screw.level, s.screw.side, s.screw.diameter_mm, s.screw.length_mm
+                        ));
+                        let b_text = match (s.b_hu, s.b_hu_level) {
+                            (Some(v), Some(l)) if l != s.screw.level => format!("{v:.1} ({l})"),
+                            (v, _) => fmt(v, 1),
+                        };
+                        value(ui, b_text, bh.clone(), highlighted, &mut out);
+                        value(ui, fmt(s.st_hu, 1), st.clone(), highlighted, &mut out);
+                        value(
+                            ui,
+                            fmt(s.hu_ratio, 3),
+                            [st, bh].concat(),
+                            highlighted,
+                            &mut out,
+                        );
+                        value(
+                            ui,
+                            fmt(s.pedicle_thickness_mm, 2),
+                            cal.clone(),
+                            highlighted,
+                            &mut out,
+                        );
+                        let neg = s.clearance_mm.is_some_and(|c| c < 0.0);
+                        let c_text = fmt(s.clearance_mm, 2);
+                        value(
+                            ui,
+                            if neg {
+                                format!("{c_text} (negative)")
+                            } else {
+                                c_text
+                            },
+                            cal.clone(),
+                            highlighted,
+                            &mut out,
+                        );
+                        value(ui, fmt(s.psc_mm, 2), cal.clone(), highlighted, &mut out);
+                        let stress = s.stress.as_ref();
+                        value(
+                            ui,
+                            fmt(stress.map(|x| x.sigma_h_mpa), 1),
+                            s.rois.clone(),
+                            highlighted,
+                            &mut out,
+                        );
+                        let yr = stress.map(|x| x.yield_ratio);
+                        let yr_text = fmt(yr, 3);
+                        if yr.is_some_and(|y| y >= 1.0) {
+                            ui.colored_label(WARN, format!("{yr_text} (yields)"));
+                        } else {
+                            value(ui, yr_text, s.rois.clone(), highlighted, &mut out);
+                        }
+                        let mut flags = s.flags.clone();
+                        if let Some(x) = stress {
+                            flags.extend(x.flags.iter().cloned());
+                        }
+                        flags.dedup();
+                        if flags.is_empty() {
+                            ui.label("–");
+                        } else {
+                            ui.colored_label(WARN, format!("Warning: {}", flags.join("; ")));
+                        }
+                        ui.end_row();
+                    }
+                });
+            ui.add_space(6.0);
+            ui.strong("Per level");
+            egui::Grid::new("level_results")
+                .striped(true)
+                .show(ui, |ui| {
+                    for h in [
+                        "Level",
+                        "B-HU",
+                        "planes",
+                        "ST-HU L",
+                        "ST-HU R",
+                        "ST-HU",
+                        "HU ratio",
+                        "Pedicle SI L",
+                        "Pedicle SI R",
+                        "Segmental SI",
+                        "Warnings",
+                    ] {
+                        ui.label(RichText::new(h).strong());
+                    }
+                    ui.end_row();
+                    // Levels with nothing measured yet are left out (all dashes).
+                    for l in r
+                        .levels
+                        .iter()
+                        .filter(|l| !l.rois.is_empty() || !l.b_hu_rois.is_empty())
+                    {
+                        let by =
+                            |role: Role, side: Option<anchorage_core::session::Side>| -> Vec<u64> {
+                                l.rois
+                                    .iter()
+                                    .copied()
+                                    .filter(|id| {
+                                        session.roi(*id).is_some_and(|x| {
+                                            x.role == role && (side.is_none() || x.side == side)
+                                        })
+                                    })
+                                    .collect()
+                            };
+                        use anchorage_core::session::Side::{L, R};
+                        ui.label(l.level.as_str());
+                        value(
+                            ui,
+                            fmt(l.b_hu, 1),
+                            l.b_hu_rois.clone(),
+                            highlighted,
+                            &mut out,
+                        );
+                        ui.label(format!("{}/3", l.b_hu_planes));
+                        value(
+                            ui,
+                            fmt(l.st_hu_left, 1),
+                            by(Role::StHu, Some(L)),
+                            highlighted,
+                            &mut out,
+                        );
+                        value(
+                            ui,
+                            fmt(l.st_hu_right, 1),
+                            by(Role::StHu, Some(R)),
+                            highlighted,
+                            &mut out,
+                        );
+                        value(
+                            ui,
+                            fmt(l.st_hu, 1),
+                            by(Role::StHu, None),
+                            highlighted,
+                            &mut out,
+                        );
+                        value(
+                            ui,
+                            fmt(l.hu_ratio, 3),
+                            [by(Role::StHu, None), l.b_hu_rois.clone()].concat(),
+                            highlighted,
+                            &mut out,
+                        );
+                        value(
+                            ui,
+                            fmt(l.pedicle_si_left, 1),
+                            by(Role::PedicleSi, Some(L)),
+                            highlighted,
+                            &mut out,
+                        );
+                        value(
+                            ui,
+                            fmt(l.pedicle_si_right, 1),
+                            by(Role::PedicleSi, Some(R)),
+                            highlighted,
+                            &mut out,
+                        );
+                        value(
+                            ui,
+                            fmt(l.segmental_si, 1),
+                            by(Role::PedicleSi, None),
+                            highlighted,
+                            &mut out,
+                        );
+                        if l.flags.is_empty() {
+                            ui.label("–");
+                        } else {
+                            ui.colored_label(WARN, format!("Warning: {}", l.flags.join("; ")));
+                        }
+                        ui.end_row();
+                    }
+                });
+            if !d.problems.is_empty() {
+                ui.collapsing(
+                    format!("{} ROI(s) not in the results", d.problems.len()),
+                    |ui| {
+                        for e in &d.problems {
+                            ui.label(e);
+                        }
+                    },
+                );
+            }
+        });
+    out
+}

@@ -1,0 +1,732 @@
+//! ROI tools on the native view: drawing ellipses (corner to corner), trajectories (entry
+//! to tip, screw-diameter wide) and line calipers; selecting, moving, resizing and
+//! rotating them with handles. While the mouse is down the tool edits a draft, shown and
+//! measured live; the document changes once, when the drag ends (one undo step).
+//!
+//! Geometry is edited in plane millimetres (column × column spacing, row × row spacing),
+//! so ellipse axes stay perpendicular on anisotropic pixels.
+
+use egui::{Color32, Painter, Pos2, Stroke};
+
+use super::commands::{Action, CommandId, info};
+use super::roi_panel::{self, Measurements};
+use super::viewer::{Shown, Transform};
+use anchorage_core::geometry::ImagePlane;
+use anchorage_core::measure::{RoiTarget, measure_roi};
+use anchorage_core::session::{Level, Roi, RoiKind, Role, Session, Side};
+
+/// The tool the left mouse button uses on the native view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// Select, move and edit.
+    Select,
+    /// Draw ellipses.
+    Ellipse,
+    /// Draw trajectories.
+    Trajectory,
+    /// Draw line calipers.
+    Caliper,
+}
+
+impl Tool {
+    /// The ROI kind the tool draws.
+    pub fn kind(self) -> Option<RoiKind> {
+        match self {
+            Tool::Select => None,
+            Tool::Ellipse => Some(RoiKind::Ellipse),
+            Tool::Trajectory => Some(RoiKind::Trajectory),
+            Tool::Caliper => Some(RoiKind::Caliper),
+        }
+    }
+
+    /// The command that picks the tool.
+    pub fn command(self) -> CommandId {
+        match self {
+            Tool::Select => CommandId::ToolSelect,
+            Tool::Ellipse => CommandId::ToolEllipse,
+            Tool::Trajectory => CommandId::ToolTrajectory,
+            Tool::Caliper => CommandId::ToolCaliper,
+        }
+    }
+}
+
+type P2 = [f64; 2];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Grab {
+    Create,
+    Move,
+    Handle(usize),
+}
+
+#[derive(Debug, Clone)]
+struct ToolDrag {
+    grab: Grab,
+    start: P2,
+    start_screen: Pos2,
+    original: Roi,
+    plane: ImagePlane,
+    /// The drag edits the pending proposal, not a stored ROI.
+    proposal: bool,
+}
+
+/// Tool state: the tool, the labels new ROIs get, the selection and the draft.
+#[derive(Debug, Clone)]
+pub struct Tools {
+    /// The current tool.
+    pub tool: Tool,
+    /// Role of new ellipses.
+    pub ellipse_role: Role,
+    /// Level of new ROIs.
+    pub level: Option<Level>,
+    /// Side of new ROIs.
+    pub side: Option<Side>,
+    /// Width of new trajectories when no screw is planned at their level and side, mm.
+    pub default_width_mm: f64,
+    /// The selected ROI.
+    pub selected: Option<u64>,
+    /// The ROI being drawn or edited (id 0 while new), shown instead of the stored one.
+    pub draft: Option<Roi>,
+    /// ROIs highlighted because a result came from them.
+    pub highlight: Vec<u64>,
+    /// A proposed ROI (id 0) waiting for the user: shown and measured, editable with its
+    /// handles, stored only when accepted.
+    pub proposal: Option<Roi>,
+    drag: Option<ToolDrag>,
+}
+
+impl Default for Tools {
+    fn default() -> Self {
+        Tools {
+            tool: Tool::Select,
+            ellipse_role: Role::Free,
+            level: None,
+            side: None,
+            default_width_mm: 6.5,
+            selected: None,
+            draft: None,
+            highlight: Vec::new(),
+            proposal: None,
+            drag: None,
+        }
+    }
+}
+
+const HANDLE_PX: f32 = 8.0;
+const BODY_PX: f32 = 6.0;
+
+fn to_mm(plane: &ImagePlane, p: [f64; 3]) -> P2 {
+    let (c, r, _) = plane.patient_to_pixel(p);
+    [c * plane.col_spacing_mm, r * plane.row_spacing_mm]
+}
+fn from_mm(plane: &ImagePlane, q: P2) -> [f64; 3] {
+    plane.pixel_to_patient(q[0] / plane.col_spacing_mm, q[1] / plane.row_spacing_mm)
+}
+fn screen(tf: &Transform, plane: &ImagePlane, q: P2) -> Pos2 {
+    tf.to_screen(q[0] / plane.col_spacing_mm, q[1] / plane.row_spacing_mm)
+}
+fn unscreen(tf: &Transform, plane: &ImagePlane, p: Pos2) -> P2 {
+    let (x, y) = tf.to_image(p);
+    [x * plane.col_spacing_mm, y * plane.row_spacing_mm]
+}
+fn sub(a: P2, b: P2) -> P2 {
+    [a[0] - b[0], a[1] - b[1]]
+}
+fn add(a: P2, b: P2) -> P2 {
+    [a[0] + b[0], a[1] + b[1]]
+}
+fn scale(a: P2, s: f64) -> P2 {
+    [a[0] * s, a[1] * s]
+}
+fn len(a: P2) -> f64 {
+    a[0].hypot(a[1])
+}
+fn unit(a: P2) -> P2 {
+    let l = len(a);
+    if l > 1e-12 {
+        scale(a, 1.0 / l)
+    } else {
+        [1.0, 0.0]
+    }
+}
+fn perp(a: P2) -> P2 {
+    [-a[1], a[0]]
+}
+fn dot2(a: P2, b: P2) -> f64 {
+    a[0] * b[0] + a[1] * b[1]
+}
+
+/// Distance from `p` to the segment `a`–`b` (screen points).
+fn seg_dist(p: Pos2, a: Pos2, b: Pos2) -> f32 {
+    let ab = b - a;
+    let t = ((p - a).dot(ab) / ab.length_sq().max(1e-6)).clamp(0.0, 1.0);
+    (a + ab * t).distance(p)
+}
+
+/// The handles of an ROI in plane mm: ellipse centre and the four axis ends; trajectory
+/// entry, tip and width; caliper ends.
+fn handles(roi: &Roi, plane: &ImagePlane) -> Vec<P2> {
+    let q: Vec<P2> = roi.points_mm.iter().map(|p| to_mm(plane, *p)).collect();
+    match (roi.kind, q.as_slice()) {
+        (RoiKind::Ellipse, [c, a, b]) => {
+            let (da, db) = (sub(*a, *c), sub(*b, *c));
+            vec![*c, *a, sub(*c, da), *b, sub(*c, db)]
+        }
+        (RoiKind::Trajectory, [e, t]) => {
+            let n = unit(perp(sub(*t, *e)));
+            let mid = scale(add(*e, *t), 0.5);
+            let w = roi.width_mm.unwrap_or(0.0);
+            vec![*e, *t, add(mid, scale(n, w / 2.0))]
+        }
+        (RoiKind::Caliper, [a, b]) => vec![*a, *b],
+        _ => Vec::new(),
+    }
+}
+
+/// The outline of an ROI in screen points (closed for areas).
+fn outline(roi: &Roi, plane: &ImagePlane, tf: &Transform) -> Vec<Pos2> {
+    let q: Vec<P2> = roi.points_mm.iter().map(|p| to_mm(plane, *p)).collect();
+    let s = |p: P2| screen(tf, plane, p);
+    match (roi.kind, q.as_slice()) {
+        (RoiKind::Ellipse, [c, a, b]) => {
+            let (da, db) = (sub(*a, *c), sub(*b, *c));
+            (0..72)
+                .map(|k| {
+                    let t = k as f64 / 72.0 * std::f64::consts::TAU;
+                    s(add(*c, add(scale(da, t.cos()), scale(db, t.sin()))))
+                })
+                .collect()
+        }
+        (RoiKind::Trajectory, [e, t]) => {
+            let n = scale(unit(perp(sub(*t, *e))), roi.width_mm.unwrap_or(0.0) / 2.0);
+            vec![s(add(*e, n)), s(add(*t, n)), s(sub(*t, n)), s(sub(*e, n))]
+        }
+        (RoiKind::Caliper, [a, b]) => vec![s(*a), s(*b)],
+        _ => Vec::new(),
+    }
+}
+
+/// Whether the screen point `p` is on an ROI (inside it or near its outline).
+fn hits(roi: &Roi, plane: &ImagePlane, tf: &Transform, p: Pos2) -> bool {
+    let line = outline(roi, plane, tf);
+    let closed = roi.kind != RoiKind::Caliper;
+    let n = line.len();
+    let near = (0..n.saturating_sub(if closed { 0 } else { 1 })).any(|k| {
+        let (Some(a), Some(b)) = (line.get(k), line.get((k + 1) % n.max(1))) else {
+            return false;
+        };
+        seg_dist(p, *a, *b) <= BODY_PX
+    });
+    // Inside a closed outline: even-odd rule.
+    let inside = closed && {
+        let mut c = false;
+        for k in 0..n {
+            let (Some(a), Some(b)) = (line.get(k), line.get((k + n - 1) % n)) else {
+                continue;
+            };
+            if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
+                c = !c;
+            }
+        }
+        c
+    };
+    near || inside
+}
+
+impl Tools {
+    /// The trajectory width for an ROI at this level and side: the planned screw's
+    /// diameter, else the default.
+    pub fn width_for(&self, session: &Session, level: Option<Level>, side: Option<Side>) -> f64 {
+        match (level, side) {
+            (Some(l), Some(s)) => session
+                .screw(l, s)
+                .map(|sc| sc.diameter_mm)
+                .filter(|d| d.is_finite() && *d > 0.0)
+                .unwrap_or(self.default_width_mm),
+            _ => self.default_width_mm,
+        }
+    }
+
+    /// The ROI as shown: the draft when it is being edited, else the stored one.
+    pub fn shown<'a>(&'a self, roi: &'a Roi) -> &'a Roi {
+        match &self.draft {
+            Some(d) if d.id == roi.id => d,
+            _ => roi,
+        }
+    }
+
+    /// Abandons the drawing or edit in progress, and any proposal.
+    pub fn cancel(&mut self) {
+        self.draft = None;
+        self.drag = None;
+        self.proposal = None;
+    }
+
+    /// The proposal, as shown (the draft while its handles are dragged).
+    pub fn shown_proposal(&self) -> Option<&Roi> {
+        match (&self.drag, &self.draft) {
+            (Some(d), Some(r)) if d.proposal => Some(r),
+            _ => self.proposal.as_ref(),
+        }
+    }
+
+    /// The proposal when it lies on slice `vi` of the shown volume.
+    fn proposal_on<'a>(&'a self, shown: &Shown, vi: usize) -> Option<&'a Roi> {
+        let uid = shown.volume.sop_instance_uids.get(vi)?;
+        let frame = shown.volume.frames.get(vi).copied()?;
+        self.shown_proposal()
+            .filter(|p| &p.sop_instance_uid == uid && p.frame == frame)
+    }
+
+    fn slice_rois<'a>(shown: &'a Shown, vi: usize) -> impl Iterator<Item = &'a Roi> + 'a {
+        let uid = shown
+            .volume
+            .sop_instance_uids
+            .get(vi)
+            .cloned()
+            .unwrap_or_default();
+        let frame = shown.volume.frames.get(vi).copied().unwrap_or(0);
+        shown
+            .session
+            .rois
+            .iter()
+            .filter(move |r| r.sop_instance_uid == uid && r.frame == frame)
+    }
+
+    fn hit(&self, shown: &Shown, vi: usize, tf: &Transform, p: Pos2) -> Option<u64> {
+        let plane = shown.volume.planes.get(vi)?;
+        let rois: Vec<&Roi> = Self::slice_rois(shown, vi).collect();
+        // The selected ROI first, then the topmost (last drawn).
+        rois.iter()
+            .filter(|r| Some(r.id) == self.selected)
+            .chain(rois.iter().rev())
+            .find(|r| hits(self.shown(r), plane, tf, p))
+            .map(|r| r.id)
+    }
+
+    /// Paints the ROIs of slice `index` with their statistics, handles on the selected one.
+    pub fn paint(
+        &self,
+        painter: &Painter,
+        tf: &Transform,
+        shown: &Shown,
+        index: usize,
+        measurements: &mut Measurements,
+        hover: Option<Pos2>,
+    ) {
+        let vi = if shown.preview.is_some() { 0 } else { index };
+        let Some(plane) = shown.volume.planes.get(vi) else {
+            return;
+        };
+        let mut rois: Vec<&Roi> = Self::slice_rois(shown, vi).map(|r| self.shown(r)).collect();
+        let editing_proposal = self.drag.as_ref().is_some_and(|d| d.proposal);
+        if let Some(d) = self
+            .draft
+            .as_ref()
+            .filter(|d| d.id == 0 && !editing_proposal)
+        {
+            rois.push(d);
+        }
+        let proposal = self.proposal_on(shown, vi);
+        if let Some(p) = proposal {
+            rois.push(p);
+        }
+        let hovered = hover.and_then(|p| self.hit(shown, vi, tf, p));
+        let unit = super::overlay::unit(shown.series);
+        for roi in rois {
+            let is_proposal = proposal.is_some_and(|p| std::ptr::eq(p, roi));
+            let selected = roi.id == 0 || Some(roi.id) == self.selected;
+            let highlighted = self.highlight.contains(&roi.id);
+            let colour = if is_proposal {
+                Color32::from_rgb(255, 150, 40)
+            } else if selected {
+                Color32::from_rgb(255, 220, 40)
+            } else if highlighted {
+                Color32::from_rgb(255, 90, 200)
+            } else if Some(roi.id) == hovered {
+                Color32::from_rgb(140, 240, 255)
+            } else {
+                Color32::from_rgb(60, 200, 240)
+            };
+            let stroke = Stroke::new(if selected || highlighted { 2.5 } else { 1.5 }, colour);
+            let line = outline(roi, plane, tf);
+            if roi.kind == RoiKind::Caliper {
+                if let [a, b] = line.as_slice() {
+                    painter.line_segment([*a, *b], stroke);
+                    let n = (*b - *a).normalized().rot90() * 5.0;
+                    painter.line_segment([*a - n, *a + n], stroke);
+                    painter.line_segment([*b - n, *b + n], stroke);
+                }
+            } else {
+                painter.add(egui::Shape::closed_line(line.clone(), stroke));
+                if roi.kind == RoiKind::Trajectory
+                    && let [e, t] = roi.points_mm.as_slice()
+                {
+                    let (e, t) = (
+                        screen(tf, plane, to_mm(plane, *e)),
+                        screen(tf, plane, to_mm(plane, *t)),
+                    );
+                    painter.add(egui::Shape::dashed_line(
+                        &[e, t],
+                        Stroke::new(1.0, colour),
+                        4.0,
+                        3.0,
+                    ));
+                    painter.circle_filled(e, 3.0, colour);
+                }
+            }
+            if selected || roi.id == 0 {
+                for h in handles(roi, plane) {
+                    let p = screen(tf, plane, h);
+                    painter.rect_filled(
+                        egui::Rect::from_center_size(p, egui::vec2(7.0, 7.0)),
+                        1.0,
+                        colour,
+                    );
+                }
+            }
+            // Statistics beside the ROI.
+            let m = if roi.id == 0 {
+                measure_roi(roi, shown.volume).map_err(|e| e.to_string())
+            } else {
+                measurements.get(roi, shown.volume, shown.volume_id)
+            };
+            let mut text = vec![if is_proposal {
+                format!(
+                    "Proposal: {} (Enter accepts, Esc discards)",
+                    roi_panel::title(roi)
+                )
+            } else {
+                roi_panel::title(roi)
+            }];
+            match m {
+                Ok(m) => text.extend(roi_panel::stats_lines(&m, unit, true)),
+                Err(e) => text.push(e),
+            }
+            let right = line.iter().map(|p| p.x).fold(f32::MIN, f32::max);
+            let top = line.iter().map(|p| p.y).fold(f32::MAX, f32::min);
+            if right.is_finite() && top.is_finite() {
+                let galley = painter.layout_no_wrap(
+                    text.join("\n"),
+                    egui::FontId::proportional(12.0),
+                    colour,
+                );
+                let at = Pos2::new(right + 8.0, top);
+                painter.rect_filled(
+                    egui::Rect::from_min_size(at, galley.size()).expand(3.0),
+                    3.0,
+                    Color32::from_black_alpha(170),
+                );
+                painter.galley(at, galley, colour);
+            }
+        }
+    }
+
+    /// Starts a drag at screen point `pos` on slice `index`: a handle of the selected ROI,
+    /// an ROI's body (Select tool) or a new ROI (drawing tools). Returns false when the
+    /// drag is not the tool's (it then pans).
+    pub fn begin(
+        &mut self,
+        shown: &Shown,
+        index: usize,
+        tf: &Transform,
+        pos: Option<Pos2>,
+    ) -> bool {
+        let Some(pos) = pos else {
+            return false;
+        };
+        let Some(plane) = shown.volume.planes.get(index).copied() else {
+            return false;
+        };
+        let q = unscreen(tf, &plane, pos);
+        if let Some(p) = self.proposal_on(shown, index).cloned() {
+            let near = handles(&p, &plane)
+                .iter()
+                .position(|h| screen(tf, &plane, *h).distance(pos) <= HANDLE_PX);
+            let grab = match near {
+                Some(k) => Some(Grab::Handle(k)),
+                None if hits(&p, &plane, tf, pos) => Some(Grab::Move),
+                None => None,
+            };
+            if let Some(grab) = grab {
+                self.start(grab, q, pos, p, plane);
+                if let Some(d) = &mut self.drag {
+                    d.proposal = true;
+                }
+                return true;
+            }
+        }
+        let selected = Self::slice_rois(shown, index).find(|r| Some(r.id) == self.selected);
+        if let Some(roi) = selected {
+            let near = handles(roi, &plane)
+                .iter()
+                .position(|h| screen(tf, &plane, *h).distance(pos) <= HANDLE_PX);
+            if let Some(k) = near {
+                self.start(Grab::Handle(k), q, pos, roi.clone(), plane);
+                return true;
+            }
+        }
+        if self.tool == Tool::Select {
+            let Some(id) = self.hit(shown, index, tf, pos) else {
+                return false;
+            };
+            let Some(roi) = shown.session.roi(id) else {
+                return false;
+            };
+            self.selected = Some(id);
+            self.start(Grab::Move, q, pos, roi.clone(), plane);
+            return true;
+        }
+        let Some(kind) = self.tool.kind() else {
+            return false;
+        };
+        let Some(target) = RoiTarget::of_slice(&shown.series.uid, shown.volume, index) else {
+            return false;
+        };
+        let role = match kind {
+            RoiKind::Ellipse => self.ellipse_role,
+            RoiKind::Trajectory => Role::StHu,
+            RoiKind::Caliper => Role::PedicleThickness,
+        };
+        let px = (q[0] / plane.col_spacing_mm, q[1] / plane.row_spacing_mm);
+        let mut roi = match kind {
+            RoiKind::Ellipse => target.ellipse(role, px, 0.0, 0.0, 0.0),
+            RoiKind::Trajectory => target.trajectory(
+                role,
+                px,
+                px,
+                self.width_for(shown.session, self.level, self.side),
+            ),
+            RoiKind::Caliper => target.caliper(role, px, px),
+        };
+        roi.level = self.level;
+        roi.side = self.side;
+        // Drawing by hand replaces a proposal.
+        self.proposal = None;
+        self.start(Grab::Create, q, pos, roi, plane);
+        true
+    }
+
+    fn start(
+        &mut self,
+        grab: Grab,
+        start: P2,
+        start_screen: Pos2,
+        original: Roi,
+        plane: ImagePlane,
+    ) {
+        self.draft = Some(original.clone());
+        self.drag = Some(ToolDrag {
+            grab,
+            start,
+            start_screen,
+            original,
+            plane,
+            proposal: false,
+        });
+    }
+
+    /// Follows the mouse during a tool drag.
+    pub fn drag(&mut self, _shown: &Shown, _index: usize, tf: &Transform, pos: Pos2) {
+        let Some(d) = &self.drag else {
+            return;
+        };
+        let plane = d.plane;
+        let q = unscreen(tf, &plane, pos);
+        let o = &d.original;
+        let pts: Vec<P2> = o.points_mm.iter().map(|p| to_mm(&plane, *p)).collect();
+        let mut roi = o.clone();
+        let mut set =
+            |pts: &[P2]| roi.points_mm = pts.iter().map(|p| from_mm(&plane, *p)).collect();
+        match (d.grab, o.kind, pts.as_slice()) {
+            (Grab::Create, RoiKind::Ellipse, _) => {
+                let c = scale(add(d.start, q), 0.5);
+                let (rx, ry) = (
+                    (q[0] - d.start[0]).abs() / 2.0,
+                    (q[1] - d.start[1]).abs() / 2.0,
+                );
+                set(&[c, add(c, [rx.max(1e-3), 0.0]), add(c, [0.0, ry.max(1e-3)])]);
+            }
+            (Grab::Create, _, _) => set(&[d.start, q]),
+            (Grab::Move, _, _) => {
+                let delta = sub(q, d.start);
+                let moved: Vec<P2> = pts.iter().map(|p| add(*p, delta)).collect();
+                set(&moved);
+            }
+            (Grab::Handle(0), RoiKind::Ellipse, [c, a, b]) => {
+                let delta = sub(q, d.start);
+                set(&[add(*c, delta), add(*a, delta), add(*b, delta)]);
+            }
+            (Grab::Handle(k @ (1 | 2)), RoiKind::Ellipse, [c, _, b]) => {
+                // An axis end: resizes that axis and rotates the ellipse.
+                let axis = if k == 1 { sub(q, *c) } else { sub(*c, q) };
+                let rx = len(axis).max(1e-3);
+                let u = unit(axis);
+                let ry = len(sub(*b, *c));
+                set(&[*c, add(*c, scale(u, rx)), add(*c, scale(perp(u), ry))]);
+            }
+            (Grab::Handle(3 | 4), RoiKind::Ellipse, [c, a, _]) => {
+                let v = perp(unit(sub(*a, *c)));
+                let ry = dot2(sub(q, *c), v).abs().max(1e-3);
+                set(&[*c, *a, add(*c, scale(v, ry))]);
+            }
+            (Grab::Handle(2), RoiKind::Trajectory, [e, t]) => {
+                let n = unit(perp(sub(*t, *e)));
+                let mid = scale(add(*e, *t), 0.5);
+                roi.width_mm = Some((2.0 * dot2(sub(q, mid), n).abs()).max(0.1));
+            }
+            (Grab::Handle(k @ (0 | 1)), RoiKind::Trajectory | RoiKind::Caliper, [a, b]) => {
+                if k == 0 {
+                    set(&[q, *b]);
+                } else {
+                    set(&[*a, q]);
+                }
+            }
+            _ => {}
+        }
+        self.draft = Some(roi);
+    }
+
+    /// Ends a tool drag: the ROI to add or update (one undo step), if it changed.
+    pub fn end(&mut self, tf: &Transform) -> Vec<Action> {
+        let (Some(d), Some(roi)) = (self.drag.take(), self.draft.take()) else {
+            return Vec::new();
+        };
+        if d.proposal {
+            // Still a proposal: it becomes an ROI only when accepted.
+            self.proposal = Some(roi);
+            return Vec::new();
+        }
+        let end = screen(
+            tf,
+            &d.plane,
+            to_mm(&d.plane, roi.points_mm.last().copied().unwrap_or_default()),
+        );
+        match d.grab {
+            // A click without a real drag draws nothing.
+            Grab::Create if end.distance(d.start_screen) < 3.0 && roi.kind != RoiKind::Ellipse => {
+                Vec::new()
+            }
+            Grab::Create => {
+                let size = outline(&roi, &d.plane, tf);
+                let (lo, hi) = size.iter().fold(
+                    (Pos2::new(f32::MAX, f32::MAX), Pos2::new(f32::MIN, f32::MIN)),
+                    |(lo, hi), p| (lo.min(*p), hi.max(*p)),
+                );
+                if (hi - lo).min_elem() < 2.0 && roi.kind == RoiKind::Ellipse {
+                    Vec::new()
+                } else {
+                    vec![Action::AddRoi(roi)]
+                }
+            }
+            _ if roi == d.original => Vec::new(),
+            _ => vec![Action::UpdateRoi(roi)],
+        }
+    }
+
+    /// A click on the native view: selects the ROI under the mouse, or nothing.
+    pub fn click(
+        &mut self,
+        shown: &Shown,
+        index: usize,
+        tf: &Transform,
+        pos: Option<Pos2>,
+    ) -> Vec<Action> {
+        let vi = if shown.preview.is_some() { 0 } else { index };
+        let hit = pos.and_then(|p| self.hit(shown, vi, tf, p));
+        let on_proposal = pos.is_some_and(|p| {
+            let plane = shown.volume.planes.get(vi);
+            self.proposal_on(shown, vi)
+                .zip(plane)
+                .is_some_and(|(r, plane)| hits(r, plane, tf, p))
+        });
+        if hit.is_none() && !on_proposal && shown.preview.is_none() {
+            let px = pos.map(|p| tf.to_image(p));
+            match (self.tool, px) {
+                (Tool::Ellipse, Some(px)) => {
+                    return vec![Action::ProposeEllipse { slice: vi, px }];
+                }
+                (Tool::Trajectory, Some(px)) => {
+                    return vec![Action::ProposeTrajectory { slice: vi, px }];
+                }
+                _ => {}
+            }
+        }
+        vec![Action::Select(hit)]
+    }
+
+    /// The right-click menu: the selected ROI's quick menu, else tools and windows.
+    pub fn context_menu(&self, ui: &mut egui::Ui, session: &Session) -> Vec<Action> {
+        if let Some(roi) = self.selected.and_then(|id| session.roi(id)) {
+            return roi_panel::quick_menu(ui, roi, session);
+        }
+        let mut out = Vec::new();
+        for id in [
+            CommandId::ToolSelect,
+            CommandId::ToolEllipse,
+            CommandId::ToolTrajectory,
+            CommandId::ToolCaliper,
+            CommandId::PresetBone,
+            CommandId::PresetSoftTissue,
+            CommandId::PresetAuto,
+            CommandId::ResetView,
+        ] {
+            if super::commands::menu_item(ui, id, true) {
+                out.push(Action::Run(id));
+                ui.close();
+            }
+        }
+        out
+    }
+
+    /// The tool bar: tools, the labels of new ROIs and the default trajectory width.
+    pub fn toolbar(&mut self, ui: &mut egui::Ui) -> Vec<Action> {
+        let mut out = Vec::new();
+        for (tool, text) in [
+            (Tool::Select, "Select"),
+            (Tool::Ellipse, "Ellipse"),
+            (Tool::Trajectory, "Trajectory"),
+            (Tool::Caliper, "Caliper"),
+        ] {
+            let tip = info(tool.command()).map_or("", |c| c.tooltip);
+            let key = super::commands::shortcut_text(ui.ctx(), tool.command());
+            if ui
+                .selectable_label(self.tool == tool, text)
+                .on_hover_text(format!("{tip} ({key})"))
+                .clicked()
+            {
+                out.push(Action::Run(tool.command()));
+            }
+        }
+        ui.separator();
+        ui.label("New ROIs:");
+        egui::ComboBox::from_id_salt("new_role")
+            .selected_text(self.ellipse_role.label())
+            .show_ui(ui, |ui| {
+                for r in Role::ALL
+                    .iter()
+                    .filter(|r| matches!(r.kind(), Some(RoiKind::Ellipse) | None))
+                {
+                    ui.selectable_value(&mut self.ellipse_role, *r, r.label());
+                }
+            })
+            .response
+            .accessible_name("Role of new ellipses")
+            .on_hover_text(
+                "Role of new ellipses (trajectories are ST-HU, calipers pedicle thickness)",
+            );
+        roi_panel::level_side_combos(ui, "new", &mut self.level, &mut self.side);
+        let label = ui.label("Width");
+        ui.add(
+            egui::DragValue::new(&mut self.default_width_mm)
+                .range(1.0..=20.0)
+                .speed(0.1)
+                .suffix(" mm"),
+        )
+        .labelled_by(label.id)
+        .on_hover_text(
+            "Width of new trajectories when no screw is planned at their level and side",
+        );
+        out
+    }
+}

@@ -1,0 +1,15 @@
+//! ROIs and what they measure, on one volume.
+//!
+//! Owns the ROI shapes and pixel membership ([`roi`]), the statistics ([`stats`]), the
+//! measurement of a session ROI on its image ([`measurement`], re-exported here), the
+//! proposals that place standard ROIs from a click ([`propose`]) and the estimate of
+//! where a level without ROIs lies ([`level_guess`]). It knows the session's ROI type and
+//! the volume, not the protocols built from the measurements.
+
+pub mod level_guess;
+pub mod measurement;
+pub mod propose;
+pub mod roi;
+pub mod stats;
+
+pub use measurement::*;

@@ -1,0 +1,757 @@
+//! The risk model: a multivariable logistic regression for pedicle-screw loosening at 12
+//! months, and its nomogram, after the HU-ratio/PBQ nomogram paper (see `docs/models.md`
+//! and the project spec `models.md`).
+//!
+//! ```text
+//! LP   = β0 + β_age·age + β_pbq·PBQ + β_hr·(HU ratio) + β_G[Goutallier grade]
+//! risk = 1 / (1 + e^(−LP));     high risk when risk ≥ cutoff
+//! points for a predictor = points_per_lp × (its LP contribution − the contribution at the
+//!                          low-risk end of its axis)
+//! total points T ↔ LP = LP_min + T / points_per_lp
+//! ```
+//!
+//! The bundled coefficients are a reconstruction (the paper's table is not in the project's
+//! copy); every result carries the model's name, version and provenance, and another model
+//! file can be loaded with [`RiskModel::from_file`]. A research aid, not a diagnosis.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::models::file::{
+    ModelFileError, ModelInfo, ObjectReader, format_number, parse_json, read_text,
+    require_open_range, require_positive,
+};
+
+/// The `format` field of a risk model file.
+pub const RISK_FORMAT: &str = "anchorage-risk-model";
+/// The newest `format_version` of a risk model file this program reads.
+pub const RISK_FORMAT_VERSION: u64 = 1;
+/// The text of the bundled default risk model (`assets/models/risk-default.json`).
+pub const BUNDLED_RISK_JSON: &str = include_str!("../../../../assets/models/risk-default.json");
+
+/// The Goutallier grades a model file must give a coefficient for.
+const GRADES: [(u8, &str); 4] = [(1, "1"), (2, "2"), (3, "3"), (4, "4")];
+
+/// Risk probabilities marked on the nomogram's risk axis (those inside the total-points range).
+const RISK_TICKS: [f64; 15] = [
+    0.001, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999,
+];
+
+/// A continuous predictor: its coefficient and the range of its nomogram axis.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ContinuousPredictor {
+    /// Log-odds per unit of the predictor.
+    pub coefficient: f64,
+    /// Lowest value on the nomogram axis (the development cohort's range).
+    pub axis_min: f64,
+    /// Highest value on the nomogram axis.
+    pub axis_max: f64,
+}
+
+impl ContinuousPredictor {
+    /// The axis end with the lowest risk, which scores 0 points: `axis_min` for a
+    /// non-negative coefficient, `axis_max` for a negative one.
+    pub fn low_risk_end(&self) -> f64 {
+        if self.coefficient >= 0.0 {
+            self.axis_min
+        } else {
+            self.axis_max
+        }
+    }
+
+    /// Nomogram points of `value` at `points_per_lp` points per unit of log-odds.
+    pub fn points(&self, value: f64, points_per_lp: f64) -> f64 {
+        points_per_lp * self.coefficient * (value - self.low_risk_end())
+    }
+
+    /// Whether `value` lies on the axis (ends included).
+    pub fn on_axis(&self, value: f64) -> bool {
+        value >= self.axis_min && value <= self.axis_max
+    }
+}
+
+/// The Goutallier grade: one coefficient per grade 1..4. Grade 0 lies outside the
+/// development cohort and uses grade 1's coefficient (flagged).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CategoricalPredictor {
+    /// Log-odds of each grade 1..4 (relative to any reference; only differences matter).
+    pub coefficients: BTreeMap<u8, f64>,
+}
+
+impl CategoricalPredictor {
+    /// The coefficient used for `grade` (grade 0 uses grade 1's); `None` when the model has
+    /// none for that grade.
+    pub fn coefficient(&self, grade: u8) -> Option<f64> {
+        self.coefficients.get(&grade.max(1)).copied()
+    }
+
+    /// The lowest coefficient over all grades, which scores 0 points.
+    pub fn low_risk_coefficient(&self) -> f64 {
+        self.coefficients
+            .values()
+            .copied()
+            .fold(f64::INFINITY, f64::min)
+    }
+}
+
+/// The parameters of the risk model, as read from a model file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RiskModel {
+    /// Name, version, source and provenance of the coefficients.
+    pub info: ModelInfo,
+    /// β0, the intercept (log-odds).
+    pub intercept: f64,
+    /// Age in years.
+    pub age: ContinuousPredictor,
+    /// PBQ score (MRI pedicle bone quality).
+    pub pbq: ContinuousPredictor,
+    /// HU ratio (screw trajectory HU / vertebral body HU).
+    pub hu_ratio: ContinuousPredictor,
+    /// Goutallier grade of paraspinal fatty infiltration.
+    pub goutallier: CategoricalPredictor,
+    /// Nomogram points per unit of linear predictor (15.25 in the paper's nomogram).
+    pub points_per_lp: f64,
+    /// Risk at or above which a patient is called high risk (0.212 in the paper).
+    pub cutoff: f64,
+    /// Sensitivity at the cutoff in the development cohort (0..1), when known.
+    pub cutoff_sensitivity: Option<f64>,
+    /// Specificity at the cutoff in the development cohort (0..1), when known.
+    pub cutoff_specificity: Option<f64>,
+}
+
+/// The file layout of a risk model, used for writing (reading goes through
+/// [`ObjectReader`] so that every refusal names its field).
+#[derive(Serialize)]
+struct RiskModelFile<'a> {
+    format: &'static str,
+    format_version: u64,
+    info: &'a ModelInfo,
+    intercept: f64,
+    age: &'a ContinuousPredictor,
+    pbq: &'a ContinuousPredictor,
+    hu_ratio: &'a ContinuousPredictor,
+    goutallier: &'a CategoricalPredictor,
+    points_per_lp: f64,
+    cutoff: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cutoff_sensitivity: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cutoff_specificity: Option<f64>,
+}
+
+impl RiskModel {
+    /// The bundled default model (reconstructed coefficients, see its provenance). Parses
+    /// the bundled file; if that ever failed it would fall back to [`RiskModel::builtin`],
+    /// which holds the same values (a test checks that the file parses and equals it).
+    pub fn bundled() -> Self {
+        Self::from_json_str(BUNDLED_RISK_JSON, "bundled risk-default.json")
+            .unwrap_or_else(|_| Self::builtin())
+    }
+
+    /// A hard-coded copy of the bundled model file, used only if that file failed to parse.
+    pub fn builtin() -> Self {
+        Self {
+            info: ModelInfo {
+                name: "HU-ratio/PBQ screw-loosening nomogram (reconstructed)".to_string(),
+                version: "1.0".to_string(),
+                source: "Yang J, Wu X, Sun Q, Su Y, Zhang Y, Yin G, Chen J. Predictive Value \
+                         of the Preoperative Screw Trajectory-to-Vertebral Body Hounsfield Unit \
+                         Ratio and the Combined Model Incorporating MRI-Based Pedicle Bone \
+                         Quality Score for Pedicle Screw Loosening After Pedicle Screw \
+                         Fixation. Global Spine Journal. Multivariable logistic regression for \
+                         screw loosening at 12 months (313 patients), nomogram of Figure 3, \
+                         cutoff 0.212."
+                    .to_string(),
+                provenance: "Reconstructed by the Anchorage project: the paper's coefficient \
+                             table is not available to us, so these are not the published \
+                             coefficients. They were chosen to reproduce the paper's worked \
+                             example exactly (age 70, PBQ 3.8, HU ratio 1.5, Goutallier grade 3 \
+                             give 44, 56, 73 and 44 points, 217 in total, a risk of about 95 %), \
+                             the direction of every effect, and a risk of about 10 % for a \
+                             typical patient (58 years, PBQ 3.0, HU ratio 2.0, grade 2). Grade 3 \
+                             above grade 4 mirrors the paper's own caution about its small \
+                             grade-3 group (n = 10). The cutoff 0.212 and its sensitivity and \
+                             specificity are the paper's. Research aid, not a diagnosis: load \
+                             the published coefficients, or a model fitted on your own cohort, \
+                             before relying on the numbers."
+                    .to_string(),
+            },
+            intercept: -5.266,
+            age: ContinuousPredictor {
+                coefficient: 0.0577,
+                axis_min: 20.0,
+                axis_max: 90.0,
+            },
+            pbq: ContinuousPredictor {
+                coefficient: 1.597,
+                axis_min: 1.5,
+                axis_max: 5.5,
+            },
+            hu_ratio: ContinuousPredictor {
+                coefficient: -3.191,
+                axis_min: 0.8,
+                axis_max: 3.0,
+            },
+            goutallier: CategoricalPredictor {
+                coefficients: BTreeMap::from([(1, 0.0), (2, 1.311), (3, 2.885), (4, 1.967)]),
+            },
+            points_per_lp: 15.25,
+            cutoff: 0.212,
+            cutoff_sensitivity: Some(0.8),
+            cutoff_specificity: Some(0.881),
+        }
+    }
+
+    /// Reads a risk model file.
+    pub fn from_file(path: &Path) -> Result<Self, ModelFileError> {
+        let text = read_text(path)?;
+        Self::from_json_str(&text, &path.display().to_string())
+    }
+
+    /// Parses risk model text; `origin` names the text in error messages (usually the path).
+    pub fn from_json_str(text: &str, origin: &str) -> Result<Self, ModelFileError> {
+        let value = parse_json(text, origin)?;
+        let mut root = ObjectReader::root(origin, &value)?;
+        root.format_header(RISK_FORMAT, RISK_FORMAT_VERSION)?;
+        let info = root.model_info()?;
+        let intercept = root.number("intercept")?;
+        let age = read_continuous(&mut root, "age")?;
+        let pbq = read_continuous(&mut root, "pbq")?;
+        let hu_ratio = read_continuous(&mut root, "hu_ratio")?;
+        let goutallier = read_categorical(&mut root, "goutallier")?;
+        let points_per_lp = root.number("points_per_lp")?;
+        let points_per_lp = require_positive(&root, "points_per_lp", points_per_lp)?;
+        let cutoff = root.number("cutoff")?;
+        let cutoff = require_open_range(&root, "cutoff", cutoff, 0.0, 1.0)?;
+        let cutoff_sensitivity = read_proportion(&mut root, "cutoff_sensitivity")?;
+        let cutoff_specificity = read_proportion(&mut root, "cutoff_specificity")?;
+        root.finish()?;
+        Ok(Self {
+            info,
+            intercept,
+            age,
+            pbq,
+            hu_ratio,
+            goutallier,
+            points_per_lp,
+            cutoff,
+            cutoff_sensitivity,
+            cutoff_specificity,
+        })
+    }
+
+    /// The model as model-file text (pretty JSON, with `format` and `format_version`), which
+    /// [`RiskModel::from_json_str`] reads back to an equal model.
+    pub fn to_json_string(&self) -> String {
+        let file = RiskModelFile {
+            format: RISK_FORMAT,
+            format_version: RISK_FORMAT_VERSION,
+            info: &self.info,
+            intercept: self.intercept,
+            age: &self.age,
+            pbq: &self.pbq,
+            hu_ratio: &self.hu_ratio,
+            goutallier: &self.goutallier,
+            points_per_lp: self.points_per_lp,
+            cutoff: self.cutoff,
+            cutoff_sensitivity: self.cutoff_sensitivity,
+            cutoff_specificity: self.cutoff_specificity,
+        };
+        // Serializing plain structs of strings and numbers cannot fail; a non-finite number
+        // (impossible after validation, but the fields are public) becomes `null`.
+        let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// The linear predictor with every predictor at the low-risk end of its axis: the LP of
+    /// 0 total points.
+    pub fn linear_predictor_min(&self) -> f64 {
+        self.intercept
+            + self.age.coefficient * self.age.low_risk_end()
+            + self.pbq.coefficient * self.pbq.low_risk_end()
+            + self.hu_ratio.coefficient * self.hu_ratio.low_risk_end()
+            + self.goutallier.low_risk_coefficient()
+    }
+
+    /// The risk that `total_points` on the nomogram stands for; `None` when the result would
+    /// not be a number (non-finite points, or a model with invalid parameters).
+    pub fn total_points_to_risk(&self, total_points: f64) -> Option<f64> {
+        let lp = self.linear_predictor_min() + total_points / self.points_per_lp;
+        let risk = logistic(lp);
+        risk.is_finite().then_some(risk)
+    }
+
+    /// The total points at which the risk equals `risk` (strictly between 0 and 1); `None`
+    /// otherwise.
+    pub fn risk_to_total_points(&self, risk: f64) -> Option<f64> {
+        if !(risk > 0.0 && risk < 1.0) {
+            return None;
+        }
+        let lp = (risk / (1.0 - risk)).ln();
+        let total = (lp - self.linear_predictor_min()) * self.points_per_lp;
+        total.is_finite().then_some(total)
+    }
+
+    /// Evaluates the model for one patient. A missing PBQ or HU ratio, a grade above 4, or a
+    /// non-finite value is refused; values outside an axis are computed and flagged.
+    pub fn evaluate(&self, input: &RiskInput) -> Result<RiskResult, RiskError> {
+        let age_years = checked(
+            "age_years",
+            input.age_years,
+            0.0,
+            "a finite number of at least 0",
+        )?;
+        let Some(pbq) = input.pbq else {
+            return Err(RiskError::MissingPredictor {
+                predictor: "pbq",
+                description: "the MRI pedicle bone quality (PBQ) score",
+            });
+        };
+        let pbq = checked_positive("pbq", pbq)?;
+        let Some(hu_ratio) = input.hu_ratio else {
+            return Err(RiskError::MissingPredictor {
+                predictor: "hu_ratio",
+                description: "the screw-trajectory to vertebral-body HU ratio",
+            });
+        };
+        let hu_ratio = checked_positive("hu_ratio", hu_ratio)?;
+        let grade = input.goutallier;
+        if grade > 4 {
+            return Err(RiskError::GoutallierGrade { grade });
+        }
+        let Some(beta_grade) = self.goutallier.coefficient(grade) else {
+            return Err(RiskError::ModelLacksGrade {
+                grade: grade.max(1),
+            });
+        };
+
+        let mut flags = Vec::new();
+        for (label, predictor, value, min_decimals) in [
+            ("age", &self.age, age_years, 0),
+            ("PBQ", &self.pbq, pbq, 1),
+            ("HU ratio", &self.hu_ratio, hu_ratio, 1),
+        ] {
+            if !predictor.on_axis(value) {
+                flags.push(format!(
+                    "extrapolated: {label} {} outside {}..{}",
+                    format_number(value, 3, min_decimals),
+                    format_number(predictor.axis_min, 3, min_decimals),
+                    format_number(predictor.axis_max, 3, min_decimals),
+                ));
+            }
+        }
+        if grade == 0 {
+            flags.push(
+                "Goutallier grade 0 is outside the development cohort (grade 1's coefficient used)"
+                    .to_string(),
+            );
+        }
+
+        let ppl = self.points_per_lp;
+        let points = RiskPoints {
+            age: self.age.points(age_years, ppl),
+            pbq: self.pbq.points(pbq, ppl),
+            hu_ratio: self.hu_ratio.points(hu_ratio, ppl),
+            goutallier: ppl * (beta_grade - self.goutallier.low_risk_coefficient()),
+        };
+        let total_points = points.age + points.pbq + points.hu_ratio + points.goutallier;
+        let linear_predictor = self.intercept
+            + self.age.coefficient * age_years
+            + self.pbq.coefficient * pbq
+            + self.hu_ratio.coefficient * hu_ratio
+            + beta_grade;
+        let risk = logistic(linear_predictor);
+        let cutoff = self.cutoff;
+        for (quantity, value) in [
+            ("points.age", points.age),
+            ("points.pbq", points.pbq),
+            ("points.hu_ratio", points.hu_ratio),
+            ("points.goutallier", points.goutallier),
+            ("total_points", total_points),
+            ("linear_predictor", linear_predictor),
+            ("risk", risk),
+            ("cutoff", cutoff),
+        ] {
+            if !value.is_finite() {
+                return Err(RiskError::NotFinite { quantity });
+            }
+        }
+        Ok(RiskResult {
+            age_years,
+            pbq,
+            hu_ratio,
+            goutallier: grade,
+            points,
+            total_points,
+            linear_predictor,
+            risk,
+            cutoff,
+            high_risk: risk >= cutoff,
+            flags,
+            model: self.info.clone(),
+        })
+    }
+
+    /// The nomogram's geometry, as data to draw: one axis per predictor with its ticks and
+    /// their points, the total-points range, and the risk ticks that fall on it.
+    pub fn nomogram(&self) -> Nomogram {
+        let ppl = self.points_per_lp;
+        let continuous = |name: &str, unit: &str, p: &ContinuousPredictor| {
+            let (values, decimals) = nice_ticks(p.axis_min, p.axis_max);
+            NomogramAxis {
+                name: name.to_string(),
+                unit: unit.to_string(),
+                ticks: values
+                    .into_iter()
+                    .map(|value| NomogramTick {
+                        value,
+                        label: format_number(value, 3.max(decimals), decimals),
+                        points: p.points(value, ppl),
+                    })
+                    .collect(),
+            }
+        };
+        let low_grade = self.goutallier.low_risk_coefficient();
+        let axes = vec![
+            continuous("Age", "years", &self.age),
+            continuous("PBQ score", "", &self.pbq),
+            continuous("HU ratio", "", &self.hu_ratio),
+            NomogramAxis {
+                name: "Goutallier grade".to_string(),
+                unit: String::new(),
+                ticks: self
+                    .goutallier
+                    .coefficients
+                    .iter()
+                    .map(|(&grade, &beta)| NomogramTick {
+                        value: f64::from(grade),
+                        label: grade.to_string(),
+                        points: ppl * (beta - low_grade),
+                    })
+                    .collect(),
+            },
+        ];
+        let axis_max =
+            |axis: &NomogramAxis| axis.ticks.iter().map(|t| t.points).fold(0.0_f64, f64::max);
+        let points_axis_max = axes.iter().map(axis_max).fold(0.0_f64, f64::max);
+        let max_total = axes.iter().map(axis_max).sum::<f64>();
+        let risk_axis = RISK_TICKS
+            .iter()
+            .filter_map(|&risk| {
+                let total_points = self.risk_to_total_points(risk)?;
+                (total_points >= 0.0 && total_points <= max_total)
+                    .then_some(RiskTick { risk, total_points })
+            })
+            .collect();
+        Nomogram {
+            points_axis_max,
+            axes,
+            total_points: TotalPointsRange {
+                min: 0.0,
+                max: max_total,
+            },
+            risk_axis,
+        }
+    }
+}
+
+impl Default for RiskModel {
+    /// The bundled model.
+    fn default() -> Self {
+        Self::bundled()
+    }
+}
+
+/// Reads a `{coefficient, axis_min, axis_max}` block.
+fn read_continuous(
+    root: &mut ObjectReader<'_>,
+    key: &'static str,
+) -> Result<ContinuousPredictor, ModelFileError> {
+    let mut block = root.object(key)?;
+    let coefficient = block.number("coefficient")?;
+    let axis_min = block.number("axis_min")?;
+    let axis_max = block.number("axis_max")?;
+    if axis_max <= axis_min {
+        return Err(block.out_of_range(
+            "axis_max",
+            axis_max,
+            &format!("a number greater than axis_min ({axis_min})"),
+        ));
+    }
+    block.finish()?;
+    Ok(ContinuousPredictor {
+        coefficient,
+        axis_min,
+        axis_max,
+    })
+}
+
+/// Reads a `{coefficients: {"1": …, "2": …, "3": …, "4": …}}` block.
+fn read_categorical(
+    root: &mut ObjectReader<'_>,
+    key: &'static str,
+) -> Result<CategoricalPredictor, ModelFileError> {
+    let mut block = root.object(key)?;
+    let mut table = block.object("coefficients")?;
+    let mut coefficients = BTreeMap::new();
+    for (grade, name) in GRADES {
+        coefficients.insert(grade, table.number(name)?);
+    }
+    table.finish()?;
+    block.finish()?;
+    Ok(CategoricalPredictor { coefficients })
+}
+
+/// Reads an optional proportion in 0..1.
+fn read_proportion(
+    root: &mut ObjectReader<'_>,
+    key: &'static str,
+) -> Result<Option<f64>, ModelFileError> {
+    match root.optional_number(key)? {
+        None => Ok(None),
+        Some(v) if (0.0..=1.0).contains(&v) => Ok(Some(v)),
+        Some(v) => Err(root.out_of_range(key, v, "a proportion from 0 to 1")),
+    }
+}
+
+/// Checks a finite input of at least `min`.
+fn checked(
+    field: &'static str,
+    value: f64,
+    min: f64,
+    expected: &'static str,
+) -> Result<f64, RiskError> {
+    if value.is_finite() && value >= min {
+        Ok(value)
+    } else {
+        Err(RiskError::InvalidInput {
+            field,
+            value,
+            expected,
+        })
+    }
+}
+
+/// Checks a finite input greater than zero.
+fn checked_positive(field: &'static str, value: f64) -> Result<f64, RiskError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(RiskError::InvalidInput {
+            field,
+            value,
+            expected: "a finite number greater than 0",
+        })
+    }
+}
+
+/// The logistic function, computed without overflow on either side.
+fn logistic(lp: f64) -> f64 {
+    if lp >= 0.0 {
+        1.0 / (1.0 + (-lp).exp())
+    } else {
+        let e = lp.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// About ten evenly spaced round values covering `min..=max`, both ends included, and the
+/// number of decimals their labels need.
+fn nice_ticks(min: f64, max: f64) -> (Vec<f64>, usize) {
+    let span = max - min;
+    if !(span > 0.0 && span.is_finite()) {
+        return (
+            if min.is_finite() {
+                vec![min]
+            } else {
+                Vec::new()
+            },
+            0,
+        );
+    }
+    // The smallest step of 1, 2 or 5 × 10^k that gives at most 12 intervals.
+    let raw = span / 12.0;
+    let exponent = raw.log10().floor() as i32;
+    let magnitude = 10f64.powi(exponent);
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    // Round away the float noise of i × step (1.4000000000000001 → 1.4).
+    let scale = 10f64.powi(3 - exponent);
+    let decimals = usize::try_from(-exponent).unwrap_or(0);
+    let mut ticks = vec![min];
+    let mut i = (min / step).floor() + 1.0;
+    loop {
+        let v = (i * step * scale).round() / scale;
+        // Leave out round values crowding an end (closer than a quarter step).
+        if v > max - step * 0.25 {
+            break;
+        }
+        if v > min + step * 0.25 {
+            ticks.push(v);
+        }
+        i += 1.0;
+    }
+    ticks.push(max);
+    (ticks, decimals)
+}
+
+/// One patient's inputs to the risk model.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct RiskInput {
+    /// Age at surgery (years).
+    pub age_years: f64,
+    /// PBQ score; `None` when not measured (refused by [`RiskModel::evaluate`]).
+    pub pbq: Option<f64>,
+    /// HU ratio; `None` when not measured (refused by [`RiskModel::evaluate`]).
+    pub hu_ratio: Option<f64>,
+    /// Goutallier grade 0..4 (0 is outside the development cohort and flagged).
+    pub goutallier: u8,
+}
+
+/// Nomogram points of each predictor.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct RiskPoints {
+    /// Points for age.
+    pub age: f64,
+    /// Points for the PBQ score.
+    pub pbq: f64,
+    /// Points for the HU ratio.
+    pub hu_ratio: f64,
+    /// Points for the Goutallier grade.
+    pub goutallier: f64,
+}
+
+/// The risk model's answer for one patient, with the model it came from.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct RiskResult {
+    /// Age used (years).
+    pub age_years: f64,
+    /// PBQ score used.
+    pub pbq: f64,
+    /// HU ratio used.
+    pub hu_ratio: f64,
+    /// Goutallier grade given (0 is computed as 1 and flagged).
+    pub goutallier: u8,
+    /// Points per predictor.
+    pub points: RiskPoints,
+    /// Sum of the points.
+    pub total_points: f64,
+    /// The linear predictor LP (log-odds).
+    pub linear_predictor: f64,
+    /// Predicted probability of loosening at 12 months, 0..1.
+    pub risk: f64,
+    /// The model's high-risk cutoff.
+    pub cutoff: f64,
+    /// Whether `risk ≥ cutoff`.
+    pub high_risk: bool,
+    /// What a reader must know: extrapolated inputs, a grade outside the development cohort.
+    pub flags: Vec<String>,
+    /// The model the numbers came from.
+    pub model: ModelInfo,
+}
+
+/// Why the risk model refused a patient's inputs.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RiskError {
+    /// A predictor was not measured; the model needs all four.
+    #[error(
+        "missing predictor `{predictor}` ({description}): the risk model needs age, PBQ score, HU ratio and Goutallier grade"
+    )]
+    MissingPredictor {
+        /// The input field, `pbq` or `hu_ratio`.
+        predictor: &'static str,
+        /// What the predictor is, in words.
+        description: &'static str,
+    },
+    /// A value is not finite or not in its domain (negative age, PBQ or HU ratio ≤ 0).
+    #[error("`{field}` must be {expected}, got {value}")]
+    InvalidInput {
+        /// The input field.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+        /// The allowed range, in words.
+        expected: &'static str,
+    },
+    /// A Goutallier grade above 4.
+    #[error("Goutallier grade {grade} does not exist: expected a grade from 0 to 4")]
+    GoutallierGrade {
+        /// The grade given.
+        grade: u8,
+    },
+    /// The model (built by hand, not from a file) has no coefficient for this grade.
+    #[error("the risk model has no coefficient for Goutallier grade {grade}")]
+    ModelLacksGrade {
+        /// The grade looked up.
+        grade: u8,
+    },
+    /// The inputs were finite but so extreme (or the model so malformed) that a result
+    /// was not a number.
+    #[error("`{quantity}` is not a finite number for these inputs and this model")]
+    NotFinite {
+        /// The quantity, e.g. `linear_predictor`.
+        quantity: &'static str,
+    },
+}
+
+/// The nomogram's geometry: everything needed to draw it, in points.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct Nomogram {
+    /// Length of the top "Points" axis: the most points any single predictor gives.
+    pub points_axis_max: f64,
+    /// One axis per predictor: age, PBQ score, HU ratio, Goutallier grade.
+    pub axes: Vec<NomogramAxis>,
+    /// The range of the "Total points" axis (0 to the sum of every axis' maximum).
+    pub total_points: TotalPointsRange,
+    /// Risk ticks under the total-points axis, in increasing risk.
+    pub risk_axis: Vec<RiskTick>,
+}
+
+/// One predictor's axis.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct NomogramAxis {
+    /// Axis title, e.g. `HU ratio`.
+    pub name: String,
+    /// Unit of the values (empty when unitless).
+    pub unit: String,
+    /// Ticks in increasing value; their points may decrease (HU ratio) or not be monotonic
+    /// (Goutallier grade).
+    pub ticks: Vec<NomogramTick>,
+}
+
+/// A tick on a predictor axis.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct NomogramTick {
+    /// The predictor value.
+    pub value: f64,
+    /// The value as text for the tick label.
+    pub label: String,
+    /// Where the tick sits on the points scale.
+    pub points: f64,
+}
+
+/// The range of the total-points axis.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct TotalPointsRange {
+    /// Lowest total (0: every predictor at its low-risk end).
+    pub min: f64,
+    /// Highest total (every predictor at its high-risk end).
+    pub max: f64,
+}
+
+/// A tick on the risk axis.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct RiskTick {
+    /// The risk (0..1).
+    pub risk: f64,
+    /// The total points where that risk is reached.
+    pub total_points: f64,
+}
