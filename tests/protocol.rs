@@ -4,7 +4,7 @@
 use anchorage_core::export::{REQUIRED_COLUMNS, screw_table};
 use anchorage_core::measure::RoiMeasurement;
 use anchorage_core::measure::stats::RoiStats;
-use anchorage_core::protocol::{Measurements, Models, compute_results};
+use anchorage_core::protocol::{Flag, FlagKind, Measurements, Models, compute_results};
 use anchorage_core::session::{Level, PatientInputs, Roi, RoiKind, Role, Screw, Session, Side};
 
 fn roi(role: Role, level: Level, side: Option<Side>) -> Roi {
@@ -183,8 +183,7 @@ fn complete_patient_matches_hand_computation() {
     let right = &r.screws[1];
     assert_eq!(right.clearance_mm, Some(-0.5));
     assert!(
-        right
-            .flags
+        texts(&right.flags)
             .iter()
             .any(|f| f.starts_with("negative clearance")),
         "{:?}",
@@ -196,6 +195,11 @@ fn complete_patient_matches_hand_computation() {
     assert!((risk.linear_predictor - lp).abs() < 1e-9);
     assert!(r.patient.flags.is_empty(), "{:?}", r.patient.flags);
     assert!(left.flags.is_empty(), "{:?}", left.flags);
+}
+
+/// The flags' texts, as the per-screw table writes them.
+fn texts(flags: &[Flag]) -> Vec<String> {
+    flags.iter().map(ToString::to_string).collect()
 }
 
 #[test]
@@ -228,7 +232,7 @@ fn incomplete_and_fallback_cases_are_flagged() {
     let l3 = r.levels.iter().find(|l| l.level == Level::L3).unwrap();
     assert_eq!(l3.b_hu, Some(115.0));
     assert!(
-        l3.flags
+        texts(&l3.flags)
             .iter()
             .any(|f| f.contains("2 of 3 planes") && f.contains("B-HU inferior")),
         "{:?}",
@@ -238,16 +242,14 @@ fn incomplete_and_fallback_cases_are_flagged() {
     let pbq = (410.0 + 420.0 + 430.0 + 430.0) / 4.0 / 100.0;
     assert!((r.patient.pbq.unwrap() - pbq).abs() < 1e-12);
     assert!(
-        r.patient
-            .flags
+        texts(&r.patient.flags)
             .iter()
             .any(|f| f.contains("PBQ without L4 R")),
         "{:?}",
         r.patient.flags
     );
     assert!(
-        r.patient
-            .flags
+        texts(&r.patient.flags)
             .iter()
             .any(|f| f.contains("fallback level: CSF ROI at L2")),
         "{:?}",
@@ -256,24 +258,41 @@ fn incomplete_and_fallback_cases_are_flagged() {
     let l4 = &r.screws[2];
     assert_eq!(l4.b_hu_level, Some(Level::L3));
     assert!(
-        l4.flags
+        texts(&l4.flags)
             .iter()
             .any(|f| f.starts_with("fallback level: B-HU of L3")),
         "{:?}",
         l4.flags
     );
     assert!(
-        l4.flags.iter().any(|f| f.starts_with("EMG below 11 mA")),
+        texts(&l4.flags)
+            .iter()
+            .any(|f| f.starts_with("EMG below 11 mA")),
         "{:?}",
         l4.flags
     );
     assert!(
-        l4.flags.iter().any(|f| f.contains("no ST-HU")),
+        texts(&l4.flags).iter().any(|f| f.contains("no ST-HU")),
         "{:?}",
         l4.flags
     );
     assert_eq!(l4.st_hu, None);
     assert_eq!(l4.hu_ratio, None);
+    // The same, by the flags' types.
+    let kinds: Vec<FlagKind> = l4.flags.iter().map(Flag::kind).collect();
+    assert!(kinds.contains(&FlagKind::FallbackLevel), "{kinds:?}");
+    assert!(kinds.contains(&FlagKind::EmgBelowThreshold), "{kinds:?}");
+    assert!(
+        l4.flags.iter().any(|f| matches!(
+            f,
+            Flag::NoStHu {
+                level: Level::L4,
+                side: Side::L
+            }
+        )),
+        "{:?}",
+        l4.flags
+    );
 }
 
 #[test]
@@ -283,8 +302,7 @@ fn missing_inputs_leave_risk_empty_with_a_reason() {
     let r = compute_results(&s, &m, &Models::default());
     assert!(r.patient.risk.is_none());
     assert!(
-        r.patient
-            .flags
+        texts(&r.patient.flags)
             .iter()
             .any(|f| f == "incomplete: risk needs age"),
         "{:?}",

@@ -12,7 +12,7 @@ use egui::{Color32, RichText};
 use super::commands::Action;
 use super::study::Study;
 use anchorage_core::export::{ScrewTable, screw_table};
-use anchorage_core::protocol::{Measurements, Models, ProtocolResults, compute_results};
+use anchorage_core::protocol::{Flag, Measurements, Models, ProtocolResults, compute_results};
 use anchorage_core::session::{Level, Role, Session};
 
 /// What the protocols derive from the document; recomputed when the document or the loaded
@@ -95,6 +95,12 @@ pub fn derive(session: &Session, session_path: Option<&Path>, study: Option<&Stu
         table,
         problems,
     }
+}
+
+/// Flags' texts joined with "; ".
+fn join(flags: &[Flag]) -> String {
+    let texts: Vec<String> = flags.iter().map(ToString::to_string).collect();
+    texts.join("; ")
 }
 
 /// Formats an optional value to `decimals`, "–" when missing.
@@ -291,9 +297,10 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]
                         } else {
                             value(ui, yr_text, s.rois.clone(), highlighted, &mut out);
                         }
-                        let mut flags = s.flags.clone();
+                        let mut flags: Vec<String> =
+                            s.flags.iter().map(ToString::to_string).collect();
                         if let Some(x) = stress {
-                            flags.extend(x.flags.iter().cloned());
+                            flags.extend(x.flags.iter().map(ToString::to_string));
                         }
                         flags.dedup();
                         if flags.is_empty() {
@@ -405,7 +412,7 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]
                         if l.flags.is_empty() {
                             ui.label("–");
                         } else {
-                            ui.colored_label(WARN, format!("Warning: {}", l.flags.join("; ")));
+                            ui.colored_label(WARN, format!("Warning: {}", join(&l.flags)));
                         }
                         ui.end_row();
                     }

@@ -122,10 +122,12 @@ fn screw_row(
     s: &ScrewResult,
 ) -> Vec<Cell> {
     let p = &results.patient;
-    let mut flags: Vec<String> = s.flags.clone();
+    // The cell holds each text once (a patient flag is every screw's too).
+    let mut flags: Vec<String> = s.flags.iter().map(ToString::to_string).collect();
     for f in &p.flags {
-        if !flags.contains(f) {
-            flags.push(f.clone());
+        let text = f.to_string();
+        if !flags.contains(&text) {
+            flags.push(text);
         }
     }
     let risk_model = p

@@ -331,25 +331,22 @@ impl RiskModel {
         };
 
         let mut flags = Vec::new();
-        for (label, predictor, value, min_decimals) in [
-            ("age", &self.age, age_years, 0),
-            ("PBQ", &self.pbq, pbq, 1),
-            ("HU ratio", &self.hu_ratio, hu_ratio, 1),
+        for (name, predictor, value) in [
+            (Predictor::Age, &self.age, age_years),
+            (Predictor::Pbq, &self.pbq, pbq),
+            (Predictor::HuRatio, &self.hu_ratio, hu_ratio),
         ] {
             if !predictor.on_axis(value) {
-                flags.push(format!(
-                    "extrapolated: {label} {} outside {}..{}",
-                    format_number(value, 3, min_decimals),
-                    format_number(predictor.axis_min, 3, min_decimals),
-                    format_number(predictor.axis_max, 3, min_decimals),
-                ));
+                flags.push(RiskFlag::Extrapolated {
+                    predictor: name,
+                    value,
+                    axis_min: predictor.axis_min,
+                    axis_max: predictor.axis_max,
+                });
             }
         }
         if grade == 0 {
-            flags.push(
-                "Goutallier grade 0 is outside the development cohort (grade 1's coefficient used)"
-                    .to_string(),
-            );
+            flags.push(RiskFlag::GradeOutsideCohort { grade });
         }
 
         let ppl = self.points_per_lp;
@@ -629,6 +626,91 @@ pub struct RiskPoints {
     pub goutallier: f64,
 }
 
+/// A continuous predictor of the nomogram, as flags name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Predictor {
+    /// Age, years.
+    Age,
+    /// The PBQ score.
+    Pbq,
+    /// The HU ratio.
+    HuRatio,
+}
+
+impl Predictor {
+    /// The name in flag texts.
+    pub fn label(self) -> &'static str {
+        match self {
+            Predictor::Age => "age",
+            Predictor::Pbq => "PBQ",
+            Predictor::HuRatio => "HU ratio",
+        }
+    }
+
+    /// The fewest decimals its values are written with in flag texts.
+    fn min_decimals(self) -> usize {
+        match self {
+            Predictor::Age => 0,
+            Predictor::Pbq | Predictor::HuRatio => 1,
+        }
+    }
+}
+
+/// What a reader of a risk result must know. Written (CSV, JSON, stderr) as its stable
+/// text, [`std::fmt::Display`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum RiskFlag {
+    /// A predictor lies outside its nomogram axis: its points are extrapolated.
+    Extrapolated {
+        /// Which predictor.
+        predictor: Predictor,
+        /// Its value.
+        value: f64,
+        /// The axis' lower end.
+        axis_min: f64,
+        /// The axis' upper end.
+        axis_max: f64,
+    },
+    /// A Goutallier grade outside the development cohort (0): grade 1's coefficient used.
+    GradeOutsideCohort {
+        /// The grade given.
+        grade: u8,
+    },
+}
+
+impl std::fmt::Display for RiskFlag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RiskFlag::Extrapolated {
+                predictor,
+                value,
+                axis_min,
+                axis_max,
+            } => {
+                let d = predictor.min_decimals();
+                write!(
+                    f,
+                    "extrapolated: {} {} outside {}..{}",
+                    predictor.label(),
+                    format_number(*value, 3, d),
+                    format_number(*axis_min, 3, d),
+                    format_number(*axis_max, 3, d),
+                )
+            }
+            RiskFlag::GradeOutsideCohort { grade } => write!(
+                f,
+                "Goutallier grade {grade} is outside the development cohort (grade 1's coefficient used)"
+            ),
+        }
+    }
+}
+
+impl Serialize for RiskFlag {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// The risk model's answer for one patient, with the model it came from.
 #[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct RiskResult {
@@ -653,7 +735,7 @@ pub struct RiskResult {
     /// Whether `risk ≥ cutoff`.
     pub high_risk: bool,
     /// What a reader must know: extrapolated inputs, a grade outside the development cohort.
-    pub flags: Vec<String>,
+    pub flags: Vec<RiskFlag>,
     /// The model the numbers came from.
     pub model: ModelInfo,
 }

@@ -15,6 +15,7 @@
 //! Invalid geometry is an error that names the cause; a screw wider than its pedicle is
 //! computed but flagged. Nothing here returns NaN. A research aid, not a diagnosis.
 
+use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -237,7 +238,7 @@ pub struct StressResult {
     /// σ_H divided by the yield stress; 1 or more means at or above yield.
     pub yield_ratio: f64,
     /// What a reader must know, e.g. negative clearance.
-    pub flags: Vec<String>,
+    pub flags: Vec<StressFlag>,
     /// Bone modulus used (MPa).
     pub modulus_mpa: f64,
     /// Poisson ratio used.
@@ -250,6 +251,42 @@ pub struct StressResult {
     pub force_n: f64,
     /// The model the numbers came from.
     pub model: ModelInfo,
+}
+
+/// What a reader of a stress result must know. Written (CSV, JSON, stderr) as its stable
+/// text, [`fmt::Display`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum StressFlag {
+    /// The screw is wider than the pedicle: the press-fit formulas are outside their
+    /// assumptions.
+    NegativeClearance {
+        /// Screw diameter, mm.
+        diameter_mm: f64,
+        /// Pedicle thickness, mm.
+        pedicle_mm: f64,
+    },
+}
+
+impl fmt::Display for StressFlag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StressFlag::NegativeClearance {
+                diameter_mm,
+                pedicle_mm,
+            } => write!(
+                f,
+                "negative clearance: screw {} mm is wider than the {} mm pedicle",
+                format_number(*diameter_mm, 2, 1),
+                format_number(*pedicle_mm, 2, 1)
+            ),
+        }
+    }
+}
+
+impl Serialize for StressFlag {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// Why the stress model refused an input. Never a NaN in its place.
@@ -423,11 +460,10 @@ pub fn compute(
 
     let mut flags = Vec::new();
     if clearance_mm < 0.0 {
-        flags.push(format!(
-            "negative clearance: screw {} mm is wider than the {} mm pedicle",
-            format_number(diameter_mm, 2, 1),
-            format_number(pedicle_mm, 2, 1)
-        ));
+        flags.push(StressFlag::NegativeClearance {
+            diameter_mm,
+            pedicle_mm,
+        });
     }
 
     Ok(StressResult {

@@ -4,13 +4,20 @@
 //! per-level, per-screw and patient results with flags that say exactly what is missing,
 //! extrapolated or fallen back on. Nothing here reads files.
 
+pub mod flags;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use flags::{Flag, FlagKind};
+use flags::{PbqGap, RiskInputName, TwoSided};
+
 use crate::measure::RoiMeasurement;
 use crate::models::risk::{RiskInput, RiskModel, RiskResult};
-use crate::models::stress::{StressInput, StressModel, StressOverrides, StressResult, compute};
+use crate::models::stress::{
+    StressFlag, StressInput, StressModel, StressOverrides, StressResult, compute,
+};
 use crate::session::{Level, Roi, Role, Screw, Session, Side};
 
 /// PBQ levels.
@@ -49,7 +56,7 @@ pub struct LevelResult {
     /// The ROIs each value came from.
     pub rois: Vec<u64>,
     /// What a reader must know.
-    pub flags: Vec<String>,
+    pub flags: Vec<Flag>,
 }
 
 /// Per-screw results.
@@ -76,7 +83,7 @@ pub struct ScrewResult {
     /// The ROIs this screw's values came from.
     pub rois: Vec<u64>,
     /// What a reader must know.
-    pub flags: Vec<String>,
+    pub flags: Vec<Flag>,
 }
 
 /// Patient-level results.
@@ -101,7 +108,7 @@ pub struct PatientResult {
     /// The risk model's result.
     pub risk: Option<RiskResult>,
     /// What a reader must know.
-    pub flags: Vec<String>,
+    pub flags: Vec<Flag>,
 }
 
 /// Everything the protocols produce for one session.
@@ -169,7 +176,7 @@ fn b_hu(
     session: &Session,
     m: &Measurements,
     level: Level,
-) -> (Option<f64>, usize, Vec<u64>, Vec<String>) {
+) -> (Option<f64>, usize, Vec<u64>, Vec<Flag>) {
     let mut means = Vec::new();
     let mut ids = Vec::new();
     let mut missing = Vec::new();
@@ -180,16 +187,16 @@ fn b_hu(
                 means.push(v);
                 ids.extend(r.map(|r| r.id));
             }
-            None => missing.push(role.label()),
+            None => missing.push(role),
         }
     }
     let mut flags = Vec::new();
     if !means.is_empty() && !missing.is_empty() {
-        flags.push(format!(
-            "incomplete: B-HU {level} from {} of 3 planes (missing {})",
-            means.len(),
-            missing.join(", ")
-        ));
+        flags.push(Flag::BHuPlanesMissing {
+            level,
+            measured: means.len(),
+            missing,
+        });
     }
     (avg(&means), means.len(), ids, flags)
 }
@@ -221,10 +228,11 @@ pub fn compute_results(session: &Session, m: &Measurements, models: &Models) -> 
         rois.extend(str_id);
         let st_vals: Vec<f64> = [stl, str_].into_iter().flatten().collect();
         if st_vals.len() == 1 {
-            flags.push(format!(
-                "incomplete: ST-HU {level} from one side only ({})",
-                if stl.is_some() { "L" } else { "R" }
-            ));
+            flags.push(Flag::OneSideOnly {
+                value: TwoSided::StHu,
+                level,
+                measured: if stl.is_some() { Side::L } else { Side::R },
+            });
         }
         let si = |side| {
             let r = latest(session, m, Role::PedicleSi, level, Some(side));
@@ -235,10 +243,11 @@ pub fn compute_results(session: &Session, m: &Measurements, models: &Models) -> 
         rois.extend(sir_id);
         let si_vals: Vec<f64> = [sil, sir].into_iter().flatten().collect();
         if si_vals.len() == 1 {
-            flags.push(format!(
-                "incomplete: pedicle SI {level} from one side only ({})",
-                if sil.is_some() { "L" } else { "R" }
-            ));
+            flags.push(Flag::OneSideOnly {
+                value: TwoSided::PedicleSi,
+                level,
+                measured: if sil.is_some() { Side::L } else { Side::R },
+            });
         }
         let st_hu = avg(&st_vals);
         level_results.insert(
@@ -283,21 +292,15 @@ fn patient_result(
     let mut flags = Vec::new();
     let ref_level = session.choices.reference_level;
     if ref_level != Level::L3 {
-        flags.push(format!(
-            "fallback level: patient HU ratio from {ref_level} (L3 not measurable)"
-        ));
+        flags.push(Flag::FallbackReferenceLevel { level: ref_level });
     }
     let hu_ratio = levels.get(&ref_level).and_then(|l| l.hu_ratio);
     if hu_ratio.is_none() {
-        flags.push(format!(
-            "incomplete: no HU ratio at the reference level {ref_level}"
-        ));
+        flags.push(Flag::NoHuRatioAtReference { level: ref_level });
     }
     let csf_level = session.choices.csf_level;
     if csf_level != Level::L3 {
-        flags.push(format!(
-            "fallback level: CSF ROI at {csf_level} (L3 CSF affected)"
-        ));
+        flags.push(Flag::FallbackCsfLevel { level: csf_level });
     }
     let csf_si = mean_of(m, latest(session, m, Role::CsfSi, csf_level, None));
     let mut seg = Vec::new();
@@ -311,25 +314,34 @@ fn patient_result(
                 used.push(l);
                 if let Some(x) = lr {
                     if x.pedicle_si_left.is_none() {
-                        missing.push(format!("{l} L"));
+                        missing.push(PbqGap {
+                            level: l,
+                            side: Some(Side::L),
+                        });
                     }
                     if x.pedicle_si_right.is_none() {
-                        missing.push(format!("{l} R"));
+                        missing.push(PbqGap {
+                            level: l,
+                            side: Some(Side::R),
+                        });
                     }
                 }
             }
-            None => missing.push(format!("{l} L+R")),
+            None => missing.push(PbqGap {
+                level: l,
+                side: None,
+            }),
         }
     }
     let pbq = ratio(avg(&seg), csf_si);
     if pbq.is_some() && !missing.is_empty() {
-        flags.push(format!("incomplete: PBQ without {}", missing.join(", ")));
+        flags.push(Flag::PbqWithout { missing });
     }
     if pbq.is_none() && (!seg.is_empty() || csf_si.is_some()) {
         flags.push(if csf_si.is_none() {
-            format!("incomplete: PBQ needs the CSF ROI at {csf_level}")
+            Flag::PbqNeedsCsf { level: csf_level }
         } else {
-            "incomplete: PBQ needs at least one pedicle ROI at L1..L4".into()
+            Flag::PbqNeedsPedicle
         });
     }
     let age = session.patient.age_years;
@@ -343,11 +355,13 @@ fn patient_result(
                 goutallier: g,
             }) {
                 Ok(r) => {
-                    flags.extend(r.flags.iter().cloned());
+                    flags.extend(r.flags.iter().cloned().map(Flag::Risk));
                     Some(r)
                 }
                 Err(e) => {
-                    flags.push(format!("risk not computed: {e}"));
+                    flags.push(Flag::RiskNotComputed {
+                        reason: e.to_string(),
+                    });
                     None
                 }
             }
@@ -355,18 +369,18 @@ fn patient_result(
         _ => {
             let mut need = Vec::new();
             if age.is_none() {
-                need.push("age");
+                need.push(RiskInputName::Age);
             }
             if grade.is_none() {
-                need.push("Goutallier grade");
+                need.push(RiskInputName::Goutallier);
             }
             if pbq.is_none() {
-                need.push("PBQ");
+                need.push(RiskInputName::Pbq);
             }
             if hu_ratio.is_none() {
-                need.push("HU ratio");
+                need.push(RiskInputName::HuRatio);
             }
-            flags.push(format!("incomplete: risk needs {}", need.join(", ")));
+            flags.push(Flag::RiskNeeds { missing: need });
             None
         }
     };
@@ -398,9 +412,7 @@ fn screw_result(
     let st_hu = mean_of(m, st_roi);
     rois.extend(st_roi.map(|r| r.id));
     if st_hu.is_none() {
-        flags.push(format!(
-            "incomplete: no ST-HU trajectory for {level} {side}"
-        ));
+        flags.push(Flag::NoStHu { level, side });
     }
     let own = levels.get(&level).and_then(|l| l.b_hu);
     let ref_level = session.choices.reference_level;
@@ -408,13 +420,17 @@ fn screw_result(
         Some(v) => (Some(v), Some(level)),
         None => match levels.get(&ref_level).and_then(|l| l.b_hu) {
             Some(v) => {
-                flags.push(format!(
-                    "fallback level: B-HU of {ref_level} used ({level} not measured)"
-                ));
+                flags.push(Flag::FallbackBHu {
+                    from: ref_level,
+                    level,
+                });
                 (Some(v), Some(ref_level))
             }
             None => {
-                flags.push(format!("incomplete: no B-HU at {level} or {ref_level}"));
+                flags.push(Flag::NoBHu {
+                    level,
+                    reference: ref_level,
+                });
                 (None, None)
             }
         },
@@ -422,10 +438,10 @@ fn screw_result(
     if let Some(l) = b_level.and_then(|l| levels.get(&l))
         && l.b_hu_planes < 3
     {
-        flags.push(format!(
-            "incomplete: B-HU {} from {} of 3 planes",
-            l.level, l.b_hu_planes
-        ));
+        flags.push(Flag::BHuFromFewPlanes {
+            level: l.level,
+            planes: l.b_hu_planes,
+        });
     }
     let cal = latest(session, m, Role::PedicleThickness, level, Some(side));
     rois.extend(cal.map(|r| r.id));
@@ -435,22 +451,18 @@ fn screw_result(
     if let Some(c) = clearance
         && c < 0.0
     {
-        flags.push(format!(
-            "negative clearance: the {:.1} mm screw is {:.2} mm wider than the pedicle",
-            screw.diameter_mm, -c
-        ));
+        flags.push(Flag::NegativeClearance {
+            diameter_mm: screw.diameter_mm,
+            excess_mm: -c,
+        });
     }
     if thickness.is_none() {
-        flags.push(format!(
-            "incomplete: no pedicle thickness caliper for {level} {side}"
-        ));
+        flags.push(Flag::NoCaliper { level, side });
     }
     if let Some(emg) = screw.emg_threshold_ma
         && emg < EMG_BREACH_MA
     {
-        flags.push(format!(
-            "EMG below 11 mA: {emg:.1} mA suggests a cortical breach"
-        ));
+        flags.push(Flag::EmgBelowThreshold { emg_ma: emg });
     }
     let stress = thickness.and_then(|t| {
         let overrides = StressOverrides {
@@ -470,15 +482,21 @@ fn screw_result(
             &overrides,
         ) {
             Ok(r) => {
-                for f in &r.flags {
-                    if !f.starts_with("negative clearance") {
-                        flags.push(f.clone());
-                    }
-                }
+                // The screw's own negative-clearance flag already says what the
+                // stress model's would.
+                flags.extend(
+                    r.flags
+                        .iter()
+                        .filter(|f| !matches!(f, StressFlag::NegativeClearance { .. }))
+                        .cloned()
+                        .map(Flag::Stress),
+                );
                 Some(r)
             }
             Err(e) => {
-                flags.push(format!("stress not computed: {e}"));
+                flags.push(Flag::StressNotComputed {
+                    reason: e.to_string(),
+                });
                 None
             }
         }
