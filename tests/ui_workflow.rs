@@ -191,13 +191,11 @@ fn the_whole_workflow_on_the_sample_phantom() {
     let session_path = h.state().session_path().expect("saved").to_path_buf();
     let saved = Session::load(&session_path).expect("session");
     assert_eq!(saved.rois, h.state().session().rois);
-    let models =
-        anchorage_core::pipeline::study::load_models(&saved, &session_path).expect("models");
-    let series =
-        anchorage_core::pipeline::study::load_series(&saved, &session_path).expect("series");
-    let (m, errors) = anchorage_core::pipeline::study::measure_all(&saved, &series);
-    assert!(errors.is_empty(), "{errors:?}");
-    let core = anchorage_core::protocol::compute_results(&saved, &m, &models);
+    // The session as saved, measured from the files on disk (`anchorage measure`'s path).
+    let (measured, _) =
+        anchorage_core::pipeline::measure_on_disk(&saved, &session_path, &[]).expect("measured");
+    assert!(measured.notices.is_empty(), "{:?}", measured.notices);
+    let core = measured.results;
     let derived = h.state_mut().derived();
     assert_eq!(derived.results, core, "the window's results are the core's");
     let expected_screws = truth["expected"]["screws"]

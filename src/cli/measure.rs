@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 
 use super::CliError;
-use anchorage_core::export::{screw_table, to_json};
-use anchorage_core::pipeline::study::{load_models, load_series_searching, measure_all};
-use anchorage_core::protocol::compute_results;
+use anchorage_core::export::to_json;
+use anchorage_core::pipeline::{Measured, measure_on_disk};
 use anchorage_core::session::{Session, write_atomic};
 
 /// Arguments of `measure`.
@@ -39,17 +38,19 @@ pub struct MeasureArgs {
 /// Runs `measure`.
 pub fn run(a: &MeasureArgs) -> Result<(), CliError> {
     let session = Session::load(&a.session)?;
-    let models = load_models(&session, &a.session)?;
-    let (series, notes) = load_series_searching(&session, &a.session, &a.search)?;
+    let (measured, notes) = measure_on_disk(&session, &a.session, &a.search)?;
     for n in &notes {
         eprintln!("anchorage: note: {n}");
     }
-    let (m, errors) = measure_all(&session, &series);
-    for e in &errors {
-        eprintln!("anchorage: warning: {e}");
+    for n in &measured.notices {
+        eprintln!("anchorage: warning: {n}");
     }
-    let results = compute_results(&session, &m, &models);
-    let mut table = screw_table(&session, &results, &models);
+    let Measured {
+        results,
+        models,
+        mut table,
+        ..
+    } = measured;
     if a.pseudonymize {
         let Some(key) = &a.project_key else {
             return Err(CliError(

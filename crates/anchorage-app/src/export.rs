@@ -77,6 +77,9 @@ impl ExportState {
 
 /// The bytes of a table export (CSV or JSON) of the derived results.
 pub fn table_bytes(kind: ExportKind, d: &Derived, key: Option<&str>) -> Result<Vec<u8>, String> {
+    if let Some(why) = &d.refused {
+        return Err(format!("nothing to export: {why}"));
+    }
     let mut table = d.table.clone();
     if let Some(k) = key {
         table.pseudonymize(k)?;

@@ -1,6 +1,6 @@
 //! The results: the protocols' per-level, per-screw and patient values, recomputed from the
-//! session and the loaded volumes with the same core functions `anchorage measure` uses
-//! (`study::measure_with`, `protocol::compute_results`, `export::screw_table`), cached by
+//! session and the loaded volumes with the core's pipeline, as `anchorage measure` does
+//! (`anchorage_core::pipeline::Pipeline`), cached by
 //! document generation and loaded volumes — derived, never stored. Every value is a button:
 //! clicking it highlights the ROIs it came from ([`Action::Trace`]).
 
@@ -12,23 +12,29 @@ use egui::{Color32, RichText};
 use super::commands::Action;
 use super::study::Study;
 use anchorage_core::export::{ScrewTable, screw_table};
+use anchorage_core::pipeline::{Notice, Pipeline, measure_rois};
 use anchorage_core::protocol::{Flag, Measurements, Models, ProtocolResults, compute_results};
-use anchorage_core::session::{Level, Role, Session};
+use anchorage_core::session::{Level, ModelChoice, Role, Session};
 
 /// What the protocols derive from the document; recomputed when the document or the loaded
 /// volumes change.
 #[derive(Debug)]
 pub struct Derived {
-    /// The measurement of every ROI that could be measured.
+    /// The measurement of every ROI that could be measured (also when the pipeline
+    /// refused the session: the ROI list still shows its statistics).
     pub measurements: Measurements,
-    /// The protocols' results.
+    /// The protocols' results (empty when `refused`).
     pub results: ProtocolResults,
-    /// The models used.
+    /// The models used (never shown when `refused`).
     pub models: Models,
-    /// The per-screw table, as exported.
+    /// The per-screw table, as exported (no values when `refused`).
     pub table: ScrewTable,
-    /// ROIs that could not be measured (their series not loaded yet, …) and model errors.
-    pub problems: Vec<String>,
+    /// ROIs not measured (their series not loaded yet, …), left out of the results, or
+    /// with a warning, each naming the ROI and the reason.
+    pub notices: Vec<Notice>,
+    /// Why the session cannot be measured (a model file it chose does not load, a
+    /// damaged session): no result is shown or exported, as `anchorage measure` exits 1.
+    pub refused: Option<String>,
 }
 
 /// The cache of [`Derived`], keyed by document generation and loaded volume ids.
@@ -65,17 +71,10 @@ impl ResultsCache {
     }
 }
 
-/// Measures and computes everything, as `anchorage measure` does.
+/// Measures and computes everything with the core's pipeline, as `anchorage measure`
+/// does.
 pub fn derive(session: &Session, session_path: Option<&Path>, study: Option<&Study>) -> Derived {
-    let mut problems = Vec::new();
-    let models = match session_path {
-        Some(p) => anchorage_core::pipeline::study::load_models(session, p).unwrap_or_else(|e| {
-            problems.push(format!("{e} (the bundled models are used)"));
-            Models::default()
-        }),
-        None => Models::default(),
-    };
-    let (measurements, errors) = anchorage_core::pipeline::study::measure_with(session, |uid| {
+    let find = |uid: &str| {
         let st = study?;
         let i = st
             .report
@@ -84,16 +83,33 @@ pub fn derive(session: &Session, session_path: Option<&Path>, study: Option<&Stu
             .iter()
             .position(|s| s.uid == uid)?;
         Some((st.series(i)?, st.volumes.get(&i)?.volume.as_ref()))
-    });
-    problems.extend(errors);
-    let results = compute_results(session, &measurements, &models);
-    let table = screw_table(session, &results, &models);
-    Derived {
-        measurements,
-        results,
-        models,
-        table,
-        problems,
+    };
+    match Pipeline::new(session, session_path) {
+        Ok(pipeline) => {
+            let m = pipeline.run(session, find);
+            Derived {
+                measurements: m.measurements,
+                results: m.results,
+                models: m.models,
+                table: m.table,
+                notices: m.notices,
+                refused: None,
+            }
+        }
+        Err(e) => {
+            let (measurements, notices) = measure_rois(session, find);
+            let models = Models::default();
+            let results = compute_results(session, &Measurements::new(), &models);
+            let table = screw_table(session, &results, &models);
+            Derived {
+                measurements,
+                results,
+                models,
+                table,
+                notices,
+                refused: Some(e.to_string()),
+            }
+        }
     }
 }
 
@@ -145,6 +161,11 @@ pub const WARN: Color32 = Color32::from_rgb(240, 170, 60);
 /// The results view: per screw, per level, and the patient.
 pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]) -> Vec<Action> {
     let mut out = Vec::new();
+    if let Some(why) = &d.refused {
+        refused(ui, why, &session.models, &mut out);
+        notices(ui, d);
+        return out;
+    }
     let r = &d.results;
     let b_hu_rois = |level: Option<Level>| -> Vec<u64> {
         level
@@ -417,16 +438,45 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]
                         ui.end_row();
                     }
                 });
-            if !d.problems.is_empty() {
-                ui.collapsing(
-                    format!("{} ROI(s) not in the results", d.problems.len()),
-                    |ui| {
-                        for e in &d.problems {
-                            ui.label(e);
-                        }
-                    },
-                );
-            }
+            notices(ui, d);
         });
     out
+}
+
+/// Why no result is shown, and the way out: the session's model choice dropped for the
+/// bundled models (one undo step).
+pub fn refused(ui: &mut egui::Ui, why: &str, models: &ModelChoice, out: &mut Vec<Action>) {
+    ui.colored_label(WARN, format!("No results: {why}"));
+    ui.label(
+        "Numbers from another model would not be the ones this session chose, so none are \
+         shown or exported. Restore the file, or use the bundled models.",
+    );
+    if ui
+        .button("Use the bundled models")
+        .on_hover_text("Remove the session's model file choice (undo restores it)")
+        .clicked()
+    {
+        out.push(Action::SetModels(ModelChoice {
+            stress_model: None,
+            risk_model: None,
+            ..models.clone()
+        }));
+    }
+}
+
+/// The ROIs out of the results, and the measurements' warnings, each naming its ROI.
+fn notices(ui: &mut egui::Ui, d: &Derived) {
+    let (out, warnings): (Vec<&Notice>, Vec<&Notice>) = d.notices.iter().partition(|n| n.is_out());
+    for (list, title) in [
+        (out, "ROI(s) not in the results"),
+        (warnings, "ROI warning(s)"),
+    ] {
+        if !list.is_empty() {
+            ui.collapsing(format!("{} {title}", list.len()), |ui| {
+                for n in list {
+                    ui.label(&n.message);
+                }
+            });
+        }
+    }
 }

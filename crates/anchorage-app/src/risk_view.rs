@@ -12,6 +12,10 @@ const PATIENT: Color32 = Color32::from_rgb(255, 90, 200);
 
 /// The risk view.
 pub fn ui(ui: &mut egui::Ui, d: &Derived) {
+    if let Some(why) = &d.refused {
+        ui.colored_label(WARN, format!("No risk: {why}"));
+        return;
+    }
     let model = &d.models.risk;
     let p = &d.results.patient;
     ui.horizontal_wrapped(|ui| {

@@ -52,6 +52,10 @@ fn param(
 
 /// The stress view.
 pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, family: &mut Family) -> Vec<Action> {
+    if let Some(why) = &d.refused {
+        ui.colored_label(WARN, format!("No stress figure: {why}"));
+        return Vec::new();
+    }
     let mut out = Vec::new();
     let base = &d.models.stress;
     ui.horizontal_wrapped(|ui| {

@@ -1,5 +1,167 @@
 //! From a session to the per-screw table, in one place for the window and the command
-//! line: find and load the session's series, measure every ROI on its own series, load
-//! the model files, and compute the protocol results ([`study`]).
+//! line (and every later caller: the cohort database, the SR, the report).
+//!
+//! The steps, each done once:
+//! 1. [`Pipeline::new`] checks the session ([`crate::session::check`]: two ROIs sharing an
+//!    id refuse it as damaged) and loads the model files it chose ([`study::load_models`]).
+//!    **A model file that cannot be loaded is an error**, in the window as on the command
+//!    line: numbers from a model other than the one the session chose are never shown or
+//!    exported under its name. The window shows the error and offers to switch the session
+//!    to the bundled models (an undoable change); `anchorage measure` exits 1.
+//! 2. [`Pipeline::run`] measures every ROI once on its own series (the caller says where the
+//!    series are: [`study::load_series_searching`] on disk, the window's loaded volumes),
+//!    computes the protocol results and the per-screw table, whose `risk_model` and
+//!    `stress_model` columns name the models used, and lists every [`Notice`]: each ROI
+//!    that could not be measured, each ROI left out of every value with the reason, and
+//!    each measurement warning (such as points off their image's plane), naming the ROI.
+//!
+//! [`measure_on_disk`] is both steps for a session file whose series are on disk.
 
+pub mod notices;
 pub mod study;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use notices::{Notice, NoticeKind};
+
+use crate::dicom::series::Series;
+use crate::dicom::volume::Volume;
+use crate::export::{ScrewTable, screw_table};
+use crate::measure::measure_roi;
+use crate::protocol::{Measurements, Models, ProtocolResults, compute_results};
+use crate::session::Session;
+use study::{StudyError, load_models, load_series_searching};
+
+/// Everything computed from a session and its series.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    /// The measurement of every ROI that could be measured, by ROI id.
+    pub measurements: Measurements,
+    /// The protocols' results.
+    pub results: ProtocolResults,
+    /// The models used.
+    pub models: Models,
+    /// The per-screw table, as exported.
+    pub table: ScrewTable,
+    /// ROIs not measured, left out or with a warning, in session order.
+    pub notices: Vec<Notice>,
+}
+
+/// A session checked and its models loaded, ready to measure.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    models: Models,
+}
+
+impl Pipeline {
+    /// Checks `session` and loads its model files (relative paths against the session
+    /// file's folder; without a session file, against the current folder).
+    pub fn new(session: &Session, session_path: Option<&Path>) -> Result<Pipeline, StudyError> {
+        session
+            .check()
+            .map_err(|reason| StudyError::Damaged { reason })?;
+        let base = session_path
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("session.json"));
+        let models = load_models(session, &base)?;
+        Ok(Pipeline { models })
+    }
+
+    /// The models the session chose.
+    pub fn models(&self) -> &Models {
+        &self.models
+    }
+
+    /// Measures every ROI of `session` on its series (found by SeriesInstanceUID with
+    /// `find`), computes the protocols and the per-screw table, and lists the notices.
+    pub fn run<'a>(
+        &self,
+        session: &Session,
+        find: impl Fn(&str) -> Option<(&'a Series, &'a Volume)>,
+    ) -> Measured {
+        let (measurements, mut notices) = measure_rois(session, find);
+        let results = compute_results(session, &measurements, &self.models);
+        notices.extend(notices::left_out(session, &measurements, &results));
+        notices.sort_by_key(|n| session.rois.iter().position(|r| r.id == n.roi_id));
+        let table = screw_table(session, &results, &self.models);
+        Measured {
+            measurements,
+            results,
+            models: self.models.clone(),
+            table,
+            notices,
+        }
+    }
+}
+
+/// A session file measured on its series on disk: the session checked, its models loaded,
+/// its series loaded (a series not where the session says is looked for under `search`,
+/// in order), and [`Pipeline::run`]. Returns the result and one note for each series
+/// found elsewhere.
+pub fn measure_on_disk(
+    session: &Session,
+    session_path: &Path,
+    search: &[PathBuf],
+) -> Result<(Measured, Vec<String>), StudyError> {
+    let pipeline = Pipeline::new(session, Some(session_path))?;
+    let (series, notes) = load_series_searching(session, session_path, search)?;
+    let measured = pipeline.run(session, |uid| {
+        series
+            .iter()
+            .find(|s| s.series.uid == uid)
+            .map(|s| (&s.series, &s.volume))
+    });
+    Ok((measured, notes))
+}
+
+/// Measures every ROI once on its own series. An ROI that cannot be measured (its series
+/// or image is missing, its role belongs to the other modality, its geometry is broken)
+/// is left out of the measurements with a notice; a measurement's warnings become notices
+/// too.
+pub fn measure_rois<'a>(
+    session: &Session,
+    find: impl Fn(&str) -> Option<(&'a Series, &'a Volume)>,
+) -> (Measurements, Vec<Notice>) {
+    let mut m = BTreeMap::new();
+    let mut out = Vec::new();
+    for roi in &session.rois {
+        let not_measured = |message: String| Notice {
+            roi_id: roi.id,
+            kind: NoticeKind::NotMeasured,
+            message,
+        };
+        let Some((series, volume)) = find(&roi.series_uid) else {
+            out.push(not_measured(format!(
+                "ROI {}: its series {} is not loaded",
+                roi.id, roi.series_uid
+            )));
+            continue;
+        };
+        if let Some(want) = roi.role.modality()
+            && !series.modality.eq_ignore_ascii_case(want)
+        {
+            out.push(not_measured(format!(
+                "ROI {} ({}): the {} protocol is measured on {want}, but series {} is {}",
+                roi.id,
+                roi.role.label(),
+                roi.role.label(),
+                series.uid,
+                series.modality
+            )));
+            continue;
+        }
+        match measure_roi(roi, volume) {
+            Ok(x) => {
+                out.extend(x.warnings.iter().map(|w| Notice {
+                    roi_id: roi.id,
+                    kind: NoticeKind::Warning,
+                    message: format!("ROI {} ({}): {w}", roi.id, notices::describe(roi)),
+                }));
+                m.insert(roi.id, x);
+            }
+            Err(e) => out.push(not_measured(e.to_string())),
+        }
+    }
+    (m, out)
+}

@@ -1,17 +1,14 @@
-//! A session's study on disk: find and load the series a session refers to, measure
-//! every ROI on its own series, and load the session's model files. Shared by
-//! `anchorage measure` and the workstation, so both give the same numbers.
+//! A session's study on disk: find and load the series a session refers to, and load the
+//! session's model files. [`crate::pipeline`] measures them.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::dicom::series::{ScanReport, Series, scan};
 use crate::dicom::volume::{LoadControl, Volume, load};
-use crate::measure::measure_roi;
 use crate::models::file::ModelFileError;
 use crate::models::risk::RiskModel;
 use crate::models::stress::StressModel;
-use crate::protocol::{Measurements, Models};
+use crate::protocol::Models;
 use crate::session::Session;
 
 /// Errors of loading a study for a session.
@@ -42,6 +39,13 @@ pub enum StudyError {
     /// A model file could not be loaded.
     #[error(transparent)]
     Model(#[from] ModelFileError),
+    /// The session contradicts itself (two ROIs share an id): measuring it would mix
+    /// ROIs up.
+    #[error("damaged session: {reason}")]
+    Damaged {
+        /// What is wrong, naming the ROI id.
+        reason: String,
+    },
 }
 
 /// A loaded series of a session.
@@ -167,58 +171,6 @@ pub fn check_one_patient(series: &[LoadedSeries]) -> Result<(), StudyError> {
         }
     }
     Ok(())
-}
-
-/// Measures every ROI of the session on its series. ROIs that cannot be measured (their
-/// series or image is missing, their role belongs to the other modality, their geometry
-/// is broken) are left out of the measurements and reported, one message each.
-pub fn measure_all(session: &Session, series: &[LoadedSeries]) -> (Measurements, Vec<String>) {
-    measure_with(session, |uid| {
-        series
-            .iter()
-            .find(|s| s.series.uid == uid)
-            .map(|s| (&s.series, &s.volume))
-    })
-}
-
-/// [`measure_all`] over series found by SeriesInstanceUID with `find` (the workstation
-/// passes the volumes it has loaded), so the window and `anchorage measure` measure with
-/// the same code.
-pub fn measure_with<'a>(
-    session: &Session,
-    find: impl Fn(&str) -> Option<(&'a Series, &'a Volume)>,
-) -> (Measurements, Vec<String>) {
-    let mut m = BTreeMap::new();
-    let mut errors = Vec::new();
-    for roi in &session.rois {
-        let Some((series, volume)) = find(&roi.series_uid) else {
-            errors.push(format!(
-                "ROI {}: its series {} is not loaded",
-                roi.id, roi.series_uid
-            ));
-            continue;
-        };
-        if let Some(want) = roi.role.modality()
-            && !series.modality.eq_ignore_ascii_case(want)
-        {
-            errors.push(format!(
-                "ROI {} ({}): the {} protocol is measured on {want}, but series {} is {}",
-                roi.id,
-                roi.role.label(),
-                roi.role.label(),
-                series.uid,
-                series.modality
-            ));
-            continue;
-        }
-        match measure_roi(roi, volume) {
-            Ok(x) => {
-                m.insert(roi.id, x);
-            }
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    (m, errors)
 }
 
 /// The models a session chose (bundled ones where it chose none).

@@ -458,10 +458,29 @@ impl Session {
                 reason: format!("not valid JSON: {e}"),
             })?;
         let value = migrate(value, path)?;
-        serde_json::from_value(value).map_err(|e| SessionError::Corrupt {
+        let session: Session =
+            serde_json::from_value(value).map_err(|e| SessionError::Corrupt {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        session.check().map_err(|reason| SessionError::Corrupt {
             path: path.to_path_buf(),
-            reason: e.to_string(),
-        })
+            reason,
+        })?;
+        Ok(session)
+    }
+
+    /// Whether the session is consistent enough to measure: every ROI id is unique (two
+    /// ROIs sharing an id would be mixed up by everything that looks ROIs up by id).
+    /// Err: what is wrong, naming the id. Checked when a session is read and again before
+    /// it is measured ([`crate::pipeline::Pipeline::new`]).
+    pub fn check(&self) -> Result<(), String> {
+        let mut ids: Vec<u64> = self.rois.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        match ids.windows(2).find(|w| w[0] == w[1]) {
+            Some(w) => Err(format!("two ROIs share the id {}", w[0])),
+            None => Ok(()),
+        }
     }
 
     /// Reads a session file. A damaged or foreign file is refused and left untouched.
