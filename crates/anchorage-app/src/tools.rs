@@ -3,8 +3,10 @@
 //! rotating them with handles. While the mouse is down the tool edits a draft, shown and
 //! measured live; the document changes once, when the drag ends (one undo step).
 //!
-//! Geometry is edited in plane millimetres (column × column spacing, row × row spacing),
-//! so ellipse axes stay perpendicular on anisotropic pixels.
+//! The geometry (handles, hit testing, the edits) is the core's [`edit`], in plane
+//! millimetres (column × column spacing, row × row spacing), so ellipse axes stay
+//! perpendicular on anisotropic pixels; this module converts screen ↔ millimetres at its
+//! edge and paints.
 
 use egui::{Color32, Painter, Pos2, Stroke};
 
@@ -12,6 +14,7 @@ use super::commands::{Action, CommandId, info};
 use super::roi_panel::{self, Measurements};
 use super::viewer::{Shown, Transform};
 use anchorage_core::geometry::ImagePlane;
+use anchorage_core::measure::edit;
 use anchorage_core::measure::{RoiTarget, measure_roi};
 use anchorage_core::session::{Level, Roi, RoiKind, Role, Session, Side};
 
@@ -115,122 +118,45 @@ impl Default for Tools {
 const HANDLE_PX: f32 = 8.0;
 const BODY_PX: f32 = 6.0;
 
-fn to_mm(plane: &ImagePlane, p: [f64; 3]) -> P2 {
-    let (c, r, _) = plane.patient_to_pixel(p);
-    [c * plane.col_spacing_mm, r * plane.row_spacing_mm]
+/// Screen points per plane millimetre of the view (the view keeps millimetres square).
+fn px_per_mm(tf: &Transform, plane: &ImagePlane) -> f64 {
+    tf.image_rect.width() as f64 / (tf.width.max(1) as f64 * plane.col_spacing_mm)
 }
-fn from_mm(plane: &ImagePlane, q: P2) -> [f64; 3] {
-    plane.pixel_to_patient(q[0] / plane.col_spacing_mm, q[1] / plane.row_spacing_mm)
+/// A screen distance as plane millimetres on this view (0 on a view without a scale).
+fn tol_mm(tf: &Transform, plane: &ImagePlane, px: f32) -> f64 {
+    let s = px_per_mm(tf, plane);
+    if s.is_finite() && s > 0.0 {
+        px as f64 / s
+    } else {
+        0.0
+    }
 }
 fn screen(tf: &Transform, plane: &ImagePlane, q: P2) -> Pos2 {
-    tf.to_screen(q[0] / plane.col_spacing_mm, q[1] / plane.row_spacing_mm)
+    let (x, y) = edit::mm_to_pixel(plane, q);
+    tf.to_screen(x, y)
 }
 fn unscreen(tf: &Transform, plane: &ImagePlane, p: Pos2) -> P2 {
     let (x, y) = tf.to_image(p);
-    [x * plane.col_spacing_mm, y * plane.row_spacing_mm]
-}
-fn sub(a: P2, b: P2) -> P2 {
-    [a[0] - b[0], a[1] - b[1]]
-}
-fn add(a: P2, b: P2) -> P2 {
-    [a[0] + b[0], a[1] + b[1]]
-}
-fn scale(a: P2, s: f64) -> P2 {
-    [a[0] * s, a[1] * s]
-}
-fn len(a: P2) -> f64 {
-    a[0].hypot(a[1])
-}
-fn unit(a: P2) -> P2 {
-    let l = len(a);
-    if l > 1e-12 {
-        scale(a, 1.0 / l)
-    } else {
-        [1.0, 0.0]
-    }
-}
-fn perp(a: P2) -> P2 {
-    [-a[1], a[0]]
-}
-fn dot2(a: P2, b: P2) -> f64 {
-    a[0] * b[0] + a[1] * b[1]
-}
-
-/// Distance from `p` to the segment `a`–`b` (screen points).
-fn seg_dist(p: Pos2, a: Pos2, b: Pos2) -> f32 {
-    let ab = b - a;
-    let t = ((p - a).dot(ab) / ab.length_sq().max(1e-6)).clamp(0.0, 1.0);
-    (a + ab * t).distance(p)
-}
-
-/// The handles of an ROI in plane mm: ellipse centre and the four axis ends; trajectory
-/// entry, tip and width; caliper ends.
-fn handles(roi: &Roi, plane: &ImagePlane) -> Vec<P2> {
-    let q: Vec<P2> = roi.points_mm.iter().map(|p| to_mm(plane, *p)).collect();
-    match (roi.kind, q.as_slice()) {
-        (RoiKind::Ellipse, [c, a, b]) => {
-            let (da, db) = (sub(*a, *c), sub(*b, *c));
-            vec![*c, *a, sub(*c, da), *b, sub(*c, db)]
-        }
-        (RoiKind::Trajectory, [e, t]) => {
-            let n = unit(perp(sub(*t, *e)));
-            let mid = scale(add(*e, *t), 0.5);
-            let w = roi.width_mm.unwrap_or(0.0);
-            vec![*e, *t, add(mid, scale(n, w / 2.0))]
-        }
-        (RoiKind::Caliper, [a, b]) => vec![*a, *b],
-        _ => Vec::new(),
-    }
+    edit::pixel_to_mm(plane, x, y)
 }
 
 /// The outline of an ROI in screen points (closed for areas).
 fn outline(roi: &Roi, plane: &ImagePlane, tf: &Transform) -> Vec<Pos2> {
-    let q: Vec<P2> = roi.points_mm.iter().map(|p| to_mm(plane, *p)).collect();
-    let s = |p: P2| screen(tf, plane, p);
-    match (roi.kind, q.as_slice()) {
-        (RoiKind::Ellipse, [c, a, b]) => {
-            let (da, db) = (sub(*a, *c), sub(*b, *c));
-            (0..72)
-                .map(|k| {
-                    let t = k as f64 / 72.0 * std::f64::consts::TAU;
-                    s(add(*c, add(scale(da, t.cos()), scale(db, t.sin()))))
-                })
-                .collect()
-        }
-        (RoiKind::Trajectory, [e, t]) => {
-            let n = scale(unit(perp(sub(*t, *e))), roi.width_mm.unwrap_or(0.0) / 2.0);
-            vec![s(add(*e, n)), s(add(*t, n)), s(sub(*t, n)), s(sub(*e, n))]
-        }
-        (RoiKind::Caliper, [a, b]) => vec![s(*a), s(*b)],
-        _ => Vec::new(),
-    }
+    edit::outline(roi, plane)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|q| screen(tf, plane, q))
+        .collect()
 }
 
 /// Whether the screen point `p` is on an ROI (inside it or near its outline).
 fn hits(roi: &Roi, plane: &ImagePlane, tf: &Transform, p: Pos2) -> bool {
-    let line = outline(roi, plane, tf);
-    let closed = roi.kind != RoiKind::Caliper;
-    let n = line.len();
-    let near = (0..n.saturating_sub(if closed { 0 } else { 1 })).any(|k| {
-        let (Some(a), Some(b)) = (line.get(k), line.get((k + 1) % n.max(1))) else {
-            return false;
-        };
-        seg_dist(p, *a, *b) <= BODY_PX
-    });
-    // Inside a closed outline: even-odd rule.
-    let inside = closed && {
-        let mut c = false;
-        for k in 0..n {
-            let (Some(a), Some(b)) = (line.get(k), line.get((k + n - 1) % n)) else {
-                continue;
-            };
-            if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
-                c = !c;
-            }
-        }
-        c
-    };
-    near || inside
+    edit::hits(
+        roi,
+        plane,
+        unscreen(tf, plane, p),
+        tol_mm(tf, plane, BODY_PX),
+    )
 }
 
 impl Tools {
@@ -363,8 +289,8 @@ impl Tools {
                     && let [e, t] = roi.points_mm.as_slice()
                 {
                     let (e, t) = (
-                        screen(tf, plane, to_mm(plane, *e)),
-                        screen(tf, plane, to_mm(plane, *t)),
+                        screen(tf, plane, edit::patient_to_mm(plane, *e).0),
+                        screen(tf, plane, edit::patient_to_mm(plane, *t).0),
                     );
                     painter.add(egui::Shape::dashed_line(
                         &[e, t],
@@ -376,7 +302,7 @@ impl Tools {
                 }
             }
             if selected || roi.id == 0 {
-                for h in handles(roi, plane) {
+                for h in edit::handles(roi, plane).unwrap_or_default() {
                     let p = screen(tf, plane, h);
                     painter.rect_filled(
                         egui::Rect::from_center_size(p, egui::vec2(7.0, 7.0)),
@@ -440,9 +366,7 @@ impl Tools {
         };
         let q = unscreen(tf, &plane, pos);
         if let Some(p) = self.proposal_on(shown, index).cloned() {
-            let near = handles(&p, &plane)
-                .iter()
-                .position(|h| screen(tf, &plane, *h).distance(pos) <= HANDLE_PX);
+            let near = edit::handle_at(&p, &plane, q, tol_mm(tf, &plane, HANDLE_PX));
             let grab = match near {
                 Some(k) => Some(Grab::Handle(k)),
                 None if hits(&p, &plane, tf, pos) => Some(Grab::Move),
@@ -458,9 +382,7 @@ impl Tools {
         }
         let selected = Self::slice_rois(shown, index).find(|r| Some(r.id) == self.selected);
         if let Some(roi) = selected {
-            let near = handles(roi, &plane)
-                .iter()
-                .position(|h| screen(tf, &plane, *h).distance(pos) <= HANDLE_PX);
+            let near = edit::handle_at(roi, &plane, q, tol_mm(tf, &plane, HANDLE_PX));
             if let Some(k) = near {
                 self.start(Grab::Handle(k), q, pos, roi.clone(), plane);
                 return true;
@@ -488,7 +410,7 @@ impl Tools {
             RoiKind::Trajectory => Role::StHu,
             RoiKind::Caliper => Role::PedicleThickness,
         };
-        let px = (q[0] / plane.col_spacing_mm, q[1] / plane.row_spacing_mm);
+        let px = edit::mm_to_pixel(&plane, q);
         let mut roi = match kind {
             RoiKind::Ellipse => target.ellipse(role, px, 0.0, 0.0, 0.0),
             RoiKind::Trajectory => target.trajectory(
@@ -534,57 +456,16 @@ impl Tools {
         let plane = d.plane;
         let q = unscreen(tf, &plane, pos);
         let o = &d.original;
-        let pts: Vec<P2> = o.points_mm.iter().map(|p| to_mm(&plane, *p)).collect();
-        let mut roi = o.clone();
-        let mut set =
-            |pts: &[P2]| roi.points_mm = pts.iter().map(|p| from_mm(&plane, *p)).collect();
-        match (d.grab, o.kind, pts.as_slice()) {
-            (Grab::Create, RoiKind::Ellipse, _) => {
-                let c = scale(add(d.start, q), 0.5);
-                let (rx, ry) = (
-                    (q[0] - d.start[0]).abs() / 2.0,
-                    (q[1] - d.start[1]).abs() / 2.0,
-                );
-                set(&[c, add(c, [rx.max(1e-3), 0.0]), add(c, [0.0, ry.max(1e-3)])]);
-            }
-            (Grab::Create, _, _) => set(&[d.start, q]),
-            (Grab::Move, _, _) => {
-                let delta = sub(q, d.start);
-                let moved: Vec<P2> = pts.iter().map(|p| add(*p, delta)).collect();
-                set(&moved);
-            }
-            (Grab::Handle(0), RoiKind::Ellipse, [c, a, b]) => {
-                let delta = sub(q, d.start);
-                set(&[add(*c, delta), add(*a, delta), add(*b, delta)]);
-            }
-            (Grab::Handle(k @ (1 | 2)), RoiKind::Ellipse, [c, _, b]) => {
-                // An axis end: resizes that axis and rotates the ellipse.
-                let axis = if k == 1 { sub(q, *c) } else { sub(*c, q) };
-                let rx = len(axis).max(1e-3);
-                let u = unit(axis);
-                let ry = len(sub(*b, *c));
-                set(&[*c, add(*c, scale(u, rx)), add(*c, scale(perp(u), ry))]);
-            }
-            (Grab::Handle(3 | 4), RoiKind::Ellipse, [c, a, _]) => {
-                let v = perp(unit(sub(*a, *c)));
-                let ry = dot2(sub(q, *c), v).abs().max(1e-3);
-                set(&[*c, *a, add(*c, scale(v, ry))]);
-            }
-            (Grab::Handle(2), RoiKind::Trajectory, [e, t]) => {
-                let n = unit(perp(sub(*t, *e)));
-                let mid = scale(add(*e, *t), 0.5);
-                roi.width_mm = Some((2.0 * dot2(sub(q, mid), n).abs()).max(0.1));
-            }
-            (Grab::Handle(k @ (0 | 1)), RoiKind::Trajectory | RoiKind::Caliper, [a, b]) => {
-                if k == 0 {
-                    set(&[q, *b]);
-                } else {
-                    set(&[*a, q]);
-                }
-            }
-            _ => {}
+        let edited = match d.grab {
+            Grab::Create => edit::drawn(o, &plane, d.start, q),
+            Grab::Move => edit::moved(o, &plane, [q[0] - d.start[0], q[1] - d.start[1]]),
+            Grab::Handle(k) => edit::handle_dragged(o, &plane, k, d.start, q),
+        };
+        // An edit the geometry refuses (no direction, odd points) leaves the draft as it
+        // was at the last mouse position.
+        if let Ok(roi) = edited {
+            self.draft = Some(roi);
         }
-        self.draft = Some(roi);
     }
 
     /// Ends a tool drag: the ROI to add or update (one undo step), if it changed.
@@ -600,7 +481,7 @@ impl Tools {
         let end = screen(
             tf,
             &d.plane,
-            to_mm(&d.plane, roi.points_mm.last().copied().unwrap_or_default()),
+            edit::patient_to_mm(&d.plane, roi.points_mm.last().copied().unwrap_or_default()).0,
         );
         match d.grab {
             // A click without a real drag draws nothing.

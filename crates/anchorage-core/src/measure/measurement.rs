@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use crate::dicom::volume::Volume;
 use crate::geometry::{ImagePlane, Vec3, norm, sub};
-use crate::measure::roi::{EllipsePx, ShapePx, TrajectoryPx};
+use crate::measure::edit::{PlaneMm, ellipse_from_points, patient_to_mm};
+use crate::measure::roi::{ShapePx, TrajectoryPx};
 use crate::measure::stats::{RoiStats, roi_stats_scaled};
 use crate::session::Level;
 use crate::session::{Roi, RoiKind, Role, Side};
@@ -58,38 +59,27 @@ pub fn find_slice(volume: &Volume, sop_instance_uid: &str, frame: u32) -> Option
         .position(|(u, f)| u == sop_instance_uid && *f == frame)
 }
 
-/// In-plane millimetre coordinates (column·spacing, row·spacing) of a patient point, and
-/// its distance from the plane.
-fn plane_mm(plane: &ImagePlane, p: Vec3) -> (f64, f64, f64) {
-    let (c, r, d) = plane.patient_to_pixel(p);
-    (c * plane.col_spacing_mm, r * plane.row_spacing_mm, d)
-}
-
 /// The in-plane shape of an area ROI, in plane millimetres.
 pub fn area_shape(roi: &Roi, plane: &ImagePlane) -> Result<(ShapePx, f64), MeasureError> {
     let bad = |reason: String| MeasureError::BadGeometry {
         roi_id: roi.id,
         reason,
     };
-    let pts: Vec<(f64, f64, f64)> = roi.points_mm.iter().map(|p| plane_mm(plane, *p)).collect();
-    let off_plane = pts.iter().map(|p| p.2.abs()).fold(0.0, f64::max);
+    let pts: Vec<(PlaneMm, f64)> = roi
+        .points_mm
+        .iter()
+        .map(|p| patient_to_mm(plane, *p))
+        .collect();
+    let off_plane = pts.iter().map(|p| p.1.abs()).fold(0.0, f64::max);
     let shape = match (roi.kind, pts.as_slice()) {
-        (RoiKind::Ellipse, [c, a, b]) => {
-            let (ax, ay) = (a.0 - c.0, a.1 - c.1);
-            let (bx, by) = (b.0 - c.0, b.1 - c.1);
-            ShapePx::Ellipse(EllipsePx {
-                cx: c.0,
-                cy: c.1,
-                rx: ax.hypot(ay),
-                ry: bx.hypot(by),
-                angle_rad: ay.atan2(ax),
-            })
+        (RoiKind::Ellipse, [(c, _), (a, _), (b, _)]) => {
+            ShapePx::Ellipse(ellipse_from_points(*c, *a, *b))
         }
-        (RoiKind::Trajectory, [a, b]) => ShapePx::Trajectory(TrajectoryPx {
-            x0: a.0,
-            y0: a.1,
-            x1: b.0,
-            y1: b.1,
+        (RoiKind::Trajectory, [(a, _), (b, _)]) => ShapePx::Trajectory(TrajectoryPx {
+            x0: a[0],
+            y0: a[1],
+            x1: b[0],
+            y1: b[1],
             width: roi.width_mm.unwrap_or(0.0),
         }),
         (RoiKind::Caliper, _) => return Err(bad("a caliper has no area".into())),
@@ -134,7 +124,10 @@ pub fn measure_roi(roi: &Roi, volume: &Volume) -> Result<RoiMeasurement, Measure
                     reason: format!("a caliper needs 2 points, it has {}", roi.points_mm.len()),
                 });
             };
-            let off = plane_mm(plane, *a).2.abs().max(plane_mm(plane, *b).2.abs());
+            let off = patient_to_mm(plane, *a)
+                .1
+                .abs()
+                .max(patient_to_mm(plane, *b).1.abs());
             (None, Some(norm(sub(*b, *a))), off)
         }
         RoiKind::Ellipse | RoiKind::Trajectory => {
