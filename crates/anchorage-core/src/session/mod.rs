@@ -1,10 +1,13 @@
 //! The session: the one serde document that holds every measurement.
 //!
 //! Owns the document itself, its versions, migration and atomic save ([`document`],
-//! re-exported here), and what to offer back when a session is opened after a crash
+//! re-exported here), its vocabulary of levels, sides, roles and ROI kinds
+//! ([`vocabulary`], re-exported here), and what to offer back when a session is opened after a crash
 //! ([`recovery`]). Textures, caches and decoders never live in it.
 
 pub mod document;
 pub mod recovery;
+pub mod vocabulary;
 
 pub use document::*;
+pub use vocabulary::*;
