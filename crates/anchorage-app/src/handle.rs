@@ -280,3 +280,88 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::action::{Action, CommandId};
+    use crate::{App, Options, loader};
+    use anchorage_core::session::{Level, Roi, RoiKind, Role};
+
+    fn app() -> App {
+        App::new(Options {
+            config_dir: None,
+            source: Arc::new(loader::DicomSource),
+            open: None,
+            open_last: false,
+        })
+    }
+
+    fn roi(id: u64) -> Roi {
+        Roi {
+            id,
+            kind: RoiKind::Caliper,
+            role: Role::PedicleThickness,
+            level: None,
+            side: None,
+            series_uid: "1.2.3".into(),
+            sop_instance_uid: "1.2.3.4".into(),
+            frame: 0,
+            points_mm: vec![[0.0, 0.0, 0.0], [5.0, 0.0, 0.0]],
+            width_mm: None,
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_draft_of_an_abandoned_edit_is_dropped() {
+        let mut a = app();
+        let edit_id = a.tools.edit_id;
+        a.handle(Action::SetDraft {
+            roi: Some(roi(0)),
+            proposal: false,
+            edit_id,
+        });
+        assert_eq!(a.tools.draft, Some(roi(0)));
+        // Esc in the same frame as a drag step: the step, handled after it, is dropped.
+        a.handle(Action::Run(CommandId::Escape));
+        assert_eq!(a.tools.draft, None);
+        a.handle(Action::SetDraft {
+            roi: Some(roi(0)),
+            proposal: false,
+            edit_id,
+        });
+        a.handle(Action::SetProposal {
+            roi: Some(roi(0)),
+            edit_id,
+        });
+        assert_eq!(a.tools.draft, None);
+        assert_eq!(a.tools.proposal, None);
+        // The next edit is taken.
+        a.handle(Action::SetDraft {
+            roi: Some(roi(0)),
+            proposal: true,
+            edit_id: a.tools.edit_id,
+        });
+        assert_eq!(a.tools.shown_proposal(), Some(&roi(0)));
+    }
+
+    #[test]
+    fn the_tool_bar_and_the_help_window_change_the_app_through_actions() {
+        let mut a = app();
+        a.handle(Action::SetNewRois {
+            ellipse_role: Role::CsfSi,
+            level: Some(Level::L2),
+            side: None,
+            default_width_mm: 5.5,
+        });
+        assert_eq!(a.tools.ellipse_role, Role::CsfSi);
+        assert_eq!(a.tools.level, Some(Level::L2));
+        assert_eq!(a.tools.default_width_mm, 5.5);
+        a.handle(Action::Run(CommandId::ToggleHelp));
+        assert!(a.show_help);
+        a.handle(Action::ShowHelp(false));
+        assert!(!a.show_help);
+    }
+}
