@@ -7,7 +7,7 @@
 
 mod common;
 
-use anchorage_app::checklist;
+use anchorage_app::action;
 use anchorage_core::geometry::{dot, norm, sub};
 use anchorage_core::measure::measure_roi;
 use anchorage_core::session::{Level, Role, Side};
@@ -15,7 +15,7 @@ use common::*;
 use egui::{Key, Modifiers, Vec2};
 use egui_kittest::kittest::Queryable;
 
-fn choose(h: &mut egui_kittest::Harness<'_, anchorage_app::App>, item: checklist::Item) {
+fn choose(h: &mut egui_kittest::Harness<'_, anchorage_app::App>, item: action::Item) {
     let label = format!("[ ] {}", item.label());
     h.get_by_label(&label).scroll_to_me();
     settle(h);
@@ -34,7 +34,7 @@ fn choose(h: &mut egui_kittest::Harness<'_, anchorage_app::App>, item: checklist
 fn a_click_proposes_the_ellipse_which_is_adjusted_then_accepted() {
     let (_dir, _study, mut h) = open_sample_copy();
     let t = truth();
-    let item = checklist::Item {
+    let item = action::Item {
         role: Role::BHuMid,
         level: Level::L3,
         side: None,
@@ -141,7 +141,7 @@ fn the_caliper_proposes_the_trajectory() {
         .clone();
     choose(
         &mut h,
-        checklist::Item {
+        action::Item {
             role: Role::PedicleThickness,
             level: Level::L4,
             side: Some(Side::L),
@@ -154,7 +154,7 @@ fn the_caliper_proposes_the_trajectory() {
     let (from, to) = (at(&h, f(&a[0]), f(&a[1])), at(&h, f(&b[0]), f(&b[1])));
     drag(&mut h, from, to);
     assert_eq!(h.state().session().rois.len(), 1);
-    let item = checklist::Item {
+    let item = action::Item {
         role: Role::StHu,
         level: Level::L4,
         side: Some(Side::L),
@@ -229,7 +229,7 @@ fn an_item_at_a_level_without_rois_opens_near_that_level() {
     settle(&mut h);
     let plane = |level: &str| b_hu_plane(&t, level, "mid");
     // Place L3's mid-body ellipse by a click and Enter.
-    let l3 = checklist::Item {
+    let l3 = action::Item {
         role: Role::BHuMid,
         level: Level::L3,
         side: None,
@@ -248,7 +248,7 @@ fn an_item_at_a_level_without_rois_opens_near_that_level() {
     settle(&mut h);
     assert!(l3.done_by(h.state().session()).is_some());
     // L5 has no ROI: choosing its item shows the slice two usual spacings below L3's.
-    let l5 = checklist::Item {
+    let l5 = action::Item {
         level: Level::L5,
         ..l3
     };

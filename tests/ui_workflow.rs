@@ -9,9 +9,9 @@ mod common;
 
 use std::sync::Arc;
 
-use anchorage_app::checklist;
 use anchorage_app::loader::DicomSource;
 use anchorage_app::{App, Options};
+use anchorage_app::{action, checklist};
 use anchorage_core::session::{Level, Role, Session, Side};
 use common::*;
 use egui::{Key, Vec2};
@@ -20,7 +20,7 @@ use egui_kittest::kittest::Queryable;
 use serde_json::Value;
 
 /// The truth's drawing for a checklist item: slice index, and the drag (from, to) in pixels.
-fn truth_drag(t: &Value, item: &checklist::Item) -> (usize, (f64, f64), (f64, f64)) {
+fn truth_drag(t: &Value, item: &action::Item) -> (usize, (f64, f64), (f64, f64)) {
     let level = item.level.as_str();
     let side = item.side.map(|s| s.as_str());
     let matches =

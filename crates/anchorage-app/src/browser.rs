@@ -6,10 +6,9 @@ use std::path::PathBuf;
 
 use egui::{Color32, RichText};
 
-use super::commands::Action;
+use super::action::Action;
 use super::study::Study;
-
-const WARN: Color32 = Color32::from_rgb(240, 170, 60);
+use super::style::WARN;
 
 /// The browser panel.
 pub fn ui(

@@ -6,41 +6,9 @@
 
 use egui::{Color32, RichText};
 
-use super::commands::Action;
+use super::action::{Action, Item};
 use anchorage_core::protocol::{B_HU_PLANES, PBQ_LEVELS};
 use anchorage_core::session::{Level, Role, Session, Side};
-
-/// One ROI the protocols ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Item {
-    /// What it measures.
-    pub role: Role,
-    /// Its level.
-    pub level: Level,
-    /// Its side, where the role has one.
-    pub side: Option<Side>,
-}
-
-impl Item {
-    /// "B-HU mid L3", "ST-HU L4 R".
-    pub fn label(&self) -> String {
-        match self.side {
-            Some(s) => format!("{} {} {s}", self.role.label(), self.level),
-            None => format!("{} {}", self.role.label(), self.level),
-        }
-    }
-
-    /// The id of the latest ROI of the session that fulfils the item, if any.
-    pub fn done_by(&self, session: &Session) -> Option<u64> {
-        session
-            .rois
-            .iter()
-            .filter(|r| r.role == self.role && r.level == Some(self.level))
-            .filter(|r| self.side.is_none() || r.side == self.side)
-            .map(|r| r.id)
-            .max()
-    }
-}
 
 /// Every ROI the protocols need for this session's patient and screws, in the order a
 /// reader measures them: CT first (B-HU, then each screw), then MR (pedicles, CSF).

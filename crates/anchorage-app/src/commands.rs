@@ -1,72 +1,11 @@
-//! The command table — every command's label, tooltip and keyboard shortcuts — and the
-//! actions panels hand back to the App. The menus, the help overlay, the key handling and
-//! the README's controls table all read [`COMMANDS`] and [`MOUSE`], so they never disagree.
-
-use std::path::PathBuf;
+//! The command table: every command's label, tooltip and keyboard shortcuts, and the
+//! mouse controls. The menus, the help overlay, the key handling and the README's controls
+//! table all read [`COMMANDS`] and [`MOUSE`], so they never disagree. The commands
+//! themselves ([`CommandId`]) are in [`crate::action`].
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
-use anchorage_core::display::render::WindowLevel;
-use anchorage_core::session::Roi;
-
-/// A command without arguments: something in a menu, on a key, or both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CommandId {
-    /// Choose a study folder to open.
-    OpenFolder,
-    /// Choose a DICOMDIR, a DICOM file or a session file to open.
-    OpenFile,
-    /// Undo the last change to the measurements.
-    Undo,
-    /// Redo what was undone.
-    Redo,
-    /// Delete the selected ROI.
-    Delete,
-    /// Previous slice of the active view.
-    PrevSlice,
-    /// Next slice of the active view.
-    NextSlice,
-    /// Ten slices back.
-    PageBack,
-    /// Ten slices on.
-    PageOn,
-    /// First slice.
-    FirstSlice,
-    /// Last slice.
-    LastSlice,
-    /// Zoom in on the active view.
-    ZoomIn,
-    /// Zoom out of the active view.
-    ZoomOut,
-    /// Fit every view and restore the series' default window.
-    ResetView,
-    /// CT bone window.
-    PresetBone,
-    /// CT soft-tissue window.
-    PresetSoftTissue,
-    /// Header window, or the histogram when there is none.
-    PresetAuto,
-    /// 1st–99th percentile window.
-    PresetHistogram,
-    /// Show or hide the two reformatted views.
-    ToggleReformats,
-    /// Select, move and edit ROIs.
-    ToolSelect,
-    /// Draw an ellipse.
-    ToolEllipse,
-    /// Draw a screw trajectory.
-    ToolTrajectory,
-    /// Draw a line caliper.
-    ToolCaliper,
-    /// Stop the current drawing, close menus.
-    Escape,
-    /// Show or hide the controls.
-    ToggleHelp,
-    /// Stop loading the series.
-    CancelLoad,
-    /// Keep the proposed ROI (it becomes a measurement).
-    AcceptProposal,
-}
+use super::action::CommandId;
 
 /// One row of the command table.
 #[derive(Debug, Clone, Copy)]
@@ -383,65 +322,4 @@ pub fn help_ui(ui: &mut egui::Ui) {
             ui.end_row();
         }
     });
-}
-
-/// What a panel asks the App to do. Panels return these; the App handles them in one place.
-#[must_use]
-#[derive(Debug, Clone)]
-pub enum Action {
-    /// Run a command of the table.
-    Run(CommandId),
-    /// Open a study folder, DICOMDIR, DICOM file or session file.
-    Open(PathBuf),
-    /// Show series `index` of the study.
-    SelectSeries(usize),
-    /// Set the window of the shown series.
-    SetWindow(WindowLevel),
-    /// Select an ROI (or none).
-    Select(Option<u64>),
-    /// Go to the slice of an ROI and select it.
-    GoTo(u64),
-    /// Add a new ROI (one undo step).
-    AddRoi(Roi),
-    /// Replace the ROI with the same id (one undo step).
-    UpdateRoi(Roi),
-    /// Delete an ROI (one undo step).
-    DeleteRoi(u64),
-    /// Forget the error message at this index.
-    DismissError(usize),
-    /// Set the patient inputs of the risk model (one undo step).
-    SetPatient(anchorage_core::session::PatientInputs),
-    /// Set the planned screws (one undo step).
-    SetScrews(Vec<anchorage_core::session::Screw>),
-    /// Set the fallback levels (one undo step).
-    SetChoices(anchorage_core::session::ProtocolChoices),
-    /// Set the model choices and parameters (one undo step).
-    SetModels(anchorage_core::session::ModelChoice),
-    /// Work on a checklist item: set the tool, role, level and side, show its series.
-    Choose(super::checklist::Item),
-    /// Highlight the ROIs a value came from and go to the first.
-    Trace(Vec<u64>),
-    /// Write an export.
-    Export(super::export::ExportKind),
-    /// Propose the largest ellipse inside the bone around pixel `px` (column, row) of
-    /// slice `slice` of the shown series.
-    ProposeEllipse {
-        /// Slice index in the shown volume.
-        slice: usize,
-        /// The click, pixels (column, row).
-        px: (f64, f64),
-    },
-    /// Propose the trajectory from the pedicle caliper on slice `slice` nearest `px`.
-    ProposeTrajectory {
-        /// Slice index in the shown volume.
-        slice: usize,
-        /// The click, pixels (column, row).
-        px: (f64, f64),
-    },
-    /// Propose the trajectory from this caliper ROI.
-    ProposeFromCaliper(u64),
-    /// Restore the measurements offered back (`true`) or leave them (`false`).
-    Recover(bool),
-    /// Look for the session's missing series under this folder.
-    Relocate(PathBuf),
 }

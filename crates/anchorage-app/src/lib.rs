@@ -2,45 +2,72 @@
 //! run-time state, lays out the panels, and handles every [`Action`] the panels return in
 //! one place ([`App::handle`]). Each panel lives in its own module; the pure core knows
 //! nothing of this one.
+//!
+//! The modules come in three layers, which `tools/module_graph.py` checks (no import
+//! cycles; no panel imports another panel or the App; no shared module imports a panel;
+//! the script's usage gives the command, with the list of shared modules below):
+//! - the App: this file and the `handle*.rs` files (one `impl App`), which may use
+//!   everything;
+//! - the panels: each draws one part of the window from what it is given and returns
+//!   [`Action`]s; it changes nothing else but its own widget state (and the measurement
+//!   cache it fills);
+//! - the shared modules the panels use: the actions and command table, the tools, the
+//!   views' common types, labels, styles and small widgets, the caches, the document and
+//!   the run-time state.
 
+// Shared modules.
+pub mod action;
+pub mod commands;
+pub mod derived;
+pub mod document;
+pub mod labels;
+pub mod loader;
+pub mod measure_cache;
+pub mod overlay;
+pub mod state;
+pub mod study;
+pub mod style;
+pub mod tools;
+pub mod undo;
+pub mod view;
+pub mod widgets;
+
+// Panels.
 pub mod browser;
 pub mod checklist;
-pub mod commands;
-pub mod document;
 pub mod export;
-pub mod loader;
 pub mod menus;
 pub mod missing;
-pub mod overlay;
 pub mod patient_panel;
-mod propose;
 pub mod recover;
 pub mod results;
 pub mod risk_view;
 pub mod roi_panel;
-pub mod state;
 pub mod stress_view;
-pub mod study;
-pub mod tools;
-pub mod undo;
 pub mod viewer;
 
+// The App's handling of actions, by concern.
 mod handle;
+mod handle_export;
+mod handle_file;
+mod handle_roi;
+mod handle_view;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use action::{Action, Item};
 use anchorage_core::session::Session;
-use commands::Action;
 use document::Document;
 use loader::{Loader, Source};
-use roi_panel::Measurements;
+use measure_cache::Measurements;
 use state::AppState;
 use study::Study;
 use tools::Tools;
 use undo::History;
-use viewer::{Shown, Viewers};
+use view::Shown;
+use viewer::Viewers;
 
 /// How many changes can be undone.
 pub const UNDO_STEPS: usize = 200;
@@ -85,11 +112,14 @@ pub struct App {
     reformats: HashMap<usize, bool>,
     next_volume_id: u64,
     generation: u64,
-    results: results::ResultsCache,
-    export: export::ExportState,
+    results: derived::ResultsCache,
+    /// The export panel's form.
+    export_form: export::ExportForm,
+    /// The outcome of the last export: the file written, or why it failed.
+    export_last: Option<Result<PathBuf, String>>,
     stress_family: stress_view::Family,
     bottom_tab: BottomTab,
-    choice: Option<checklist::Item>,
+    choice: Option<Item>,
     prefetch_failed: HashSet<usize>,
     /// Whether a mouse button is held (or released) this frame: a drag in progress.
     pointer_held: bool,
@@ -123,8 +153,10 @@ impl App {
             Some(d) => AppState::load(d),
             None => (AppState::default(), None),
         };
-        let mut tools = Tools::default();
-        tools.default_width_mm = state.screw_diameter_mm;
+        let tools = Tools {
+            default_width_mm: state.screw_diameter_mm,
+            ..Tools::default()
+        };
         let mut app = App {
             doc: Document::default(),
             history: History::new(UNDO_STEPS),
@@ -141,8 +173,9 @@ impl App {
             reformats: HashMap::new(),
             next_volume_id: 1,
             generation: 0,
-            results: results::ResultsCache::default(),
-            export: export::ExportState::default(),
+            results: derived::ResultsCache::default(),
+            export_form: export::ExportForm::default(),
+            export_last: None,
             stress_family: stress_view::Family::default(),
             bottom_tab: BottomTab::Stress,
             choice: None,
@@ -222,7 +255,7 @@ impl App {
 
     /// What the protocols derive from the session over the loaded volumes (cached by
     /// document generation and loaded volumes).
-    pub fn derived(&mut self) -> Arc<results::Derived> {
+    pub fn derived(&mut self) -> Arc<derived::Derived> {
         self.results.get(
             self.generation,
             &self.doc.session,
@@ -242,13 +275,13 @@ impl App {
     }
 
     /// The checklist item the tools are set to.
-    pub fn choice(&self) -> Option<checklist::Item> {
+    pub fn choice(&self) -> Option<Item> {
         self.choice
     }
 
-    /// The export settings and the outcome of the last export.
-    pub fn export_state(&mut self) -> &mut export::ExportState {
-        &mut self.export
+    /// The outcome of the last export: the file written, or why it failed.
+    pub fn last_export(&self) -> Option<&Result<PathBuf, String>> {
+        self.export_last.as_ref()
     }
 
     /// Whether every series the session uses is loaded (the results include every ROI).
@@ -266,34 +299,6 @@ impl App {
                 .position(|s| s.uid == r.series_instance_uid)
                 .is_some_and(|i| st.volumes.contains_key(&i))
         })
-    }
-
-    /// Loads, in the background, a series the session uses that is not loaded yet, so the
-    /// results include its ROIs (one at a time, only while nothing else loads).
-    fn prefetch(&mut self) {
-        if self.loader.job().is_some() || self.loader.is_scanning() {
-            return;
-        }
-        let Some(st) = &self.study else {
-            return;
-        };
-        let Some(report) = &st.report else {
-            return;
-        };
-        let next = report.series.iter().enumerate().find(|(i, s)| {
-            !st.volumes.contains_key(i)
-                && !self.prefetch_failed.contains(i)
-                && self
-                    .doc
-                    .session
-                    .series
-                    .iter()
-                    .any(|r| r.series_instance_uid == s.uid)
-        });
-        if let Some((i, s)) = next {
-            let s = s.clone();
-            self.loader.load(i, s, 0);
-        }
     }
 
     /// Draws the whole window and handles what the user did.
@@ -327,11 +332,11 @@ impl App {
             loading: self.loader.job().is_some(),
         };
         let window = self.window();
-        let tools = &mut self.tools;
+        let tools = &self.tools;
         egui::Panel::top("menu").show(ui, |ui| {
             actions.extend(menus::menu_bar(ui, &menu));
             ui.horizontal_wrapped(|ui| {
-                actions.extend(tools.toolbar(ui));
+                actions.extend(menus::tool_bar(ui, tools));
                 ui.separator();
                 actions.extend(menus::window_bar(ui, window));
             });
@@ -428,7 +433,8 @@ impl App {
                         }
                         BottomTab::Export => actions.extend(export::ui(
                             right,
-                            &mut self.export,
+                            &mut self.export_form,
+                            self.export_last.as_ref(),
                             self.doc.path.as_deref(),
                             derived.table.rows.len(),
                         )),
@@ -461,7 +467,7 @@ impl App {
                     &self.doc.session,
                     current.map(|(s, _)| s),
                     volume,
-                    &mut self.tools,
+                    &self.tools,
                     &mut self.measurements,
                 ));
             });
@@ -482,7 +488,7 @@ impl App {
                         ui,
                         &shown,
                         reformats,
-                        &mut self.tools,
+                        &self.tools,
                         &mut self.measurements,
                     ));
                 }
@@ -512,8 +518,8 @@ impl App {
                 egui::Color32::WHITE,
             );
         }
-        menus::help_window(&ctx, &mut self.show_help);
-        actions.extend(self.recovery_window(&ctx));
+        actions.extend(menus::help_window(&ctx, self.show_help));
+        actions.extend(recover::ui(&ctx, self.recovery.as_ref(), &self.doc.session));
         if !actions.is_empty() {
             // The panels drew before the actions were handled.
             ctx.request_repaint();

@@ -1,13 +1,17 @@
-//! The window's frame: the menu bar, the tool bar with the window presets, the status bar
-//! (loading progress with cancel, errors, the session file) and the controls overlay.
-//! Every entry reads the command table.
+//! The window's frame: the menu bar, the tool bar (tools, what new ROIs get, the window
+//! presets), the status bar (loading progress with cancel, errors, the session file) and
+//! the controls overlay. Every entry reads the command table.
 
 use std::path::PathBuf;
 
 use egui::{Color32, RichText};
 
-use super::commands::{self, Action, CommandId, menu_item};
+use super::action::{Action, CommandId};
+use super::commands::{self, info, menu_item};
+use super::tools::{Tool, Tools};
+use super::widgets::level_side_combos;
 use anchorage_core::display::render::WindowLevel;
+use anchorage_core::session::{RoiKind, Role};
 
 /// What the menu bar needs to know.
 pub struct MenuState<'a> {
@@ -90,6 +94,74 @@ pub fn menu_bar(ui: &mut egui::Ui, m: &MenuState) -> Vec<Action> {
             item(ui, CommandId::ToggleHelp, true, &mut out);
         });
     });
+    out
+}
+
+/// The tool bar: tools, the labels of new ROIs and the default trajectory width.
+pub fn tool_bar(ui: &mut egui::Ui, tools: &Tools) -> Vec<Action> {
+    let mut out = Vec::new();
+    for (tool, text) in [
+        (Tool::Select, "Select"),
+        (Tool::Ellipse, "Ellipse"),
+        (Tool::Trajectory, "Trajectory"),
+        (Tool::Caliper, "Caliper"),
+    ] {
+        let tip = info(tool.command()).map_or("", |c| c.tooltip);
+        let key = commands::shortcut_text(ui.ctx(), tool.command());
+        if ui
+            .selectable_label(tools.tool == tool, text)
+            .on_hover_text(format!("{tip} ({key})"))
+            .clicked()
+        {
+            out.push(Action::Run(tool.command()));
+        }
+    }
+    ui.separator();
+    ui.label("New ROIs:");
+    let (mut ellipse_role, mut level, mut side, mut default_width_mm) = (
+        tools.ellipse_role,
+        tools.level,
+        tools.side,
+        tools.default_width_mm,
+    );
+    egui::ComboBox::from_id_salt("new_role")
+        .selected_text(ellipse_role.label())
+        .show_ui(ui, |ui| {
+            for r in Role::ALL
+                .iter()
+                .filter(|r| matches!(r.kind(), Some(RoiKind::Ellipse) | None))
+            {
+                ui.selectable_value(&mut ellipse_role, *r, r.label());
+            }
+        })
+        .response
+        .accessible_name("Role of new ellipses")
+        .on_hover_text("Role of new ellipses (trajectories are ST-HU, calipers pedicle thickness)");
+    level_side_combos(ui, "new", &mut level, &mut side);
+    let label = ui.label("Width");
+    ui.add(
+        egui::DragValue::new(&mut default_width_mm)
+            .range(1.0..=20.0)
+            .speed(0.1)
+            .suffix(" mm"),
+    )
+    .labelled_by(label.id)
+    .on_hover_text("Width of new trajectories when no screw is planned at their level and side");
+    if (ellipse_role, level, side, default_width_mm)
+        != (
+            tools.ellipse_role,
+            tools.level,
+            tools.side,
+            tools.default_width_mm,
+        )
+    {
+        out.push(Action::SetNewRois {
+            ellipse_role,
+            level,
+            side,
+            default_width_mm,
+        });
+    }
     out
 }
 
@@ -191,10 +263,11 @@ pub fn status_bar(ui: &mut egui::Ui, s: &StatusState) -> Vec<Action> {
     out
 }
 
-/// The controls overlay.
-pub fn help_window(ctx: &egui::Context, open: &mut bool) {
+/// The controls overlay, while `shown`; closing it asks to hide it.
+pub fn help_window(ctx: &egui::Context, shown: bool) -> Vec<Action> {
+    let mut open = shown;
     egui::Window::new("Controls")
-        .open(open)
+        .open(&mut open)
         .collapsible(false)
         .resizable(true)
         .default_width(560.0)
@@ -202,4 +275,9 @@ pub fn help_window(ctx: &egui::Context, open: &mut bool) {
         .show(ctx, |ui| {
             egui::ScrollArea::vertical().show(ui, commands::help_ui);
         });
+    if open == shown {
+        Vec::new()
+    } else {
+        vec![Action::ShowHelp(open)]
+    }
 }

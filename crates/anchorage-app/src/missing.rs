@@ -2,15 +2,14 @@
 //! is not mounted): the session opens anyway, with its measurements and results as far as
 //! they can be computed; this panel names each missing series, where it was expected and
 //! how many ROIs depend on it, and lets the user point to the new place (a folder picked or
-//! typed). The new place is scanned, and each series found there is recorded in the
-//! session at the folder that holds its files (one undo step).
+//! typed). The App scans the new place and records each series found there in the session
+//! at the folder that holds its files (one undo step; `handle_file.rs`).
 
 use std::path::{Path, PathBuf};
 
 use egui::{Color32, RichText};
 
-use super::App;
-use super::commands::Action;
+use super::action::Action;
 use super::study::Study;
 use anchorage_core::session::{SeriesRef, Session};
 
@@ -114,62 +113,4 @@ pub fn ui(ui: &mut egui::Ui, missing: &[MissingSeries], typed: &mut String) -> V
             });
         });
     out
-}
-
-impl App {
-    /// Scans `folder` for the session's series (the result arrives as a scan).
-    pub(super) fn relocate(&mut self, folder: &Path) {
-        let folder = super::state::absolute(folder);
-        if !folder.is_dir() {
-            self.errors
-                .push(format!("not a folder: {}", folder.display()));
-            return;
-        }
-        self.relocating = true;
-        self.tools.cancel();
-        self.study = Some(Study::new(folder.clone()));
-        self.loader.scan(folder);
-    }
-
-    /// After a scan: records where the session's series were found when relocating, then
-    /// lists those still missing.
-    pub(super) fn after_scan(&mut self) {
-        let Some(st) = &self.study else {
-            return;
-        };
-        if std::mem::take(&mut self.relocating)
-            && let Some(report) = &st.report
-        {
-            let found: Vec<(String, PathBuf)> = self
-                .doc
-                .session
-                .series
-                .iter()
-                .filter_map(|r| {
-                    let s = report
-                        .series
-                        .iter()
-                        .find(|s| s.uid == r.series_instance_uid)?;
-                    Some((r.series_instance_uid.clone(), s.folder()?))
-                })
-                .collect();
-            let n = found.len();
-            self.change(|doc| {
-                for (uid, path) in found {
-                    if let Some(r) = doc
-                        .session
-                        .series
-                        .iter_mut()
-                        .find(|r| r.series_instance_uid == uid)
-                    {
-                        r.path = path;
-                    }
-                }
-            });
-            self.note = Some(format!("{n} series of the session found there."));
-        }
-        if let Some(st) = &self.study {
-            self.missing = missing(&self.doc.session, self.doc.path.as_deref(), st);
-        }
-    }
 }

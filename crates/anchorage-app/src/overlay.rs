@@ -5,7 +5,8 @@
 
 use egui::{Align2, Color32, FontId, Painter, Pos2, Rect, Vec2};
 
-use super::viewer::Shown;
+use super::labels::unit;
+use super::view::Shown;
 use anchorage_core::dicom::series::Series;
 use anchorage_core::dicom::volume::Volume;
 use anchorage_core::display::render::{Cut, CutGeometry};
@@ -45,15 +46,6 @@ pub fn view_name(volume: &Volume, series: &Series, cut: Cut) -> String {
         name.push_str(" (reformat)");
     }
     name
-}
-
-/// The unit of values: HU for CT, SI otherwise.
-pub fn unit(series: &Series) -> &'static str {
-    if series.modality.eq_ignore_ascii_case("CT") {
-        "HU"
-    } else {
-        "SI"
-    }
 }
 
 /// "20240131" → "2024-01-31".

@@ -5,7 +5,7 @@
 
 use egui::RichText;
 
-use super::commands::Action;
+use super::action::Action;
 use anchorage_core::session::{Level, PatientInputs, ProtocolChoices, Screw, Session, Side};
 
 /// A new screw: the next free side at the last planned level (L4 first), 6.5 × 45 mm,

@@ -1,117 +1,15 @@
-//! The results: the protocols' per-level, per-screw and patient values, recomputed from the
-//! session and the loaded volumes with the core's pipeline, as `anchorage measure` does
-//! (`anchorage_core::pipeline::Pipeline`), cached by
-//! document generation and loaded volumes — derived, never stored. Every value is a button:
-//! clicking it highlights the ROIs it came from ([`Action::Trace`]).
+//! The results panel: the protocols' per-level, per-screw and patient values (derived in
+//! [`crate::derived`], never stored). Every value is a button: clicking it highlights the
+//! ROIs it came from ([`Action::Trace`]).
 
-use std::path::Path;
-use std::sync::Arc;
+use egui::RichText;
 
-use egui::{Color32, RichText};
-
-use super::commands::Action;
-use super::study::Study;
-use anchorage_core::export::{ScrewTable, screw_table};
-use anchorage_core::pipeline::{Notice, Pipeline, measure_rois};
-use anchorage_core::protocol::{Flag, Measurements, Models, ProtocolResults, compute_results};
+use super::action::Action;
+use super::derived::Derived;
+use super::style::WARN;
+use anchorage_core::pipeline::Notice;
+use anchorage_core::protocol::Flag;
 use anchorage_core::session::{Level, ModelChoice, Role, Session};
-
-/// What the protocols derive from the document; recomputed when the document or the loaded
-/// volumes change.
-#[derive(Debug)]
-pub struct Derived {
-    /// The measurement of every ROI that could be measured (also when the pipeline
-    /// refused the session: the ROI list still shows its statistics).
-    pub measurements: Measurements,
-    /// The protocols' results (empty when `refused`).
-    pub results: ProtocolResults,
-    /// The models used (never shown when `refused`).
-    pub models: Models,
-    /// The per-screw table, as exported (no values when `refused`).
-    pub table: ScrewTable,
-    /// ROIs not measured (their series not loaded yet, …), left out of the results, or
-    /// with a warning, each naming the ROI and the reason.
-    pub notices: Vec<Notice>,
-    /// Why the session cannot be measured (a model file it chose does not load, a
-    /// damaged session): no result is shown or exported, as `anchorage measure` exits 1.
-    pub refused: Option<String>,
-}
-
-/// The cache of [`Derived`], keyed by document generation and loaded volume ids.
-#[derive(Debug, Default)]
-pub struct ResultsCache {
-    key: Option<(u64, Vec<u64>)>,
-    derived: Option<Arc<Derived>>,
-}
-
-impl ResultsCache {
-    /// The derived results of `session` (generation `generation`) over the study's loaded
-    /// volumes, recomputed only when either changed.
-    pub fn get(
-        &mut self,
-        generation: u64,
-        session: &Session,
-        session_path: Option<&Path>,
-        study: Option<&Study>,
-    ) -> Arc<Derived> {
-        let mut ids: Vec<u64> = study
-            .map(|s| s.volumes.values().map(|l| l.id).collect())
-            .unwrap_or_default();
-        ids.sort_unstable();
-        let key = (generation, ids);
-        if let (Some(k), Some(d)) = (&self.key, &self.derived)
-            && *k == key
-        {
-            return Arc::clone(d);
-        }
-        let d = Arc::new(derive(session, session_path, study));
-        self.key = Some(key);
-        self.derived = Some(Arc::clone(&d));
-        d
-    }
-}
-
-/// Measures and computes everything with the core's pipeline, as `anchorage measure`
-/// does.
-pub fn derive(session: &Session, session_path: Option<&Path>, study: Option<&Study>) -> Derived {
-    let find = |uid: &str| {
-        let st = study?;
-        let i = st
-            .report
-            .as_ref()?
-            .series
-            .iter()
-            .position(|s| s.uid == uid)?;
-        Some((st.series(i)?, st.volumes.get(&i)?.volume.as_ref()))
-    };
-    match Pipeline::new(session, session_path) {
-        Ok(pipeline) => {
-            let m = pipeline.run(session, find);
-            Derived {
-                measurements: m.measurements,
-                results: m.results,
-                models: m.models,
-                table: m.table,
-                notices: m.notices,
-                refused: None,
-            }
-        }
-        Err(e) => {
-            let (measurements, notices) = measure_rois(session, find);
-            let models = Models::default();
-            let results = compute_results(session, &Measurements::new(), &models);
-            let table = screw_table(session, &results, &models);
-            Derived {
-                measurements,
-                results,
-                models,
-                table,
-                notices,
-                refused: Some(e.to_string()),
-            }
-        }
-    }
-}
 
 /// Flags' texts joined with "; ".
 fn join(flags: &[Flag]) -> String {
@@ -154,9 +52,6 @@ fn value(
         out.push(Action::Trace(ids));
     }
 }
-
-/// The warning colour.
-pub const WARN: Color32 = Color32::from_rgb(240, 170, 60);
 
 /// The results view: per screw, per level, and the patient.
 pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]) -> Vec<Action> {

@@ -5,8 +5,8 @@
 
 use egui::{Align2, Color32, FontId, Pos2, RichText, Sense, Stroke, vec2};
 
-use super::results::{Derived, WARN};
-use super::stress_view::RESEARCH_AID;
+use super::derived::Derived;
+use super::style::{RESEARCH_AID, WARN};
 
 const PATIENT: Color32 = Color32::from_rgb(255, 90, 200);
 

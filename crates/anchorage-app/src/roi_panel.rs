@@ -1,187 +1,20 @@
 //! The ROI list: every ROI of the shown series with its statistics (mean, SD, min, max,
 //! median, n, area; length for calipers and trajectories), its role, level and side, and
 //! the quick menu that sets them. Statistics come from the core's `measure_roi`, cached
-//! per ROI until the ROI or the volume changes.
-
-use std::collections::HashMap;
+//! per ROI until the ROI or the volume changes ([`crate::measure_cache`]).
 
 use egui::{Color32, RichText};
 
-use super::commands::{Action, CommandId};
+use super::action::{Action, CommandId};
+use super::labels::{stats_lines, title, unit};
+use super::measure_cache::Measurements;
+use super::style::WARN;
 use super::tools::Tools;
+use super::widgets::{level_side_combos, quick_menu};
 use anchorage_core::dicom::series::Series;
 use anchorage_core::dicom::volume::Volume;
-use anchorage_core::measure::{RoiMeasurement, measure_roi};
-use anchorage_core::session::{Level, Roi, RoiKind, Role, Session, Side};
-
-/// Cached measurements of the stored ROIs.
-#[derive(Debug, Default)]
-pub struct Measurements {
-    volume_id: u64,
-    cache: HashMap<u64, (Roi, Result<RoiMeasurement, String>)>,
-}
-
-impl Measurements {
-    /// The measurement of `roi` on `volume` (identified by `volume_id`).
-    pub fn get(
-        &mut self,
-        roi: &Roi,
-        volume: &Volume,
-        volume_id: u64,
-    ) -> Result<RoiMeasurement, String> {
-        if self.volume_id != volume_id {
-            self.cache.clear();
-            self.volume_id = volume_id;
-        }
-        if let Some((r, m)) = self.cache.get(&roi.id)
-            && r == roi
-        {
-            return m.clone();
-        }
-        let m = measure_roi(roi, volume).map_err(|e| e.to_string());
-        self.cache.insert(roi.id, (roi.clone(), m.clone()));
-        m
-    }
-}
-
-/// "Ellipse #3 · B-HU mid L3 L".
-pub fn title(roi: &Roi) -> String {
-    let kind = match roi.kind {
-        RoiKind::Ellipse => "Ellipse",
-        RoiKind::Trajectory => "Trajectory",
-        RoiKind::Caliper => "Caliper",
-    };
-    let id = if roi.id == 0 {
-        "(new)".to_string()
-    } else {
-        format!("#{}", roi.id)
-    };
-    let mut t = format!("{kind} {id} · {}", roi.role.label());
-    if let Some(l) = roi.level {
-        t.push_str(&format!(" {l}"));
-    }
-    if let Some(s) = roi.side {
-        t.push_str(&format!(" {s}"));
-    }
-    t
-}
-
-fn f1(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".into(), |x| format!("{x:.1}"))
-}
-
-/// The statistics as lines of text; `compact` joins them for the label beside the ROI.
-/// Values to 0.1 (HU or SI), areas and lengths to 0.01 mm.
-pub fn stats_lines(m: &RoiMeasurement, unit: &str, compact: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(s) = &m.stats {
-        if compact {
-            out.push(format!("mean {} ± {} {unit}", f1(s.mean), f1(s.sd)));
-            out.push(format!("min {}  max {}  n {}", f1(s.min), f1(s.max), s.n));
-            out.push(format!("area {:.2} mm²", s.area_mm2));
-        } else {
-            out.push(format!("mean {} {unit}", f1(s.mean)));
-            out.push(format!("SD {} {unit}", f1(s.sd)));
-            out.push(format!("min {} {unit}", f1(s.min)));
-            out.push(format!("max {} {unit}", f1(s.max)));
-            out.push(format!("median {} {unit}", f1(s.median)));
-            out.push(format!("n {}", s.n));
-            out.push(format!("area {:.2} mm²", s.area_mm2));
-        }
-    }
-    if let Some(l) = m.length_mm {
-        out.push(format!("length {l:.2} mm"));
-    }
-    out
-}
-
-/// Level and side pickers (with "–" for none).
-pub fn level_side_combos(
-    ui: &mut egui::Ui,
-    salt: &str,
-    level: &mut Option<Level>,
-    side: &mut Option<Side>,
-) -> bool {
-    let mut changed = false;
-    egui::ComboBox::from_id_salt(format!("{salt}_level"))
-        .width(52.0)
-        .selected_text(level.map_or("level", |l| l.as_str()))
-        .show_ui(ui, |ui| {
-            changed |= ui.selectable_value(level, None, "–").changed();
-            for l in Level::ALL {
-                changed |= ui.selectable_value(level, Some(l), l.as_str()).changed();
-            }
-        })
-        .response
-        .accessible_name("Level")
-        .on_hover_text("Vertebral level");
-    egui::ComboBox::from_id_salt(format!("{salt}_side"))
-        .width(44.0)
-        .selected_text(side.map_or("side", |s| s.as_str()))
-        .show_ui(ui, |ui| {
-            changed |= ui.selectable_value(side, None, "–").changed();
-            changed |= ui.selectable_value(side, Some(Side::L), "L").changed();
-            changed |= ui.selectable_value(side, Some(Side::R), "R").changed();
-        })
-        .response
-        .accessible_name("Side")
-        .on_hover_text("Patient side (L = patient left)");
-    changed
-}
-
-/// The quick menu of one ROI: role, level, side, delete.
-pub fn quick_menu(ui: &mut egui::Ui, roi: &Roi, _session: &Session) -> Vec<Action> {
-    let mut out = Vec::new();
-    ui.label(RichText::new(title(roi)).strong());
-    let mut r = roi.clone();
-    ui.menu_button("Set role", |ui| {
-        for role in Role::ALL
-            .iter()
-            .filter(|x| x.kind().is_none_or(|k| k == roi.kind))
-        {
-            if ui.selectable_label(r.role == *role, role.label()).clicked() {
-                r.role = *role;
-                ui.close();
-            }
-        }
-    });
-    ui.menu_button("Set level", |ui| {
-        if ui.selectable_label(r.level.is_none(), "–").clicked() {
-            r.level = None;
-            ui.close();
-        }
-        for l in Level::ALL {
-            if ui
-                .selectable_label(r.level == Some(l), l.as_str())
-                .clicked()
-            {
-                r.level = Some(l);
-                ui.close();
-            }
-        }
-    });
-    ui.menu_button("Set side", |ui| {
-        for (s, t) in [
-            (None, "–"),
-            (Some(Side::L), "L (patient left)"),
-            (Some(Side::R), "R (patient right)"),
-        ] {
-            if ui.selectable_label(r.side == s, t).clicked() {
-                r.side = s;
-                ui.close();
-            }
-        }
-    });
-    if &r != roi {
-        out.push(Action::UpdateRoi(r));
-    }
-    ui.separator();
-    if super::commands::menu_item(ui, CommandId::Delete, true) {
-        out.push(Action::DeleteRoi(roi.id));
-        ui.close();
-    }
-    out
-}
+use anchorage_core::measure::measure_roi;
+use anchorage_core::session::{Roi, RoiKind, Role, Session};
 
 /// The ROI panel: the shown series' ROIs, the selected one expanded with its statistics.
 pub fn ui(
@@ -189,7 +22,7 @@ pub fn ui(
     session: &Session,
     series: Option<&Series>,
     volume: Option<(&Volume, u64)>,
-    tools: &mut Tools,
+    tools: &Tools,
     measurements: &mut Measurements,
 ) -> Vec<Action> {
     let mut out = Vec::new();
@@ -198,7 +31,7 @@ pub fn ui(
         ui.label("No series.");
         return out;
     };
-    let unit = super::overlay::unit(series);
+    let unit = unit(series);
     if let Some(p) = tools
         .shown_proposal()
         .filter(|p| p.series_uid == series.uid)
@@ -248,10 +81,7 @@ pub fn ui(
                                 ui.label(l);
                             }
                             for w in &m.warnings {
-                                ui.colored_label(
-                                    Color32::from_rgb(240, 170, 60),
-                                    format!("Warning: {w}"),
-                                );
+                                ui.colored_label(WARN, format!("Warning: {w}"));
                             }
                         }
                         Err(e) => {
@@ -304,14 +134,14 @@ fn proposal_box(ui: &mut egui::Ui, p: &Roi, volume: Option<&Volume>, unit: &str)
                     .on_hover_text("Keep this ROI (Enter)")
                     .clicked()
                 {
-                    out.push(Action::Run(super::commands::CommandId::AcceptProposal));
+                    out.push(Action::Run(CommandId::AcceptProposal));
                 }
                 if ui
                     .button("Discard")
                     .on_hover_text("Drop the proposal (Esc)")
                     .clicked()
                 {
-                    out.push(Action::Run(super::commands::CommandId::Escape));
+                    out.push(Action::Run(CommandId::Escape));
                 }
             });
         });
@@ -319,9 +149,11 @@ fn proposal_box(ui: &mut egui::Ui, p: &Roi, volume: Option<&Volume>, unit: &str)
 }
 
 /// Role, level, side and (trajectories) width of the selected ROI (`roi` as stored).
-fn edit_row(ui: &mut egui::Ui, roi: &Roi, tools: &mut Tools) -> Vec<Action> {
+fn edit_row(ui: &mut egui::Ui, roi: &Roi, tools: &Tools) -> Vec<Action> {
     let mut out = Vec::new();
     let mut r = tools.shown(roi).clone();
+    // The draft as this row leaves it; the App takes it as an action.
+    let mut draft = tools.draft.clone();
     ui.horizontal_wrapped(|ui| {
         egui::ComboBox::from_id_salt(("role", roi.id))
             .selected_text(r.role.label())
@@ -352,9 +184,9 @@ fn edit_row(ui: &mut egui::Ui, roi: &Roi, tools: &mut Tools) -> Vec<Action> {
             }
             // Dragging the value edits a draft; the document changes once, at the end.
             if resp.dragged() {
-                tools.draft = Some(r.clone());
+                draft = Some(r.clone());
             } else if resp.drag_stopped()
-                && let Some(d) = tools.draft.take()
+                && let Some(d) = draft.take()
             {
                 r = d;
             }
@@ -367,7 +199,14 @@ fn edit_row(ui: &mut egui::Ui, roi: &Roi, tools: &mut Tools) -> Vec<Action> {
             out.push(Action::DeleteRoi(roi.id));
         }
     });
-    if &r != roi && tools.draft.as_ref().is_none_or(|d| d.id != roi.id) {
+    if draft != tools.draft {
+        out.push(Action::SetDraft {
+            roi: draft.clone(),
+            proposal: false,
+            edit_id: tools.edit_id,
+        });
+    }
+    if &r != roi && draft.as_ref().is_none_or(|d| d.id != roi.id) {
         // Discrete edits (a pick in a menu, a typed width) are one step each.
         out.push(Action::UpdateRoi(r));
     }

@@ -7,13 +7,11 @@
 use egui::RichText;
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
-use super::commands::Action;
-use super::results::{Derived, WARN};
+use super::action::Action;
+use super::derived::Derived;
+use super::style::{RESEARCH_AID, WARN};
 use anchorage_core::models::stress::{CurveFamily, StressOverrides, curve_family};
 use anchorage_core::session::{ModelChoice, Session};
-
-/// The research-aid note shown beside every model figure.
-pub const RESEARCH_AID: &str = "Research aid, not a diagnosis.";
 
 /// Which family of curves is drawn.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

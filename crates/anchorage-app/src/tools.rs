@@ -3,6 +3,10 @@
 //! rotating them with handles. While the mouse is down the tool edits a draft, shown and
 //! measured live; the document changes once, when the drag ends (one undo step).
 //!
+//! [`Tools`] is the App's state (the panels read it and change it through actions); an
+//! [`Edit`] is the drag in progress, the view's own state, which hands its draft to the App
+//! as an [`Action::SetDraft`].
+//!
 //! The geometry (handles, hit testing, the edits) is the core's [`edit`], in plane
 //! millimetres (column × column spacing, row × row spacing), so ellipse axes stay
 //! perpendicular on anisotropic pixels; this module converts screen ↔ millimetres at its
@@ -10,9 +14,12 @@
 
 use egui::{Color32, Painter, Pos2, Stroke};
 
-use super::commands::{Action, CommandId, info};
-use super::roi_panel::{self, Measurements};
-use super::viewer::{Shown, Transform};
+use super::action::{Action, CommandId};
+use super::commands::menu_item;
+use super::labels::{self, stats_lines, title};
+use super::measure_cache::Measurements;
+use super::view::{Shown, Transform};
+use super::widgets::quick_menu;
 use anchorage_core::geometry::ImagePlane;
 use anchorage_core::measure::edit;
 use anchorage_core::measure::{RoiTarget, measure_roi};
@@ -73,7 +80,8 @@ struct ToolDrag {
     proposal: bool,
 }
 
-/// Tool state: the tool, the labels new ROIs get, the selection and the draft.
+/// Tool state: the tool, the labels new ROIs get, the selection, the proposal and the
+/// draft.
 #[derive(Debug, Clone)]
 pub struct Tools {
     /// The current tool.
@@ -90,12 +98,26 @@ pub struct Tools {
     pub selected: Option<u64>,
     /// The ROI being drawn or edited (id 0 while new), shown instead of the stored one.
     pub draft: Option<Roi>,
+    /// Whether the draft is the proposal, its handles being dragged.
+    pub draft_is_proposal: bool,
     /// ROIs highlighted because a result came from them.
     pub highlight: Vec<u64>,
     /// A proposed ROI (id 0) waiting for the user: shown and measured, editable with its
     /// handles, stored only when accepted.
     pub proposal: Option<Roi>,
+    /// The edit in progress: [`Tools::cancel`] moves it on, so that what a view or panel
+    /// did this frame with the edit abandoned is dropped.
+    pub edit_id: u64,
+}
+
+/// A tool drag in progress on the native view: what was grabbed, and the ROI as dragged so
+/// far. The view's own state; the App sees the draft through [`Edit::draft_action`].
+#[derive(Debug, Clone, Default)]
+pub struct Edit {
     drag: Option<ToolDrag>,
+    draft: Option<Roi>,
+    /// The tools' `edit_id` when the drag began.
+    edit_id: u64,
 }
 
 impl Default for Tools {
@@ -108,9 +130,10 @@ impl Default for Tools {
             default_width_mm: 6.5,
             selected: None,
             draft: None,
+            draft_is_proposal: false,
             highlight: Vec::new(),
             proposal: None,
-            drag: None,
+            edit_id: 0,
         }
     }
 }
@@ -181,17 +204,19 @@ impl Tools {
         }
     }
 
-    /// Abandons the drawing or edit in progress, and any proposal.
+    /// Abandons the drawing or edit in progress (the views drop their [`Edit`]), and any
+    /// proposal.
     pub fn cancel(&mut self) {
         self.draft = None;
-        self.drag = None;
+        self.draft_is_proposal = false;
         self.proposal = None;
+        self.edit_id += 1;
     }
 
     /// The proposal, as shown (the draft while its handles are dragged).
     pub fn shown_proposal(&self) -> Option<&Roi> {
-        match (&self.drag, &self.draft) {
-            (Some(d), Some(r)) if d.proposal => Some(r),
+        match &self.draft {
+            Some(r) if self.draft_is_proposal => Some(r),
             _ => self.proposal.as_ref(),
         }
     }
@@ -245,7 +270,7 @@ impl Tools {
             return;
         };
         let mut rois: Vec<&Roi> = Self::slice_rois(shown, vi).map(|r| self.shown(r)).collect();
-        let editing_proposal = self.drag.as_ref().is_some_and(|d| d.proposal);
+        let editing_proposal = self.draft_is_proposal;
         if let Some(d) = self
             .draft
             .as_ref()
@@ -258,7 +283,7 @@ impl Tools {
             rois.push(p);
         }
         let hovered = hover.and_then(|p| self.hit(shown, vi, tf, p));
-        let unit = super::overlay::unit(shown.series);
+        let unit = labels::unit(shown.series);
         for roi in rois {
             let is_proposal = proposal.is_some_and(|p| std::ptr::eq(p, roi));
             let selected = roi.id == 0 || Some(roi.id) == self.selected;
@@ -318,15 +343,12 @@ impl Tools {
                 measurements.get(roi, shown.volume, shown.volume_id)
             };
             let mut text = vec![if is_proposal {
-                format!(
-                    "Proposal: {} (Enter accepts, Esc discards)",
-                    roi_panel::title(roi)
-                )
+                format!("Proposal: {} (Enter accepts, Esc discards)", title(roi))
             } else {
-                roi_panel::title(roi)
+                title(roi)
             }];
             match m {
-                Ok(m) => text.extend(roi_panel::stats_lines(&m, unit, true)),
+                Ok(m) => text.extend(stats_lines(&m, unit, true)),
                 Err(e) => text.push(e),
             }
             let right = line.iter().map(|p| p.x).fold(f32::MIN, f32::max);
@@ -348,22 +370,21 @@ impl Tools {
         }
     }
 
-    /// Starts a drag at screen point `pos` on slice `index`: a handle of the selected ROI,
-    /// an ROI's body (Select tool) or a new ROI (drawing tools). Returns false when the
-    /// drag is not the tool's (it then pans).
+    /// Starts `edit`, a drag at screen point `pos` on slice `index`: a handle of the
+    /// selected ROI, an ROI's body (Select tool) or a new ROI (drawing tools). Returns
+    /// `None` when the drag is not the tool's (it then pans), else what it changes at once
+    /// (the ROI grabbed is selected; drawing by hand drops the proposal).
     pub fn begin(
-        &mut self,
+        &self,
+        edit: &mut Edit,
         shown: &Shown,
         index: usize,
         tf: &Transform,
         pos: Option<Pos2>,
-    ) -> bool {
-        let Some(pos) = pos else {
-            return false;
-        };
-        let Some(plane) = shown.volume.planes.get(index).copied() else {
-            return false;
-        };
+    ) -> Option<Vec<Action>> {
+        let pos = pos?;
+        let plane = shown.volume.planes.get(index).copied()?;
+        edit.edit_id = self.edit_id;
         let q = unscreen(tf, &plane, pos);
         if let Some(p) = self.proposal_on(shown, index).cloned() {
             let near = edit::handle_at(&p, &plane, q, tol_mm(tf, &plane, HANDLE_PX));
@@ -373,38 +394,29 @@ impl Tools {
                 None => None,
             };
             if let Some(grab) = grab {
-                self.start(grab, q, pos, p, plane);
-                if let Some(d) = &mut self.drag {
+                edit.start(grab, q, pos, p, plane);
+                if let Some(d) = &mut edit.drag {
                     d.proposal = true;
                 }
-                return true;
+                return Some(Vec::new());
             }
         }
         let selected = Self::slice_rois(shown, index).find(|r| Some(r.id) == self.selected);
         if let Some(roi) = selected {
             let near = edit::handle_at(roi, &plane, q, tol_mm(tf, &plane, HANDLE_PX));
             if let Some(k) = near {
-                self.start(Grab::Handle(k), q, pos, roi.clone(), plane);
-                return true;
+                edit.start(Grab::Handle(k), q, pos, roi.clone(), plane);
+                return Some(Vec::new());
             }
         }
         if self.tool == Tool::Select {
-            let Some(id) = self.hit(shown, index, tf, pos) else {
-                return false;
-            };
-            let Some(roi) = shown.session.roi(id) else {
-                return false;
-            };
-            self.selected = Some(id);
-            self.start(Grab::Move, q, pos, roi.clone(), plane);
-            return true;
+            let id = self.hit(shown, index, tf, pos)?;
+            let roi = shown.session.roi(id)?;
+            edit.start(Grab::Move, q, pos, roi.clone(), plane);
+            return Some(vec![Action::Select(Some(id))]);
         }
-        let Some(kind) = self.tool.kind() else {
-            return false;
-        };
-        let Some(target) = RoiTarget::of_slice(&shown.series.uid, shown.volume, index) else {
-            return false;
-        };
+        let kind = self.tool.kind()?;
+        let target = RoiTarget::of_slice(&shown.series.uid, shown.volume, index)?;
         let role = match kind {
             RoiKind::Ellipse => self.ellipse_role,
             RoiKind::Trajectory => Role::StHu,
@@ -423,12 +435,16 @@ impl Tools {
         };
         roi.level = self.level;
         roi.side = self.side;
+        edit.start(Grab::Create, q, pos, roi, plane);
         // Drawing by hand replaces a proposal.
-        self.proposal = None;
-        self.start(Grab::Create, q, pos, roi, plane);
-        true
+        Some(vec![Action::SetProposal {
+            roi: None,
+            edit_id: self.edit_id,
+        }])
     }
+}
 
+impl Edit {
     fn start(
         &mut self,
         grab: Grab,
@@ -475,8 +491,10 @@ impl Tools {
         };
         if d.proposal {
             // Still a proposal: it becomes an ROI only when accepted.
-            self.proposal = Some(roi);
-            return Vec::new();
+            return vec![Action::SetProposal {
+                roi: Some(roi),
+                edit_id: self.edit_id,
+            }];
         }
         let end = screen(
             tf,
@@ -505,9 +523,37 @@ impl Tools {
         }
     }
 
+    /// The draft as shown, and whether it is the proposal.
+    pub fn shown(&self) -> (Option<&Roi>, bool) {
+        (
+            self.draft.as_ref(),
+            self.drag.as_ref().is_some_and(|d| d.proposal),
+        )
+    }
+
+    /// The action that shows the draft as it is now.
+    pub fn draft_action(&self) -> Action {
+        let (roi, proposal) = self.shown();
+        Action::SetDraft {
+            roi: roi.cloned(),
+            proposal,
+            edit_id: self.edit_id,
+        }
+    }
+
+    /// Drops the drag when the tools abandoned its edit (Esc, undo, another tool).
+    pub fn follow(&mut self, tools: &Tools) {
+        if self.edit_id != tools.edit_id {
+            *self = Edit::default();
+            self.edit_id = tools.edit_id;
+        }
+    }
+}
+
+impl Tools {
     /// A click on the native view: selects the ROI under the mouse, or nothing.
     pub fn click(
-        &mut self,
+        &self,
         shown: &Shown,
         index: usize,
         tf: &Transform,
@@ -539,7 +585,7 @@ impl Tools {
     /// The right-click menu: the selected ROI's quick menu, else tools and windows.
     pub fn context_menu(&self, ui: &mut egui::Ui, session: &Session) -> Vec<Action> {
         if let Some(roi) = self.selected.and_then(|id| session.roi(id)) {
-            return roi_panel::quick_menu(ui, roi, session);
+            return quick_menu(ui, roi, session);
         }
         let mut out = Vec::new();
         for id in [
@@ -552,62 +598,11 @@ impl Tools {
             CommandId::PresetAuto,
             CommandId::ResetView,
         ] {
-            if super::commands::menu_item(ui, id, true) {
+            if menu_item(ui, id, true) {
                 out.push(Action::Run(id));
                 ui.close();
             }
         }
-        out
-    }
-
-    /// The tool bar: tools, the labels of new ROIs and the default trajectory width.
-    pub fn toolbar(&mut self, ui: &mut egui::Ui) -> Vec<Action> {
-        let mut out = Vec::new();
-        for (tool, text) in [
-            (Tool::Select, "Select"),
-            (Tool::Ellipse, "Ellipse"),
-            (Tool::Trajectory, "Trajectory"),
-            (Tool::Caliper, "Caliper"),
-        ] {
-            let tip = info(tool.command()).map_or("", |c| c.tooltip);
-            let key = super::commands::shortcut_text(ui.ctx(), tool.command());
-            if ui
-                .selectable_label(self.tool == tool, text)
-                .on_hover_text(format!("{tip} ({key})"))
-                .clicked()
-            {
-                out.push(Action::Run(tool.command()));
-            }
-        }
-        ui.separator();
-        ui.label("New ROIs:");
-        egui::ComboBox::from_id_salt("new_role")
-            .selected_text(self.ellipse_role.label())
-            .show_ui(ui, |ui| {
-                for r in Role::ALL
-                    .iter()
-                    .filter(|r| matches!(r.kind(), Some(RoiKind::Ellipse) | None))
-                {
-                    ui.selectable_value(&mut self.ellipse_role, *r, r.label());
-                }
-            })
-            .response
-            .accessible_name("Role of new ellipses")
-            .on_hover_text(
-                "Role of new ellipses (trajectories are ST-HU, calipers pedicle thickness)",
-            );
-        roi_panel::level_side_combos(ui, "new", &mut self.level, &mut self.side);
-        let label = ui.label("Width");
-        ui.add(
-            egui::DragValue::new(&mut self.default_width_mm)
-                .range(1.0..=20.0)
-                .speed(0.1)
-                .suffix(" mm"),
-        )
-        .labelled_by(label.id)
-        .on_hover_text(
-            "Width of new trajectories when no screw is planned at their level and side",
-        );
         out
     }
 }

@@ -2,68 +2,21 @@
 //! planes, each with the correct aspect from the pixel and slice spacing, pan and zoom,
 //! window/level by dragging, reference lines where the other views cut, PACS corner
 //! overlays and a cursor readout. ROI drawing on the native view is delegated to
-//! [`crate::tools`].
+//! [`crate::tools`]: the drag in progress ([`Edit`]) is the view's own state, and what it
+//! changes goes back to the App as actions.
 
 use egui::{
     Color32, ColorImage, Event, MouseWheelUnit, PointerButton, Pos2, Rect, Sense, Stroke,
     TextureHandle, TextureOptions, Vec2,
 };
 
-use super::commands::Action;
+use super::action::Action;
+use super::measure_cache::Measurements;
 use super::overlay;
-use super::roi_panel::Measurements;
-use super::tools::Tools;
-use anchorage_core::dicom::series::Series;
-use anchorage_core::dicom::volume::{Volume, Voxels};
+use super::tools::{Edit, Tools};
+use super::view::{Shown, Transform};
+use anchorage_core::dicom::volume::Voxels;
 use anchorage_core::display::render::{Cut, CutGeometry, Lut, WindowLevel, render_cut};
-use anchorage_core::session::Session;
-
-/// What the views show this frame.
-pub struct Shown<'a> {
-    /// The series.
-    pub series: &'a Series,
-    /// Its volume, or a one-slice volume while it loads.
-    pub volume: &'a Volume,
-    /// Changes whenever `volume` is replaced (texture cache key).
-    pub volume_id: u64,
-    /// `Some(k)` while only slice `k` is decoded (`volume` then holds that slice alone).
-    pub preview: Option<usize>,
-    /// The window.
-    pub window: WindowLevel,
-    /// The measurements.
-    pub session: &'a Session,
-}
-
-/// Maps image pixels (centres at whole numbers) to screen points and back.
-#[derive(Debug, Clone, Copy)]
-pub struct Transform {
-    /// Where the whole image is drawn.
-    pub image_rect: Rect,
-    /// Image width, pixels.
-    pub width: usize,
-    /// Image height, pixels.
-    pub height: usize,
-}
-
-impl Transform {
-    /// Screen position of image position (x, y).
-    pub fn to_screen(&self, x: f64, y: f64) -> Pos2 {
-        let r = self.image_rect;
-        Pos2::new(
-            r.min.x + ((x + 0.5) / self.width.max(1) as f64) as f32 * r.width(),
-            r.min.y + ((y + 0.5) / self.height.max(1) as f64) as f32 * r.height(),
-        )
-    }
-
-    /// Image position of a screen point.
-    pub fn to_image(&self, p: Pos2) -> (f64, f64) {
-        let r = self.image_rect;
-        (
-            ((p.x - r.min.x) / r.width().max(1e-6)) as f64 * self.width as f64 - 0.5,
-            ((p.y - r.min.y) / r.height().max(1e-6)) as f64 * self.height as f64 - 0.5,
-        )
-    }
-}
 
 /// The colour of each cut's view, its reference lines and title (as in 3D Slicer).
 pub fn cut_colour(cut: Cut) -> Color32 {
@@ -129,6 +82,8 @@ pub struct Viewers {
     /// Where the native view drew its image in the last frame.
     pub native: Option<Transform>,
     lut: Option<Lut>,
+    /// The tool drag in progress on the native view.
+    edit: Edit,
 }
 
 impl Default for Viewers {
@@ -143,6 +98,7 @@ impl Default for Viewers {
             active: 0,
             native: None,
             lut: None,
+            edit: Edit::default(),
         }
     }
 }
@@ -206,9 +162,11 @@ impl Viewers {
         ui: &mut egui::Ui,
         shown: &Shown,
         reformats: bool,
-        tools: &mut Tools,
+        tools: &Tools,
         measurements: &mut Measurements,
     ) -> Vec<Action> {
+        self.edit.follow(tools);
+        let before = self.edit.clone();
         let dims = shown.volume.dims();
         let reformats = reformats && shown.preview.is_none() && dims.0 > 1;
         let visible: Vec<usize> = if reformats { vec![0, 1, 2] } else { vec![0] };
@@ -234,6 +192,10 @@ impl Viewers {
         }
         // Only move the cursor: a widget over the views would take their hover.
         ui.advance_cursor_after_rect(full);
+        // The draft as the drag left it, for the other panels (and this view's next frame).
+        if self.edit.shown() != before.shown() {
+            actions.push(self.edit.draft_action());
+        }
         actions
     }
 
@@ -290,7 +252,7 @@ impl Viewers {
         i: usize,
         shown: &Shown,
         visible: &[usize],
-        tools: &mut Tools,
+        tools: &Tools,
         measurements: &mut Measurements,
     ) -> Vec<Action> {
         let mut actions = Vec::new();
@@ -439,11 +401,14 @@ impl Viewers {
             } else if response.drag_started_by(PointerButton::Primary) {
                 if cut != Cut::Slice {
                     Some(DragMode::Point)
-                } else if source_index.is_some()
-                    && shown.preview.is_none()
-                    && tools.begin(shown, index, &tf, press.or(hover))
-                {
-                    Some(DragMode::Tool)
+                } else if source_index.is_some() && shown.preview.is_none() {
+                    match tools.begin(&mut self.edit, shown, index, &tf, press.or(hover)) {
+                        Some(begun) => {
+                            actions.extend(begun);
+                            Some(DragMode::Tool)
+                        }
+                        None => Some(DragMode::Pan),
+                    }
                 } else {
                     Some(DragMode::Pan)
                 }
@@ -476,7 +441,7 @@ impl Viewers {
                 }
                 Some(DragMode::Tool) => {
                     if let Some(h) = response.interact_pointer_pos() {
-                        tools.drag(shown, index, &tf, h);
+                        self.edit.drag(shown, index, &tf, h);
                     }
                 }
                 Some(DragMode::Point) => {
@@ -489,7 +454,7 @@ impl Viewers {
         }
         if response.drag_stopped() {
             if drag == Some(DragMode::Tool) {
-                actions.extend(tools.end(&tf));
+                actions.extend(self.edit.end(&tf));
             }
             if let Some(v) = self.views.get_mut(i) {
                 v.drag = None;

@@ -11,9 +11,9 @@ use rayon::prelude::*;
 
 use super::anatomy::{Anatomy, Tissue};
 use super::geometry::{SeriesGeometry, TruthVolume};
+use super::options::{PhantomError, PhantomOptions};
 use super::rng::{Gaussian, SplitMix64};
 use super::truth::SliceTruth;
-use super::{PhantomError, PhantomOptions};
 use crate::dicom::write::{
     ImageModality, PHANTOM_MANUFACTURER, Photometric, PixelValues, Rescale, SliceHeader, Window,
     derive_uid, encode_slice, fnv1a64,

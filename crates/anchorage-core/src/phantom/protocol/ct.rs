@@ -1,6 +1,6 @@
 //! The CT protocol ROIs: B-HU ellipses, screw trajectories and pedicle calipers.
 
-use super::*;
+use super::common::*;
 
 /// Margin of the B-HU ellipses from the cortex (pixels).
 const B_HU_MARGIN_PX: f64 = 2.0;

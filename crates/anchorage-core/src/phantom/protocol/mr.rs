@@ -1,6 +1,6 @@
 //! The MR protocol ROIs: pedicle marrow ellipses (PBQ) and CSF ellipses.
 
-use super::*;
+use super::common::*;
 
 /// Margin of the MR pedicle ellipses from the cortex (mm).
 const MR_PEDICLE_MARGIN_MM: f64 = 1.0;

@@ -1,7 +1,7 @@
 //! The expected protocol results, computed from the ROIs' noise-free means exactly as
 //! measurements.md combines them.
 
-use super::*;
+use super::common::*;
 
 pub(super) fn expected_results(
     b_hu: &[BhuRoiTruth],

@@ -1,9 +1,12 @@
-//! Proposals in the window: the core's [`anchorage_core::measure::propose`] turned into a pending ROI that
-//! the user adjusts with its handles, then accepts (Enter, or the ROI panel's button) or
-//! discards (Esc). Nothing is measured into the results until it is accepted.
+//! Actions on the ROIs to draw: working on a checklist item (tool, role, level, side and
+//! series set; the trajectory proposed from a drawn caliper), and proposals — the core's
+//! [`anchorage_core::measure::propose`] turned into a pending ROI that the user adjusts
+//! with its handles, then accepts (Enter, or the ROI panel's button) or discards (Esc).
+//! Nothing is measured into the results until it is accepted.
 
 use super::App;
-use super::commands::Action;
+use super::action::{Action, Item};
+use super::tools::Tool;
 use anchorage_core::geometry::{norm, sub};
 use anchorage_core::measure::RoiTarget;
 use anchorage_core::measure::propose::{
@@ -15,6 +18,87 @@ use anchorage_core::session::{Level, Roi, RoiKind, Side};
 pub const DEFAULT_SCREW_LENGTH_MM: f64 = 45.0;
 
 impl App {
+    /// Sets the tools for a checklist item and shows its series, at its ROI when it has
+    /// one, else at another ROI of the same level on that series.
+    pub(super) fn choose(&mut self, item: Item) {
+        self.choice = Some(item);
+        let tool = match item.role.kind() {
+            Some(RoiKind::Trajectory) => Tool::Trajectory,
+            Some(RoiKind::Caliper) => Tool::Caliper,
+            _ => Tool::Ellipse,
+        };
+        self.set_tool(tool);
+        if tool == Tool::Ellipse {
+            self.tools.ellipse_role = item.role;
+        }
+        self.tools.level = Some(item.level);
+        self.tools.side = item.side;
+        self.tools.highlight.clear();
+        let Some(want) = item.role.modality() else {
+            return;
+        };
+        let Some(report) = self.study.as_ref().and_then(|s| s.report.as_ref()) else {
+            return;
+        };
+        let used: Vec<&str> = self
+            .doc
+            .session
+            .series
+            .iter()
+            .map(|s| s.series_instance_uid.as_str())
+            .collect();
+        let candidates: Vec<usize> = (0..report.series.len())
+            .filter(|i| report.series[*i].modality.eq_ignore_ascii_case(want))
+            .collect();
+        let Some(index) = candidates
+            .iter()
+            .copied()
+            .find(|i| used.contains(&report.series[*i].uid.as_str()))
+            .or(candidates.first().copied())
+        else {
+            self.note = Some(format!(
+                "This study has no {want} series for {}.",
+                item.label()
+            ));
+            return;
+        };
+        let uid = report.series[index].uid.clone();
+        if self.study.as_ref().and_then(|s| s.selected) != Some(index) {
+            self.select_series(index);
+        }
+        let at = item.done_by(&self.doc.session).or_else(|| {
+            self.doc
+                .session
+                .rois
+                .iter()
+                .filter(|r| r.series_uid == uid && r.level == Some(item.level))
+                .map(|r| r.id)
+                .max()
+        });
+        if let Some(id) = at {
+            self.go_to(id);
+            self.tools.selected = None;
+        }
+        // An ST-HU item not done yet whose caliper is drawn: propose the trajectory from it.
+        if tool == Tool::Trajectory && item.done_by(&self.doc.session).is_none() {
+            let caliper = self.doc.session.rois.iter().rev().find(|r| {
+                r.kind == RoiKind::Caliper
+                    && r.role == anchorage_core::session::Role::PedicleThickness
+                    && r.level == Some(item.level)
+                    && r.side == item.side
+            });
+            if let Some(c) = caliper.map(|c| c.id) {
+                self.go_to(c);
+                self.tools.selected = None;
+                self.propose_from_caliper(c);
+                return;
+            }
+        }
+        if at.is_none() {
+            self.show_guessed_level(item);
+        }
+    }
+
     /// Proposes the largest ellipse inside the bone around a click.
     pub(super) fn propose_ellipse_at(&mut self, slice: usize, px: (f64, f64)) {
         let Some(st) = &self.study else {

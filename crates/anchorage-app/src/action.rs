@@ -1,0 +1,242 @@
+//! What a panel can ask of the App, and every type such a request carries: the
+//! [`Action`]s the panels return, the [`CommandId`]s of the command table, the checklist's
+//! [`Item`] and the [`ExportKind`]. Panels import this module (never each other); the App
+//! handles each action in one place (`App::handle`).
+
+use std::path::PathBuf;
+
+use anchorage_core::display::render::WindowLevel;
+use anchorage_core::session::{
+    Level, ModelChoice, PatientInputs, ProtocolChoices, Roi, Role, Screw, Session, Side,
+};
+
+/// A command without arguments: something in a menu, on a key, or both. Its label,
+/// tooltip and keys are in the command table ([`crate::commands::COMMANDS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CommandId {
+    /// Choose a study folder to open.
+    OpenFolder,
+    /// Choose a DICOMDIR, a DICOM file or a session file to open.
+    OpenFile,
+    /// Undo the last change to the measurements.
+    Undo,
+    /// Redo what was undone.
+    Redo,
+    /// Delete the selected ROI.
+    Delete,
+    /// Previous slice of the active view.
+    PrevSlice,
+    /// Next slice of the active view.
+    NextSlice,
+    /// Ten slices back.
+    PageBack,
+    /// Ten slices on.
+    PageOn,
+    /// First slice.
+    FirstSlice,
+    /// Last slice.
+    LastSlice,
+    /// Zoom in on the active view.
+    ZoomIn,
+    /// Zoom out of the active view.
+    ZoomOut,
+    /// Fit every view and restore the series' default window.
+    ResetView,
+    /// CT bone window.
+    PresetBone,
+    /// CT soft-tissue window.
+    PresetSoftTissue,
+    /// Header window, or the histogram when there is none.
+    PresetAuto,
+    /// 1st–99th percentile window.
+    PresetHistogram,
+    /// Show or hide the two reformatted views.
+    ToggleReformats,
+    /// Select, move and edit ROIs.
+    ToolSelect,
+    /// Draw an ellipse.
+    ToolEllipse,
+    /// Draw a screw trajectory.
+    ToolTrajectory,
+    /// Draw a line caliper.
+    ToolCaliper,
+    /// Stop the current drawing, close menus.
+    Escape,
+    /// Show or hide the controls.
+    ToggleHelp,
+    /// Stop loading the series.
+    CancelLoad,
+    /// Keep the proposed ROI (it becomes a measurement).
+    AcceptProposal,
+}
+
+/// One ROI the protocols ask for: an entry of the checklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Item {
+    /// What it measures.
+    pub role: Role,
+    /// Its level.
+    pub level: Level,
+    /// Its side, where the role has one.
+    pub side: Option<Side>,
+}
+
+impl Item {
+    /// "B-HU mid L3", "ST-HU L4 R".
+    pub fn label(&self) -> String {
+        match self.side {
+            Some(s) => format!("{} {} {s}", self.role.label(), self.level),
+            None => format!("{} {}", self.role.label(), self.level),
+        }
+    }
+
+    /// The id of the latest ROI of the session that fulfils the item, if any.
+    pub fn done_by(&self, session: &Session) -> Option<u64> {
+        session
+            .rois
+            .iter()
+            .filter(|r| r.role == self.role && r.level == Some(self.level))
+            .filter(|r| self.side.is_none() || r.side == self.side)
+            .map(|r| r.id)
+            .max()
+    }
+}
+
+/// What to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    /// The per-screw table as CSV.
+    Csv,
+    /// The per-screw table, levels, patient and models as JSON.
+    Json,
+    /// The shown slice with its ROIs as PNG.
+    Png,
+    /// The session file.
+    Session,
+}
+
+impl ExportKind {
+    /// The file name for a patient.
+    pub fn file_name(self, patient: &str) -> String {
+        let stem: String = if patient.is_empty() {
+            "anchorage".into()
+        } else {
+            patient
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect()
+        };
+        match self {
+            ExportKind::Csv => format!("{stem}-screws.csv"),
+            ExportKind::Json => format!("{stem}-screws.json"),
+            ExportKind::Png => format!("{stem}-view.png"),
+            ExportKind::Session => format!("{stem}-session.json"),
+        }
+    }
+}
+
+/// What a panel asks the App to do. Panels return these; the App handles them in one place.
+#[must_use]
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Run a command of the table.
+    Run(CommandId),
+    /// Open a study folder, DICOMDIR, DICOM file or session file.
+    Open(PathBuf),
+    /// Show series `index` of the study.
+    SelectSeries(usize),
+    /// Set the window of the shown series.
+    SetWindow(WindowLevel),
+    /// Select an ROI (or none).
+    Select(Option<u64>),
+    /// Go to the slice of an ROI and select it.
+    GoTo(u64),
+    /// Add a new ROI (one undo step).
+    AddRoi(Roi),
+    /// Replace the ROI with the same id (one undo step).
+    UpdateRoi(Roi),
+    /// Delete an ROI (one undo step).
+    DeleteRoi(u64),
+    /// Show `roi` instead of the stored ROI with its id (id 0: a new ROI) while it is being
+    /// drawn or edited; `None` when the edit is over. The document does not change.
+    SetDraft {
+        /// The ROI as edited so far.
+        roi: Option<Roi>,
+        /// Whether it is the proposal, its handles being dragged.
+        proposal: bool,
+        /// The edit it belongs to (`Tools::edit_id`): dropped when that edit was abandoned.
+        edit_id: u64,
+    },
+    /// Replace the pending proposal (its handles were dragged), or drop it (`None`).
+    SetProposal {
+        /// The new proposal.
+        roi: Option<Roi>,
+        /// The edit it belongs to (`Tools::edit_id`): dropped when that edit was abandoned.
+        edit_id: u64,
+    },
+    /// Set what new ROIs get: the role of new ellipses, the level and side, and the width
+    /// of new trajectories when no screw is planned at their level and side.
+    SetNewRois {
+        /// Role of new ellipses.
+        ellipse_role: Role,
+        /// Level of new ROIs.
+        level: Option<Level>,
+        /// Side of new ROIs.
+        side: Option<Side>,
+        /// Default trajectory width, mm.
+        default_width_mm: f64,
+    },
+    /// Show (`true`) or hide the controls overlay.
+    ShowHelp(bool),
+    /// Forget the error message at this index.
+    DismissError(usize),
+    /// Set the patient inputs of the risk model (one undo step).
+    SetPatient(PatientInputs),
+    /// Set the planned screws (one undo step).
+    SetScrews(Vec<Screw>),
+    /// Set the fallback levels (one undo step).
+    SetChoices(ProtocolChoices),
+    /// Set the model choices and parameters (one undo step).
+    SetModels(ModelChoice),
+    /// Work on a checklist item: set the tool, role, level and side, show its series.
+    Choose(Item),
+    /// Highlight the ROIs a value came from and go to the first.
+    Trace(Vec<u64>),
+    /// Write an export to `folder` (`None`: there is none to write to), pseudonymised with
+    /// `key` when there is one.
+    Export {
+        /// What to write.
+        kind: ExportKind,
+        /// The folder to write to.
+        folder: Option<PathBuf>,
+        /// The project key of the pseudonymisation, if pseudonymised.
+        key: Option<String>,
+    },
+    /// Propose the largest ellipse inside the bone around pixel `px` (column, row) of
+    /// slice `slice` of the shown series.
+    ProposeEllipse {
+        /// Slice index in the shown volume.
+        slice: usize,
+        /// The click, pixels (column, row).
+        px: (f64, f64),
+    },
+    /// Propose the trajectory from the pedicle caliper on slice `slice` nearest `px`.
+    ProposeTrajectory {
+        /// Slice index in the shown volume.
+        slice: usize,
+        /// The click, pixels (column, row).
+        px: (f64, f64),
+    },
+    /// Propose the trajectory from this caliper ROI.
+    ProposeFromCaliper(u64),
+    /// Restore the measurements offered back (`true`) or leave them (`false`).
+    Recover(bool),
+    /// Look for the session's missing series under this folder.
+    Relocate(PathBuf),
+}

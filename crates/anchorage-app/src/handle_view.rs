@@ -1,0 +1,152 @@
+//! Actions on what is shown: the series, the slice, the window.
+
+use super::App;
+use super::action::{CommandId, Item};
+use anchorage_core::display::render::WindowPreset;
+
+impl App {
+    /// Sets the shown series' window to a preset (the histogram one once it is known).
+    pub(super) fn preset(&mut self, id: CommandId) {
+        let Some(st) = &mut self.study else {
+            return;
+        };
+        let Some(i) = st.selected else {
+            return;
+        };
+        let preset = match id {
+            CommandId::PresetBone => WindowPreset::CtBone,
+            CommandId::PresetSoftTissue => WindowPreset::CtSoftTissue,
+            CommandId::PresetAuto => WindowPreset::Auto,
+            _ => WindowPreset::Histogram,
+        };
+        let hist = st.volumes.get(&i).and_then(|l| l.histogram).or_else(|| {
+            let p = st.preview.as_ref().filter(|p| p.series == i)?;
+            anchorage_core::display::render::histogram_window(&p.loaded.volume)
+        });
+        match preset.window(st.current().and_then(|s| s.window), hist) {
+            Some(w) => {
+                st.windows.insert(i, w);
+            }
+            None => {
+                self.note =
+                    Some("No window for that preset yet (the series is still loading).".into())
+            }
+        }
+    }
+
+    /// Shows series `i` of the study, at the first ROI of the session on it, else at its
+    /// middle slice; loads it when it is not loaded.
+    pub(super) fn select_series(&mut self, i: usize) {
+        let Some(st) = &mut self.study else {
+            return;
+        };
+        let Some(series) = st.series(i).cloned() else {
+            return;
+        };
+        st.selected = Some(i);
+        self.tools.cancel();
+        self.tools.selected = None;
+        // Open at the first ROI of the session on this series, else at the middle slice.
+        let first =
+            self.doc
+                .session
+                .rois
+                .iter()
+                .filter(|r| r.series_uid == series.uid)
+                .find_map(|r| {
+                    series.slices.iter().position(|s| {
+                        s.sop_instance_uid == r.sop_instance_uid && s.frame == r.frame
+                    })
+                })
+                .unwrap_or(series.len() / 2);
+        match st.volumes.get(&i) {
+            Some(l) => self.viewers.reset(l.volume.dims(), first),
+            None => {
+                self.viewers.reset(
+                    (series.len(), series.rows as usize, series.columns as usize),
+                    first,
+                );
+                self.loader.load(i, series, first);
+            }
+        }
+    }
+
+    /// Goes to the slice of ROI `id` (showing its series) and selects it.
+    pub(super) fn go_to(&mut self, id: u64) {
+        let Some(roi) = self.doc.session.roi(id).cloned() else {
+            return;
+        };
+        let Some(st) = &self.study else {
+            return;
+        };
+        let Some(report) = &st.report else {
+            return;
+        };
+        let Some(si) = report.series.iter().position(|s| s.uid == roi.series_uid) else {
+            self.note = Some(format!(
+                "ROI #{id} is on a series that is not in this study"
+            ));
+            return;
+        };
+        if st.selected != Some(si) {
+            self.select_series(si);
+        }
+        if let Some(k) = self
+            .study
+            .as_ref()
+            .and_then(|st| st.current())
+            .and_then(|s| {
+                s.slices.iter().position(|x| {
+                    x.sop_instance_uid == roi.sop_instance_uid && x.frame == roi.frame
+                })
+            })
+        {
+            self.viewers.point[0] = k;
+            self.viewers.active = 0;
+        }
+        self.tools.selected = Some(id);
+    }
+
+    /// For an item whose level has no ROI on the shown series yet: shows the slice where
+    /// that level probably is, estimated from the ROIs at other levels
+    /// ([`anchorage_core::measure::level_guess`]), and says how it was estimated.
+    pub(super) fn show_guessed_level(&mut self, item: Item) {
+        let Some(series) = self.study.as_ref().and_then(|st| st.current()) else {
+            return;
+        };
+        let level = item.level;
+        let Some(g) = anchorage_core::measure::level_guess::guess_slice(
+            series,
+            &self.doc.session.rois,
+            level,
+            item.role,
+            item.side,
+        ) else {
+            self.note = Some(format!(
+                "{level} has no ROI yet, and no other level has one on this series to estimate from: find {level} by scrolling."
+            ));
+            return;
+        };
+        let from: Vec<&str> = g.from.iter().map(|l| l.as_str()).collect();
+        let how = match g.spacing_mm {
+            Some(mm) if g.fitted => format!("from {} ({mm:.1} mm a level)", from.join(", ")),
+            Some(mm) => format!("from {}, at the usual {mm:.0} mm a level", from.join(", ")),
+            None => format!("the slice of {}'s ROI on this side", from.join(", ")),
+        };
+        let n = series.slices.len();
+        self.viewers.point[0] = g.slice;
+        self.viewers.active = 0;
+        self.tools.selected = None;
+        self.note = Some(if g.outside {
+            format!(
+                "{level} is probably outside this series (estimated {how}): showing its nearest end, slice {} of {n}.",
+                g.slice + 1
+            )
+        } else {
+            format!(
+                "{level} has no ROI yet: showing slice {} of {n}, estimated {how}. Check the level before drawing.",
+                g.slice + 1
+            )
+        });
+    }
+}

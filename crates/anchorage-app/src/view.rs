@@ -1,0 +1,57 @@
+//! What every view of a frame shares: the data shown ([`Shown`]: series, volume, window,
+//! session) and the mapping between image pixels and screen points ([`Transform`]). The
+//! viewer lays out the views; the tools and the overlay draw on them.
+
+use egui::{Pos2, Rect};
+
+use anchorage_core::dicom::series::Series;
+use anchorage_core::dicom::volume::Volume;
+use anchorage_core::display::render::WindowLevel;
+use anchorage_core::session::Session;
+
+/// What the views show this frame.
+pub struct Shown<'a> {
+    /// The series.
+    pub series: &'a Series,
+    /// Its volume, or a one-slice volume while it loads.
+    pub volume: &'a Volume,
+    /// Changes whenever `volume` is replaced (texture cache key).
+    pub volume_id: u64,
+    /// `Some(k)` while only slice `k` is decoded (`volume` then holds that slice alone).
+    pub preview: Option<usize>,
+    /// The window.
+    pub window: WindowLevel,
+    /// The measurements.
+    pub session: &'a Session,
+}
+
+/// Maps image pixels (centres at whole numbers) to screen points and back.
+#[derive(Debug, Clone, Copy)]
+pub struct Transform {
+    /// Where the whole image is drawn.
+    pub image_rect: Rect,
+    /// Image width, pixels.
+    pub width: usize,
+    /// Image height, pixels.
+    pub height: usize,
+}
+
+impl Transform {
+    /// Screen position of image position (x, y).
+    pub fn to_screen(&self, x: f64, y: f64) -> Pos2 {
+        let r = self.image_rect;
+        Pos2::new(
+            r.min.x + ((x + 0.5) / self.width.max(1) as f64) as f32 * r.width(),
+            r.min.y + ((y + 0.5) / self.height.max(1) as f64) as f32 * r.height(),
+        )
+    }
+
+    /// Image position of a screen point.
+    pub fn to_image(&self, p: Pos2) -> (f64, f64) {
+        let r = self.image_rect;
+        (
+            ((p.x - r.min.x) / r.width().max(1e-6)) as f64 * self.width as f64 - 0.5,
+            ((p.y - r.min.y) / r.height().max(1e-6)) as f64 * self.height as f64 - 0.5,
+        )
+    }
+}
