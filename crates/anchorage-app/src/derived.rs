@@ -3,6 +3,7 @@
 //! cached by document generation and loaded volumes: derived, never stored. The results, stress, risk and export panels
 //! show it.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -31,6 +32,10 @@ pub struct Derived {
     /// Why the session cannot be measured (a model file it chose does not load, a
     /// damaged session): no result is shown or exported, as `anchorage measure` exits 1.
     pub refused: Option<String>,
+    /// The id of the loaded volume each series' ROIs were measured on, by
+    /// SeriesInstanceUID, so the ROI list and the image labels reuse these measurements
+    /// instead of measuring again ([`crate::measure_cache::Measurements::adopt`]).
+    pub volume_ids: BTreeMap<String, u64>,
 }
 
 /// The cache of [`Derived`], keyed by document generation and loaded volume ids.
@@ -80,6 +85,17 @@ pub fn derive(session: &Session, session_path: Option<&Path>, study: Option<&Stu
             .position(|s| s.uid == uid)?;
         Some((st.series(i)?, st.volumes.get(&i)?.volume.as_ref()))
     };
+    let volume_ids: BTreeMap<String, u64> = study
+        .and_then(|st| {
+            let report = st.report.as_ref()?;
+            Some(
+                st.volumes
+                    .iter()
+                    .filter_map(|(i, l)| Some((report.series.get(*i)?.uid.clone(), l.id)))
+                    .collect(),
+            )
+        })
+        .unwrap_or_default();
     match Pipeline::new(session, session_path) {
         Ok(pipeline) => {
             let m = pipeline.run(session, find);
@@ -90,6 +106,7 @@ pub fn derive(session: &Session, session_path: Option<&Path>, study: Option<&Stu
                 table: m.table,
                 notices: m.notices,
                 refused: None,
+                volume_ids,
             }
         }
         Err(e) => {
@@ -104,6 +121,7 @@ pub fn derive(session: &Session, session_path: Option<&Path>, study: Option<&Stu
                 table,
                 notices,
                 refused: Some(e.to_string()),
+                volume_ids,
             }
         }
     }

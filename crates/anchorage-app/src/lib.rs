@@ -253,6 +253,12 @@ impl App {
         st.selected.map(|i| st.window(i))
     }
 
+    /// How many ROI measurements the ROI list and the image labels made themselves, rather
+    /// than take from the results (drafts, proposals, the preview slice).
+    pub fn rois_measured_outside_results(&self) -> u64 {
+        self.measurements.measured_here()
+    }
+
     /// What the protocols derive from the session over the loaded volumes (cached by
     /// document generation and loaded volumes).
     pub fn derived(&mut self) -> Arc<derived::Derived> {
@@ -361,6 +367,7 @@ impl App {
                 ));
             });
         let derived = self.derived();
+        self.measurements.adopt(&self.doc.session, &derived);
         let highlight = self.tools.highlight.clone();
         let selected = self.study.as_ref().and_then(|s| s.selected);
         let reformats = match (selected, self.study.as_ref().and_then(|s| s.current())) {
