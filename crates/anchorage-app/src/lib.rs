@@ -15,6 +15,8 @@
 //!   views' common types, labels, styles and small widgets, the caches, the document and
 //!   the run-time state.
 
+#![forbid(unsafe_code)]
+
 // Shared modules.
 pub mod action;
 pub mod commands;
