@@ -12,6 +12,10 @@
 //! [`session`]; [`models`]; [`measure`]; [`protocol`]; [`display`], [`export`];
 //! [`pipeline`]; [`phantom`]. This crate depends on no UI or command-line crate.
 
+// No `unsafe` code anywhere but in the volume's zeroed allocation, which allows it
+// (`dicom/volume/memory.rs`).
+#![deny(unsafe_code)]
+
 pub mod dicom;
 pub mod display;
 pub mod export;
