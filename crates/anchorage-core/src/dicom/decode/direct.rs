@@ -19,6 +19,7 @@ use dicom::object::{DefaultDicomObject, OpenFileOptions};
 
 use crate::dicom::decode::codec::Own;
 use crate::dicom::decode::codec::{copy_u16, decode_frame_into};
+use crate::dicom::decode::fill::Normalize;
 use crate::dicom::decode::frames::single_frame;
 use crate::dicom::decode::outcome::Outcome;
 use crate::dicom::decode::precheck::{check_codestream_dims, check_rle_fragments};
@@ -29,10 +30,8 @@ use crate::dicom::guard::check_file;
 use crate::dicom::syntax::SyntaxUid;
 
 /// Decodes the one frame of `path` (rows × cols, 16 bits allocated, one sample) in
-/// syntax `ts` with the slice decoder `how` (which the table gave for `ts`) into `dst`,
-/// as 16-bit stored samples (`rows × cols` of them); BitsStored masking and sign
-/// extension are left to the caller
-/// ([`crate::dicom::decode::fill::normalize_in_place`]).
+/// syntax `ts` with the slice decoder `how` (which the table gave for `ts`) into `dst`
+/// (`rows × cols` values), the stored samples turned into raw values by `normalize`.
 ///
 /// Returns `Ok(false)`, with `dst` unusable, when the file is not such an image or not
 /// one this path decodes; an error when the file is such an image but cannot be decoded
@@ -43,13 +42,18 @@ pub fn decode_slice(
     how: Slice,
     rows: u32,
     cols: u32,
+    normalize: Normalize,
     dst: &mut [i16],
 ) -> Result<bool, FileError> {
     if how == Slice::TailRead {
-        return raw::read_tail_samples(path, dst)
+        return raw::read_tail_samples(path, dst, normalize)
             .map_err(|e| FileError::new(path, format!("cannot read: {e}")));
     }
-    panics::in_file(path, || decode_compressed(path, ts, how, rows, cols, dst))
+    let decoded = panics::in_file(path, || decode_compressed(path, ts, how, rows, cols, dst))?;
+    if decoded {
+        normalize.apply(dst);
+    }
+    Ok(decoded)
 }
 
 /// [`decode_slice`] for the compressed syntaxes.

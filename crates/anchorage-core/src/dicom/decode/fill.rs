@@ -81,6 +81,31 @@ pub fn fill_raw(out: &mut [i16], bytes: &[u8], f: Format, shift: i32) {
     }
 }
 
+/// How 16-bit stored samples become the volume's raw values ([`normalize_in_place`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Normalize {
+    /// BitsStored (1–16).
+    pub bits_stored: u32,
+    /// PixelRepresentation 1: two's complement samples.
+    pub signed: bool,
+    /// Subtracted from each sample: 0, or 32768 for unsigned 16-bit samples.
+    pub shift: i32,
+}
+
+impl Normalize {
+    /// Nothing to do: 16 bits stored, signed, no shift.
+    pub const NONE: Normalize = Normalize {
+        bits_stored: 16,
+        signed: true,
+        shift: 0,
+    };
+
+    /// Turns the stored samples `vals` into raw values in place.
+    pub fn apply(self, vals: &mut [i16]) {
+        normalize_in_place(vals, self.bits_stored, self.signed, self.shift);
+    }
+}
+
 /// Turns 16-bit stored samples, decoded straight into a slice of raw values, into raw
 /// values: masks BitsStored, sign-extends, and subtracts `shift` (0 or 32768).
 pub fn normalize_in_place(vals: &mut [i16], bits_stored: u32, signed: bool, shift: i32) {

@@ -12,15 +12,20 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
+use crate::dicom::decode::fill::Normalize;
+use crate::dicom::memory::bytes_of_mut;
+
 const PIXEL_DATA_TAG: [u8; 4] = [0xE0, 0x7F, 0x10, 0x00];
 
-/// Bytes read at a time: a buffer that stays in the cache while its samples are copied.
-const CHUNK_BYTES: usize = 64 << 10;
-
 /// Reads the last `2 × dst.len()` bytes of `path` into `dst`, as little-endian 16-bit
-/// samples, when they are exactly the value of the Pixel Data element. Returns
-/// `Ok(false)`, with `dst` untouched, when the layout does not match.
-pub fn read_tail_samples(path: &Path, dst: &mut [i16]) -> std::io::Result<bool> {
+/// samples turned into raw values by `normalize`, when they are exactly the value of the
+/// Pixel Data element. Returns `Ok(false)`, with `dst` untouched, when the layout does
+/// not match.
+pub fn read_tail_samples(
+    path: &Path,
+    dst: &mut [i16],
+    normalize: Normalize,
+) -> std::io::Result<bool> {
     let expected = dst.len() as u64 * 2;
     if expected == 0 || expected > u32::MAX as u64 {
         return Ok(false);
@@ -42,18 +47,13 @@ pub fn read_tail_samples(path: &Path, dst: &mut [i16]) -> std::io::Result<bool> 
     if !(explicit || implicit) {
         return Ok(false);
     }
-    let mut buf = vec![0u8; CHUNK_BYTES.min(dst.len() * 2)];
-    let mut at = start;
-    for out in dst.chunks_mut(CHUNK_BYTES / 2) {
-        let Some(bytes) = buf.get_mut(..out.len() * 2) else {
-            return Ok(false);
-        };
-        f.read_exact_at(bytes, at)?;
-        for (o, c) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-            *o = i16::from_le_bytes([c[0], c[1]]);
-        }
-        at += bytes.len() as u64;
+    // Straight into the volume's memory, no copy (see `bytes_of_mut` for the figures).
+    f.read_exact_at(bytes_of_mut(dst), start)?;
+    // The file's byte order to the machine's: nothing to do (and no code) on little-endian.
+    for v in dst.iter_mut() {
+        *v = i16::from_le(*v);
     }
+    normalize.apply(dst);
     Ok(true)
 }
 
@@ -72,16 +72,16 @@ mod tests {
         bytes.extend_from_slice(&[1, 0, 2, 0, 3, 0, 4, 0]);
         std::fs::write(&p, &bytes).unwrap();
         let mut dst = [0i16; 4];
-        assert!(read_tail_samples(&p, &mut dst).unwrap());
+        assert!(read_tail_samples(&p, &mut dst, Normalize::NONE).unwrap());
         assert_eq!(dst, [1, 2, 3, 4]);
         // Wrong expected length: refused.
         let mut dst = [0i16; 3];
-        assert!(!read_tail_samples(&p, &mut dst).unwrap());
+        assert!(!read_tail_samples(&p, &mut dst, Normalize::NONE).unwrap());
         // A trailing element: refused.
         bytes.extend_from_slice(&[0xFC, 0xFF, 0xFC, 0xFF, b'O', b'B', 0, 0, 0, 0, 0, 0]);
         std::fs::write(&p, &bytes).unwrap();
         let mut dst = [0i16; 4];
-        assert!(!read_tail_samples(&p, &mut dst).unwrap());
+        assert!(!read_tail_samples(&p, &mut dst, Normalize::NONE).unwrap());
     }
 
     #[test]
@@ -97,7 +97,16 @@ mod tests {
         bytes.extend(samples.iter().flat_map(|s| s.to_le_bytes()));
         std::fs::write(&p, &bytes).unwrap();
         let mut dst = vec![0i16; samples.len()];
-        assert!(read_tail_samples(&p, &mut dst).unwrap());
+        assert!(read_tail_samples(&p, &mut dst, Normalize::NONE).unwrap());
         assert_eq!(dst, samples);
+        // Normalised as they are read: 12 bits stored, unsigned.
+        let twelve = Normalize {
+            bits_stored: 12,
+            signed: false,
+            shift: 0,
+        };
+        assert!(read_tail_samples(&p, &mut dst, twelve).unwrap());
+        let masked: Vec<i16> = samples.iter().map(|&s| s & 0x0FFF).collect();
+        assert_eq!(dst, masked);
     }
 }

@@ -18,20 +18,17 @@ use rayon::prelude::*;
 
 use crate::dicom::decode::direct::decode_slice;
 use crate::dicom::decode::file::decode_file;
-use crate::dicom::decode::fill::{Decoded, Format, fill_float, fill_raw, normalize_in_place};
+use crate::dicom::decode::fill::{Decoded, Format, Normalize, fill_float, fill_raw};
 use crate::dicom::decode::panics;
 use crate::dicom::decode::table::{Shape, slice_path};
 use crate::dicom::error::{FileError, LoadError};
+use crate::dicom::memory;
 use crate::dicom::series::Series;
 use crate::dicom::syntax::SyntaxUid;
 use crate::geometry::{ImagePlane, Vec3};
 
 pub use crate::dicom::decode::table::supported_transfer_syntaxes;
 pub use crate::dicom::syntax::transfer_syntax_name;
-
-// The zeroed allocation: the one module of the crate allowed `unsafe` code.
-#[allow(unsafe_code)]
-mod memory;
 
 /// The most voxels a loaded volume may have (4 GiB as 16-bit values), so that a series
 /// of many small files that each claim large images is refused before the volume is
@@ -374,11 +371,23 @@ fn load_raw_file(
         bits_allocated: series.bits_allocated,
         samples_per_pixel: 1,
     };
+    let normalize = Normalize {
+        bits_stored: u32::from(series.bits_stored),
+        signed: series.signed,
+        shift: map.shift,
+    };
     if let [Slot { frame: 0, dst, .. }] = slots.as_mut_slice()
         && let Some(how) = slice_path(file.ts, shape)
-        && decode_slice(file.path, file.ts, how, series.rows, series.columns, dst)?
+        && decode_slice(
+            file.path,
+            file.ts,
+            how,
+            series.rows,
+            series.columns,
+            normalize,
+            dst,
+        )?
     {
-        normalize_in_place(dst, series.bits_stored as u32, series.signed, map.shift);
         control.done.fetch_add(1, Ordering::Relaxed);
         return Ok(());
     }

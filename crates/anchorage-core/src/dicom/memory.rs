@@ -1,6 +1,7 @@
 //! The volume's memory: a zeroed allocation that may fail without aborting, backed by
-//! huge pages where Linux allows. The only `unsafe` code of the core crate is here (the
-//! crate root denies it everywhere else).
+//! huge pages where Linux allows, and the byte view that lets a file's samples be read
+//! straight into it. The only `unsafe` code of the core crate is here (the crate root
+//! denies it everywhere else).
 //!
 //! `vec![0; n]` would do the same job safely, but it aborts the process when the memory
 //! cannot be had, and a series may ask for gigabytes; `Vec::try_reserve_exact` fails
@@ -36,6 +37,24 @@ pub fn zeroed<T: ZeroValid>(n: usize) -> Option<Vec<T>> {
     // n (`Layout::array::<T>(n)`, T's alignment), and all n values are initialised (zero
     // bytes are a valid T, by ZeroValid). The Vec now owns the allocation.
     Some(unsafe { Vec::from_raw_parts(ptr, n, n) })
+}
+
+/// The bytes of 16-bit samples, so that a file's little-endian samples can be read
+/// straight into them (`raw::read_tail_samples`).
+///
+/// Measured on the 300 × 512 × 512 CT series of `anchorage phantom --large` (`anchorage
+/// bench load`, release build, alternating runs on this shared 2-core machine): reading
+/// through a buffer and copying the samples out of it, the safe alternative, made
+/// `total_s` 3–7 % slower by the median (four sets of 31–41 runs) and the volume-filling
+/// phase 7–17 %, while two copies of one binary differed by up to 4 %. With this view the
+/// load is within that noise of the pointer-based fill it replaced.
+pub fn bytes_of_mut(samples: &mut [i16]) -> &mut [u8] {
+    let len = std::mem::size_of_val(samples);
+    // SAFETY: the byte slice covers exactly the memory of `samples` (`len` bytes from its
+    // start) and borrows it mutably for its whole life, so nothing else reads or writes
+    // it meanwhile; u8 has alignment 1; i16 has no padding, and every pattern of its two
+    // bytes is a valid i16, so whatever is written through the view leaves valid values.
+    unsafe { std::slice::from_raw_parts_mut(samples.as_mut_ptr().cast::<u8>(), len) }
 }
 
 /// Asks Linux to back a large allocation with transparent huge pages (where the system
@@ -76,5 +95,14 @@ mod tests {
         );
         assert_eq!(zeroed::<f32>(0), Some(Vec::new()));
         assert_eq!(zeroed::<f32>(usize::MAX / 2), None);
+    }
+
+    #[test]
+    fn the_byte_view_is_the_samples_memory() {
+        let mut v = [0x0102i16, -2];
+        let bytes = bytes_of_mut(&mut v);
+        assert_eq!(bytes.len(), 4);
+        bytes.copy_from_slice(&[0x34, 0x12, 0xFF, 0x7F]);
+        assert_eq!(v.map(i16::from_le), [0x1234, 0x7FFF]);
     }
 }
