@@ -59,18 +59,17 @@ pub fn current_scope() -> Option<Scope> {
 /// Runs `f` reporting caught panics to `scope` (taken from the thread that started the
 /// work with [`current_scope`]).
 pub fn within<T>(scope: Option<Scope>, f: impl FnOnce() -> T) -> T {
-    let before = SCOPE.with(|s| s.replace(scope));
-    let out = f();
-    SCOPE.with(|s| *s.borrow_mut() = before);
-    out
+    let _restore = Restore(SCOPE.with(|s| s.replace(scope)), |before| {
+        SCOPE.with(|s| *s.borrow_mut() = before)
+    });
+    f()
 }
 
 /// Runs `f` with `path` named in the log line of any panic caught meanwhile.
 pub fn in_file<T>(path: &Path, f: impl FnOnce() -> T) -> T {
     let before = CONTEXT.with(|c| c.borrow_mut().0.replace(path.into()));
-    let out = f();
-    CONTEXT.with(|c| c.borrow_mut().0 = before);
-    out
+    let _restore = Restore(before, |before| CONTEXT.with(|c| c.borrow_mut().0 = before));
+    f()
 }
 
 /// Runs `f` with frame `frame_no` of `frames` named in the log line of any panic caught
@@ -78,13 +77,22 @@ pub fn in_file<T>(path: &Path, f: impl FnOnce() -> T) -> T {
 pub fn in_frame<T>(frame_no: usize, frames: u32, f: impl FnOnce() -> T) -> T {
     let what = format!("frame {frame_no} of {frames}");
     let before = CONTEXT.with(|c| c.borrow_mut().1.replace(what));
-    let out = f();
-    CONTEXT.with(|c| c.borrow_mut().1 = before);
-    out
+    let _restore = Restore(before, |before| CONTEXT.with(|c| c.borrow_mut().1 = before));
+    f()
 }
 
-/// Runs `f`, the decoder named `decoder`; a panic in it is counted, logged to stderr and
-/// returned as `Err` with the panic's message.
+/// Puts a thread-local value back when dropped, also when a panic unwinds past it.
+struct Restore<V: Default, F: FnMut(V)>(V, F);
+
+impl<V: Default, F: FnMut(V)> Drop for Restore<V, F> {
+    fn drop(&mut self) {
+        (self.1)(std::mem::take(&mut self.0));
+    }
+}
+
+/// Runs `f`, the decoder named `decoder`; a panic in it is counted, logged to stderr
+/// ("decoder panic caught in DECODER, frame N of M: MESSAGE: FILE") and returned as `Err`
+/// with the panic's message, for the caller to turn into an error or a fall-back.
 pub fn catch<T>(decoder: &str, f: impl FnOnce() -> T) -> Result<T, String> {
     let payload = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(out) => return Ok(out),
@@ -106,9 +114,7 @@ pub fn catch<T>(decoder: &str, f: impl FnOnce() -> T) -> Result<T, String> {
     let file = file
         .map(|p| format!(": {}", p.display()))
         .unwrap_or_default();
-    eprintln!(
-        "{LOG_PREFIX}: {decoder}{frame} panicked ({message}); it is an error for the file{file}"
-    );
+    eprintln!("{LOG_PREFIX} in {decoder}{frame}: {message}{file}");
     Err(message)
 }
 
@@ -143,5 +149,12 @@ mod tests {
         });
         assert_eq!((inner, outer_part, outer), (0, 1, 1));
         assert_eq!(count_caught(|| catch("a test decoder", || 5)), (Ok(5), 0));
+        // A panic that escapes (not caught by `catch`) leaves no counter behind.
+        let escaped = std::panic::catch_unwind(|| {
+            count_caught(|| in_file(Path::new("/z.dcm"), || -> u8 { panic!("escapes") }))
+        });
+        assert!(escaped.is_err());
+        assert!(current_scope().is_none());
+        assert_eq!(CONTEXT.with(|c| c.borrow().clone()), (None, None));
     }
 }
