@@ -1,10 +1,12 @@
 //! The headers of compressed frames, each parsed in one place: the JPEG frame header
-//! (SOFn, and JPEG-LS's SOF55), found by walking the marker segments from SOI, and the
-//! JPEG 2000 SIZ marker segment that follows SOC.
+//! (SOFn, and JPEG-LS's SOF55: [`sof_fields`]), found by walking the marker segments from
+//! SOI ([`frame_header`]), and the JPEG 2000 SIZ marker segment that follows SOC
+//! ([`read_siz`]).
 //!
 //! The pre-checks read them to refuse a stream whose size is not the DICOM header's
 //! before any decoder sizes a buffer from it; the JPEG Extended and JPEG 2000 decoders
-//! read them to choose how to decode, and the frame finder uses [`find_soi`]. Nothing
+//! read them to choose how to decode, the JPEG-LS decoder reads its SOF55 with
+//! [`sof_fields`] in its own marker walk, and the frame finder uses [`find_soi`]. Nothing
 //! here panics on any input.
 
 /// The facts of a JPEG frame header (SOFn or JPEG-LS SOF55) that decoding depends on.
@@ -64,14 +66,7 @@ pub fn frame_header(data: &[u8], soi: usize) -> Option<FrameHeader> {
                 let len = usize::from(u16::from_be_bytes([seg[0], seg[1]]));
                 let is_sof = matches!(code, 0xC0..=0xCF) && !matches!(code, 0xC4 | 0xC8 | 0xCC);
                 if is_sof || code == 0xF7 {
-                    let h = data.get(i + 2..i + 8)?;
-                    return Some(FrameHeader {
-                        marker: code,
-                        precision: h[0],
-                        rows: u16::from_be_bytes([h[1], h[2]]),
-                        cols: u16::from_be_bytes([h[3], h[4]]),
-                        components: h[5],
-                    });
+                    return sof_fields(code, data.get(i + 2..)?);
                 }
                 if len < 2 {
                     return None;
@@ -80,6 +75,20 @@ pub fn frame_header(data: &[u8], soi: usize) -> Option<FrameHeader> {
             }
         }
     }
+}
+
+/// The frame header in `body`, the marker segment of SOFn or SOF55 `marker` after its
+/// length field: P, Y, X, Nf (the component specifications are not read). `None` when
+/// the body is shorter than those six bytes.
+pub fn sof_fields(marker: u8, body: &[u8]) -> Option<FrameHeader> {
+    let h = body.get(0..6)?;
+    Some(FrameHeader {
+        marker,
+        precision: h[0],
+        rows: u16::from_be_bytes([h[1], h[2]]),
+        cols: u16::from_be_bytes([h[3], h[4]]),
+        components: h[5],
+    })
 }
 
 /// Whether `b` starts with a JPEG 2000 codestream's SOC and SIZ markers.

@@ -2,6 +2,8 @@
 //! coding parameters (LSE type 1) and the scan header, with what the focused decoder
 //! leaves to `pure_jpegls` told apart from what is broken.
 
+use crate::dicom::decode::headers::sof_fields;
+
 /// The frame and scan parameters read from the stream's markers.
 #[derive(Debug, Clone, Copy)]
 pub struct Params {
@@ -61,14 +63,14 @@ pub fn read_markers(d: &[u8]) -> Result<Result<Params, &'static str>, String> {
         match code {
             0xF7 => {
                 // SOF55: P, Y, X, Nf, then Nf × (C, HV, Tq).
-                if seg.len() < 6 {
+                let Some(sof) = sof_fields(code, seg) else {
                     return Err(broken("short frame header"));
-                }
+                };
                 let (pr, y, x, nf) = (
-                    u32::from(seg[0]),
-                    be16(seg, 1).unwrap_or(0),
-                    be16(seg, 3).unwrap_or(0),
-                    seg[5],
+                    u32::from(sof.precision),
+                    u32::from(sof.rows),
+                    u32::from(sof.cols),
+                    sof.components,
                 );
                 if nf != 1 {
                     return Ok(Err("more than one component"));
