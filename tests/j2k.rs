@@ -1,12 +1,15 @@
-//! `anchorage_core::dicom::decode::j2k` (hayro-jpeg2000) against dicom-rs's own JPEG 2000 decoder (openjp2, a
-//! port of OpenJPEG) on every real JPEG 2000 lossless file of the corpus that
-//! `tests/fixtures/setup.sh` builds: pydicom-data's CT and MR files and GDCM's copies of
-//! the uncompressed corpus. Both must give the same stored sample bits, and loading the
-//! files (which takes the hayro path) must give pydicom's numbers (`tests/real_files.rs`).
+//! `anchorage_core::dicom::decode::j2k` (hayro-jpeg2000) against dicom-rs's own JPEG 2000
+//! decoder (openjp2, a port of OpenJPEG) on every real JPEG 2000 lossless file of the
+//! corpus that `tests/fixtures/setup.sh` builds: pydicom-data's CT and MR files and GDCM's
+//! copies of the uncompressed corpus. Both must give the same stored sample bits, without
+//! a panic caught on the way (`count_caught`), and loading the files (which takes the
+//! hayro path) must give pydicom's numbers (`tests/real_files.rs`).
 
 use std::path::{Path, PathBuf};
 
 use anchorage_core::dicom::decode::j2k::{Outcome, decode_into};
+use anchorage_core::dicom::decode::panics::count_caught;
+use anchorage_core::dicom::syntax::SyntaxUid;
 use dicom::dictionary_std::{tags, uids};
 use dicom::object::{DefaultDicomObject, open_file};
 use dicom::pixeldata::PixelDecoder;
@@ -25,7 +28,7 @@ fn lossless_files() -> Vec<PathBuf> {
         .map(|e| e.into_path())
         .filter(|p| {
             open_file(p).is_ok_and(|o| {
-                o.meta().transfer_syntax.trim_end_matches(['\0', ' ']) == uids::JPEG2000_LOSSLESS
+                SyntaxUid::new(&o.meta().transfer_syntax).as_str() == uids::JPEG2000_LOSSLESS
             })
         })
         .collect();
@@ -72,7 +75,9 @@ fn hayro_gives_openjp2s_samples_on_every_real_lossless_file() {
         );
         let bits_allocated = int(&obj, tags::BITS_ALLOCATED).expect("BitsAllocated");
         let mut ours = vec![0u16; (rows * cols) as usize];
-        match decode_into(&stream(&obj), rows, cols, &mut ours) {
+        let (outcome, caught) = count_caught(|| decode_into(&stream(&obj), rows, cols, &mut ours));
+        assert_eq!(caught, 0, "{}: hayro panicked (see stderr)", path.display());
+        match outcome {
             Ok(Outcome::Decoded) => {}
             Ok(Outcome::Unsupported(why)) => {
                 left.push(format!("{}: {why}", path.display()));

@@ -13,12 +13,14 @@
 //!   1e-6 relative. A lossless copy must give its uncompressed original's numbers.
 //! - lossy copies: `stats` succeeds and the mean is within the case's tolerance.
 //! - JPEG extended 12-bit: the same as lossy, or exit 1 with a message naming the transfer
-//!   syntax. Never a panic (exit 101) anywhere.
+//!   syntax. Never a panic (exit 101) anywhere, nor a decoder panic caught and reported
+//!   on stderr.
 //! - files that must be refused (truncated pixel data): exit 1 and a message.
 //! - `info --json`: series count, UID, modality, image count, rows, columns, pixel spacing,
 //!   slice spacing, orientation; in the mixed folder, the two bad files are skipped with a
 //!   reason while both series are still listed.
 
+use anchorage_core::dicom::decode::panics::LOG_PREFIX;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -271,9 +273,16 @@ fn describe(args: &[String], out: &Output) -> String {
     )
 }
 
-/// A panic (exit 101) or a signal is always a failure.
+/// A panic (exit 101), a signal, or a decoder panic that the program caught and turned
+/// into an error or a fall-back (it says so on stderr) is always a failure: every file
+/// here is good or refused by a check, never by a decoder that fell over.
 fn crashed(out: &Output) -> bool {
-    matches!(out.status.code(), Some(101) | None)
+    matches!(out.status.code(), Some(101) | None) || caught_panic(out)
+}
+
+/// Whether the program reported a decoder panic it caught.
+fn caught_panic(out: &Output) -> bool {
+    String::from_utf8_lossy(&out.stderr).contains(LOG_PREFIX)
 }
 
 /// The JSON object printed on stdout (tolerating text around it).
@@ -536,9 +545,9 @@ fn files_that_must_be_refused_exit_1_with_a_message() {
             .map(|s| s.to_string())
             .collect();
         let out = anchorage(&args);
-        if out.status.code() != Some(1) || out.stderr.is_empty() {
+        if out.status.code() != Some(1) || out.stderr.is_empty() || caught_panic(&out) {
             failures.push(format!(
-                "{}: want exit 1 and a message; {}",
+                "{}: want exit 1 and a message (from a check, not a caught panic); {}",
                 c.name,
                 describe(&args, &out)
             ));
@@ -726,7 +735,11 @@ fn mixed_folder_lists_both_series_and_skips_the_bad_files() {
         "--json".to_string(),
     ];
     let out = anchorage(&args);
-    assert!(out.status.success(), "{}", describe(&args, &out));
+    assert!(
+        out.status.success() && !crashed(&out),
+        "{}",
+        describe(&args, &out)
+    );
     let (series, skipped) = read_info_json(&stdout_json(&out).unwrap()).unwrap();
     assert_eq!(
         series.len(),

@@ -12,6 +12,10 @@
 //! [`session`]; [`models`]; [`measure`]; [`protocol`]; [`display`], [`export`];
 //! [`pipeline`]; [`phantom`]. This crate depends on no UI or command-line crate.
 
+// No `unsafe` code anywhere but in the volume's memory (its zeroed allocation and the byte
+// view the raw reader fills), which allows it: `dicom/memory.rs`.
+#![deny(unsafe_code)]
+
 pub mod dicom;
 pub mod display;
 pub mod export;

@@ -1,7 +1,7 @@
 //! Reading the header of one DICOM file: identity, pixel format and per-frame geometry.
 //!
-//! Only the header is read here (everything before Pixel Data); decoding pixels is the
-//! job of [`crate::dicom::volume`]. Enhanced multi-frame images take position, orientation,
+//! Only the header is read here (everything before Pixel Data); the pixels are decoded
+//! elsewhere, after this header has been checked. Enhanced multi-frame images take position, orientation,
 //! spacing and rescale from the functional groups (per-frame wins over shared).
 
 use std::path::{Path, PathBuf};
@@ -12,6 +12,7 @@ use dicom::object::{InMemDicomObject, OpenFileOptions};
 
 use crate::dicom::error::FileError;
 use crate::dicom::guard::{Layout, PixelDataLayout, check_file};
+use crate::dicom::syntax::{SyntaxUid, trim_uid};
 use crate::geometry::{ImagePlane, Vec3, add_scaled, cross, orientation_from_iop};
 
 /// SOP class of the media storage directory (DICOMDIR).
@@ -45,7 +46,7 @@ pub struct FrameInfo {
 pub struct FileHeader {
     /// The file.
     pub path: PathBuf,
-    /// Transfer syntax UID of the data set.
+    /// Transfer syntax UID of the data set, normalised ([`SyntaxUid`]).
     pub transfer_syntax_uid: String,
     /// SOPClassUID.
     pub sop_class_uid: String,
@@ -205,14 +206,8 @@ pub fn read_header(path: &Path) -> Result<FileKind, FileError> {
         .open_file(path)
         .map_err(|e| FileError::new(path, format!("not a readable DICOM file: {e}")))?;
     let meta = obj.meta();
-    let ts = meta
-        .transfer_syntax
-        .trim_end_matches(['\0', ' '])
-        .to_string();
-    let media_class = meta
-        .media_storage_sop_class_uid
-        .trim_end_matches(['\0', ' '])
-        .to_string();
+    let ts = SyntaxUid::new(&meta.transfer_syntax).as_str().to_string();
+    let media_class = trim_uid(&meta.media_storage_sop_class_uid).to_string();
     if media_class == DICOMDIR_SOP_CLASS {
         return Ok(FileKind::Dicomdir(dicomdir_files(path, &obj)));
     }

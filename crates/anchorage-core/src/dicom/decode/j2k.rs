@@ -4,75 +4,29 @@
 //! frames CT and MR series hold — one component, 16 bits or fewer, reversible 5/3
 //! wavelet — `hayro-jpeg2000` (pure Rust, no `unsafe`) gives the same samples about
 //! 12 % faster (29 ms against 33 ms for a 512 × 512 CT frame on one core here), which is
-//! most of a JPEG 2000 series' load time. [`crate::dicom::decode::direct`] tries it first for single-frame
+//! most of a JPEG 2000 series' load time. The slice path tries it first for single-frame
 //! 16-bit files in the lossless syntax (`1.2.840.10008.1.2.4.90`); everything else, and
 //! any stream this module leaves ([`Outcome::Unsupported`]), still goes through
 //! dicom-rs.
 //!
-//! The codestream's SIZ marker is read here first: its size must be the header's Rows
+//! The codestream's SIZ marker is read first ([`read_siz`]): its size must be the header's Rows
 //! and Columns (so that the decoder never sizes anything from an unchecked header), with
 //! one component of at most 16 bits at full resolution. `hayro-jpeg2000` adds the DC
 //! level shift of unsigned components to every component; for a signed component it is
 //! taken off again, and the samples come back as 16-bit two's-complement bit patterns,
 //! as dicom-rs gives them. The decoder runs in its strict mode, so that a codestream cut
 //! short is refused (as openjp2 refuses it) instead of decoded with zeros for what is
-//! missing. A panic inside the decoder becomes an error for the file.
+//! missing. A panic inside the decoder becomes an error for the file, counted and logged
+//! ([`crate::dicom::decode::panics`]).
 //!
 //! The tests decode the real JPEG 2000 lossless files of the corpus both ways
 //! (`tests/j2k.rs`) and compare sample for sample; `tests/real_files.rs` compares the
 //! loaded volumes with pydicom's.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use crate::dicom::decode::headers::read_siz;
+use crate::dicom::decode::panics;
 
-pub use crate::dicom::decode::codec::Outcome;
-
-/// What the SIZ marker says about the image.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Siz {
-    width: u32,
-    height: u32,
-    components: u16,
-    /// Bits per sample of the first component (1–38).
-    precision: u8,
-    signed: bool,
-    /// The first component's subsampling (XRsiz, YRsiz).
-    sampling: (u8, u8),
-}
-
-/// Reads the SIZ marker segment that follows SOC at the start of a codestream.
-fn read_siz(b: &[u8]) -> Result<Siz, String> {
-    if b.get(0..4) != Some(&[0xFF, 0x4F, 0xFF, 0x51][..]) {
-        return Err("JPEG 2000 codestream: no SOC and SIZ markers at the start".to_string());
-    }
-    let be16 = |i: usize| b.get(i..i + 2).map(|s| u16::from_be_bytes([s[0], s[1]]));
-    let be32 = |i: usize| {
-        b.get(i..i + 4)
-            .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-    };
-    let short = || "JPEG 2000 codestream: the SIZ marker segment is cut short".to_string();
-    let (x, y, xo, yo) = (
-        be32(8).ok_or_else(short)?,
-        be32(12).ok_or_else(short)?,
-        be32(16).ok_or_else(short)?,
-        be32(20).ok_or_else(short)?,
-    );
-    let components = be16(40).ok_or_else(short)?;
-    let ssiz = *b.get(42).ok_or_else(short)?;
-    let sampling = (*b.get(43).ok_or_else(short)?, *b.get(44).ok_or_else(short)?);
-    let (Some(width), Some(height)) = (x.checked_sub(xo), y.checked_sub(yo)) else {
-        return Err(format!(
-            "JPEG 2000 codestream: the SIZ marker's image offset ({xo}, {yo}) lies past its size ({x}, {y})"
-        ));
-    };
-    Ok(Siz {
-        width,
-        height,
-        components,
-        precision: (ssiz & 0x7F) + 1,
-        signed: ssiz & 0x80 != 0,
-        sampling,
-    })
-}
+pub use crate::dicom::decode::outcome::Outcome;
 
 /// Decodes a JPEG 2000 codestream of `rows × cols` samples into `out` (`rows × cols`
 /// long) as stored bit patterns (two's complement for a signed component).
@@ -118,7 +72,7 @@ pub fn decode_into(
     };
     // Third-party code fed with file data: a panic must become an error for this file.
     // `out` is written only once the whole frame has decoded.
-    catch_unwind(AssertUnwindSafe(|| -> Result<(), String> {
+    panics::catch("JPEG 2000 (hayro)", || -> Result<(), String> {
         // Strict: a cut-short codestream is an error, as it is for openjp2 (the lenient
         // mode would decode the missing code blocks as zeros).
         let settings = hayro_jpeg2000::DecodeSettings {
@@ -147,7 +101,7 @@ pub fn decode_into(
             *o = (v.round() as i32 - shift).clamp(lo, hi) as u16;
         }
         Ok(())
-    }))
+    })
     .map_err(|_| "JPEG 2000 decoding failed: the decoder stopped on corrupt data".to_string())??;
     Ok(Outcome::Decoded)
 }
@@ -155,39 +109,7 @@ pub fn decode_into(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A SOC + SIZ header of `width × height`, one component of `ssiz`.
-    fn siz_header(width: u32, height: u32, components: u16, ssiz: u8) -> Vec<u8> {
-        let mut b = vec![0xFF, 0x4F, 0xFF, 0x51];
-        b.extend_from_slice(&(38 + 3 * components).to_be_bytes()); // Lsiz
-        b.extend_from_slice(&0u16.to_be_bytes()); // Rsiz
-        for v in [width, height, 0, 0, width, height, 0, 0] {
-            b.extend_from_slice(&v.to_be_bytes());
-        }
-        b.extend_from_slice(&components.to_be_bytes());
-        for _ in 0..components {
-            b.extend_from_slice(&[ssiz, 1, 1]);
-        }
-        b
-    }
-
-    #[test]
-    fn siz_is_read() {
-        let s = read_siz(&siz_header(512, 300, 1, 0x8F)).unwrap();
-        assert_eq!(
-            s,
-            Siz {
-                width: 512,
-                height: 300,
-                components: 1,
-                precision: 16,
-                signed: true,
-                sampling: (1, 1)
-            }
-        );
-        assert!(read_siz(&siz_header(512, 300, 1, 0x8F)[..40]).is_err());
-        assert!(read_siz(b"\xFF\xD8\xFF\xE0").is_err());
-    }
+    use crate::dicom::decode::headers::siz_header;
 
     #[test]
     fn size_other_than_the_header_is_an_error_before_decoding() {

@@ -1,16 +1,136 @@
-//! RLE Lossless (DICOM PS3.5 Annex G) decoding straight into the volume.
+//! RLE Lossless (DICOM PS3.5 Annex G): the fragment header, the PackBits runs, and
+//! decoding straight into the volume.
 //!
 //! dicom-rs decodes each segment into its own buffer, then interleaves the bytes into a
 //! frame buffer that the volume copies once more. This decoder writes each segment's
-//! bytes directly into their places in the destination slice: the most significant byte
-//! segment first, then the least significant one, each at a stride of the sample size.
+//! bytes directly into their places in the destination: the most significant byte
+//! segment first, then the least significant one.
 //!
-//! It reads segments exactly as dicom-rs 0.10 does, with the guard's own
-//! [`crate::dicom::guard::rle_segments`]: segment `s` runs from its offset to the next segment's
-//! offset, or to the end of the fragment; a literal run cut short copies what is there;
-//! a segment that decodes to more than Rows × Columns bytes is cut there; one that
-//! decodes to fewer, a repeat run without its byte or an offset outside the fragment is
-//! an error. Only greyscale (one sample) images of 8 or 16 bits are decoded here.
+//! The fragment header ([`rle_segments`]) and the PackBits runs ([`Runs`]) are read here
+//! and only here, exactly as dicom-rs 0.10 reads them, for this decoder and for the
+//! pre-check that keeps broken fragments away from dicom-rs's RLE decoder: segment `s` runs from its offset to the
+//! next segment's offset, or to the end of the fragment; a literal run cut short copies
+//! what is there; a segment that decodes to more than Rows × Columns bytes is cut there;
+//! one that decodes to fewer, a repeat run without its byte or an offset outside the
+//! fragment is an error. Only greyscale (one sample) images of 8 or 16 bits are decoded
+//! here.
+
+/// The first `segments` segments of an RLE fragment, read from its 64-byte header as
+/// dicom-rs 0.10 reads them: segment `s` runs from its offset to the next segment's
+/// offset (the last one counted to the end of the fragment). Errors say what is wrong
+/// with the header or which segment lies outside the fragment.
+pub fn rle_segments(fragment: &[u8], segments: usize) -> Result<Vec<&[u8]>, String> {
+    let word = |i: usize| -> Option<usize> {
+        let b = fragment.get(4 * i..4 * i + 4)?;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    let Some(count) = word(0).filter(|_| fragment.len() >= 64) else {
+        return Err(format!(
+            "{} bytes, shorter than the 64-byte RLE header",
+            fragment.len()
+        ));
+    };
+    if !(1..=15).contains(&count) || count < segments {
+        return Err(format!(
+            "the header says {count} segment(s); 1 to 15 are possible and this image needs {segments}"
+        ));
+    }
+    (0..segments)
+        .map(|s| {
+            let start = word(1 + s).unwrap_or(0);
+            let end = if s + 1 < count {
+                word(2 + s).unwrap_or(0)
+            } else {
+                fragment.len()
+            };
+            fragment
+                .get(start..end)
+                .filter(|_| start >= 64)
+                .ok_or_else(|| {
+                    format!(
+                        "segment {s} runs from byte {start} to {end}, outside the {}-byte fragment",
+                        fragment.len()
+                    )
+                })
+        })
+        .collect()
+}
+
+/// One run of a PackBits segment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Run<'a> {
+    /// Bytes copied as they are (cut short when the segment ends inside the run).
+    Literal(&'a [u8]),
+    /// One byte repeated this many times.
+    Repeat(u8, usize),
+}
+
+impl Run<'_> {
+    /// How many bytes the run decodes to.
+    pub fn decoded_len(&self) -> usize {
+        match self {
+            Run::Literal(bytes) => bytes.len(),
+            Run::Repeat(_, n) => *n,
+        }
+    }
+}
+
+/// The runs of a PackBits segment, in order, as dicom-rs 0.10 reads them: a run header
+/// `h` of 0 to 127 is a literal of `h + 1` bytes, −1 to −127 a repeat of the next byte
+/// `1 − h` times, −128 nothing. A repeat run whose byte is missing is an error (the
+/// offset of its header), after which the runs end.
+#[derive(Debug, Clone)]
+pub struct Runs<'a> {
+    seg: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Runs<'a> {
+    /// The runs of `seg`.
+    pub fn new(seg: &'a [u8]) -> Self {
+        Runs { seg, at: 0 }
+    }
+}
+
+impl<'a> Iterator for Runs<'a> {
+    type Item = Result<Run<'a>, usize>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let header_at = self.at;
+            let h = *self.seg.get(header_at)? as i8;
+            self.at += 1;
+            if h >= 0 {
+                let n = h as usize + 1;
+                let end = (self.at + n).min(self.seg.len());
+                let literal = self.seg.get(self.at..end).unwrap_or(&[]);
+                self.at += n;
+                return Some(Ok(Run::Literal(literal)));
+            }
+            if h != -128 {
+                let Some(&b) = self.seg.get(self.at) else {
+                    self.at = self.seg.len();
+                    return Some(Err(header_at));
+                };
+                self.at += 1;
+                return Some(Ok(Run::Repeat(b, (1 - h as isize) as usize)));
+            }
+        }
+    }
+}
+
+/// The number of bytes dicom-rs 0.10's PackBits reader produces from `seg` (0 when it
+/// would fail: a repeat run without its byte).
+pub fn packbits_len(seg: &[u8]) -> u64 {
+    let mut out: u64 = 0;
+    for run in Runs::new(seg) {
+        match run {
+            Ok(run) => out += run.decoded_len() as u64,
+            Err(_) => return 0,
+        }
+    }
+    out
+}
 
 /// Decodes one RLE fragment (one frame) of `samples` pixels of `bytes_per_sample` (1 or
 /// 2) bytes into `dst`, little-endian, `samples × bytes_per_sample` bytes.
@@ -35,12 +155,13 @@ pub fn decode_frame_into(
             samples * bytes_per_sample
         ));
     }
-    let segments = crate::dicom::guard::rle_segments(fragment, bytes_per_sample)
-        .map_err(|e| format!("RLE fragment: {e}"))?;
+    let segments =
+        rle_segments(fragment, bytes_per_sample).map_err(|e| format!("RLE fragment: {e}"))?;
     for (s, segment) in segments.into_iter().enumerate() {
         // Segment 0 holds the most significant bytes: byte 1 of a little-endian u16.
         let lane = bytes_per_sample - 1 - s;
-        let got = packbits_into(segment, dst, bytes_per_sample, lane)
+        let outs = dst.iter_mut().skip(lane).step_by(bytes_per_sample);
+        let got = unpack(segment, outs, samples, |o, b| *o = b)
             .map_err(|m| format!("RLE segment {s}: {m}"))?;
         if got < samples {
             return Err(format!(
@@ -51,42 +172,63 @@ pub fn decode_frame_into(
     Ok(())
 }
 
-/// Unpacks a PackBits segment into every `stride`-th byte of `dst` from `lane`; returns
-/// how many bytes were written (at most `dst.len() / stride`).
-fn packbits_into(seg: &[u8], dst: &mut [u8], stride: usize, lane: usize) -> Result<usize, String> {
-    let cap = dst.len() / stride;
-    let mut outs = dst.iter_mut().skip(lane).step_by(stride).take(cap);
-    let mut out = 0usize;
-    let mut i = 0usize;
-    while out < cap {
-        let Some(&h) = seg.get(i) else { break };
-        let h = h as i8;
-        i += 1;
-        if h >= 0 {
-            let n = h as usize + 1;
-            let lit = seg.get(i..(i + n).min(seg.len())).unwrap_or(&[]);
-            // (The literal first: zip would drop an output slot taken after it ends.)
-            for (&b, o) in lit.iter().zip(outs.by_ref()) {
-                *o = b;
-                out += 1;
-            }
-            i += n;
-        } else if h != -128 {
-            let Some(&b) = seg.get(i) else {
-                return Err(format!(
-                    "a repeat run at byte {} has no byte to repeat",
-                    i - 1
-                ));
-            };
-            i += 1;
-            let n = (1 - h as isize) as usize;
-            for o in outs.by_ref().take(n) {
-                *o = b;
-                out += 1;
-            }
+/// Decodes one RLE fragment of 16-bit samples into `dst` (one stored sample each, as
+/// their bit pattern), as [`decode_frame_into`] does into bytes.
+pub fn decode_frame_into_samples(fragment: &[u8], dst: &mut [i16]) -> Result<(), String> {
+    let samples = dst.len();
+    let segments = rle_segments(fragment, 2).map_err(|e| format!("RLE fragment: {e}"))?;
+    for (s, segment) in segments.into_iter().enumerate() {
+        // Segment 0 holds the most significant bytes, segment 1 the least significant.
+        let got = if s == 0 {
+            unpack(segment, dst.iter_mut(), samples, |o, b| {
+                *o = (u16::from(b) << 8 | (*o as u16 & 0x00FF)) as i16;
+            })
+        } else {
+            unpack(segment, dst.iter_mut(), samples, |o, b| {
+                *o = ((*o as u16 & 0xFF00) | u16::from(b)) as i16;
+            })
+        }
+        .map_err(|m| format!("RLE segment {s}: {m}"))?;
+        if got < samples {
+            return Err(format!(
+                "RLE segment {s} decodes to {got} bytes, Rows × Columns = {samples}"
+            ));
         }
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Unpacks a PackBits segment into the first `cap` places of `outs` with `put`; returns
+/// how many were written (at most `cap`). Runs past the `cap`-th byte are not read.
+fn unpack<'d, T: 'd>(
+    seg: &[u8],
+    mut outs: impl Iterator<Item = &'d mut T>,
+    cap: usize,
+    put: impl Fn(&mut T, u8),
+) -> Result<usize, String> {
+    let mut out = 0usize;
+    for run in Runs::new(seg) {
+        if out >= cap {
+            break;
+        }
+        match run {
+            Ok(Run::Literal(bytes)) => {
+                // (The literal first: zip would drop an output slot taken after it ends.)
+                for (&b, o) in bytes.iter().zip(outs.by_ref()) {
+                    put(o, b);
+                    out += 1;
+                }
+            }
+            Ok(Run::Repeat(b, n)) => {
+                for o in outs.by_ref().take(n) {
+                    put(o, b);
+                    out += 1;
+                }
+            }
+            Err(at) => return Err(format!("a repeat run at byte {at} has no byte to repeat")),
+        }
+    }
+    Ok(out.min(cap))
 }
 
 #[cfg(test)]
@@ -160,6 +302,43 @@ mod tests {
         assert_eq!(decode_frame_into(&f, px.len(), 2, &mut dst), Ok(()));
         let want: Vec<u8> = px.iter().flat_map(|s| s.to_le_bytes()).collect();
         assert_eq!(dst, want);
+    }
+
+    #[test]
+    fn sixteen_bit_frame_decodes_to_samples_as_to_bytes() {
+        let px = samples(37 * 23);
+        let f = fragment(&px);
+        let mut dst = vec![0x5A5Ai16; px.len()];
+        assert_eq!(decode_frame_into_samples(&f, &mut dst), Ok(()));
+        let want: Vec<i16> = px.iter().map(|&s| s as i16).collect();
+        assert_eq!(dst, want);
+        // Broken fragments give the byte decoder's errors.
+        let mut bytes = vec![0u8; px.len() * 2];
+        for n in [0, 10, 64, 100, f.len() / 2] {
+            assert_eq!(
+                decode_frame_into_samples(&f[..n], &mut dst),
+                decode_frame_into(&f[..n], px.len(), 2, &mut bytes),
+                "cut to {n}"
+            );
+        }
+    }
+
+    #[test]
+    fn runs_and_their_length_follow_dicom_rs() {
+        // Literal of 3 cut to 2, no-op, repeat of 4, then a repeat without its byte.
+        let seg = [2u8, 7, 8];
+        assert_eq!(
+            Runs::new(&seg).collect::<Vec<_>>(),
+            vec![Ok(Run::Literal(&[7, 8]))]
+        );
+        assert_eq!(packbits_len(&seg), 2);
+        let seg = [0x80u8, 0xFD, 9, 0xFF];
+        assert_eq!(
+            Runs::new(&seg).collect::<Vec<_>>(),
+            vec![Ok(Run::Repeat(9, 4)), Err(3)]
+        );
+        assert_eq!(packbits_len(&seg), 0);
+        assert_eq!(packbits_len(&[0xFD, 9, 0, 1]), 5);
     }
 
     #[test]

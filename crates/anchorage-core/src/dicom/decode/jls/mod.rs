@@ -2,7 +2,7 @@
 //! component, 2–16 bits, no restart markers, default or preset (LSE type 1) coding
 //! parameters.
 //!
-//! `pure_jpegls` decodes every JPEG-LS stream [`crate::dicom::decode::codec`] accepts, but slowly (about
+//! `pure_jpegls` decodes every JPEG-LS stream this build accepts, but slowly (about
 //! 30 ms for a 512 × 512 CT slice here); this decoder follows the same standard with
 //! the per-pixel work kept small: a quantisation table, a 64-bit bit reader that takes
 //! up to 8 bytes at once where they hold no 0xFF, Golomb codes read from the cache in one
@@ -11,28 +11,21 @@
 //! for the same slice, against CharLS's 5 ms through pyjpegls). Streams it does not
 //! handle — near-lossless, interleaved or colour scans, restart intervals, mapping
 //! tables, lines defined later by DNL — return [`Outcome::Unsupported`] and the caller
-//! uses `pure_jpegls`. Corrupt streams give an
-//! error, never a panic: every index is checked or bounded by construction.
+//! uses `pure_jpegls`. Corrupt streams give an error, never a panic: every index is
+//! checked or bounded by construction. The markers are read by [`markers`], the bits and
+//! Golomb codes by [`bits`]; the scan is decoded here.
 //!
 //! The tests compare it sample for sample with `pure_jpegls` (an independent
 //! implementation) on encoded images of every precision, and with real encoder output
 //! through the test corpus.
 
-pub use crate::dicom::decode::codec::Outcome;
+mod bits;
+mod markers;
 
-/// The frame and scan parameters read from the stream's markers.
-#[derive(Debug, Clone, Copy)]
-struct Params {
-    rows: u32,
-    cols: u32,
-    maxval: i32,
-    t1: i32,
-    t2: i32,
-    t3: i32,
-    reset: i32,
-    /// Offset of the first entropy-coded byte.
-    scan_start: usize,
-}
+use bits::{Bits, golomb, golomb_k};
+use markers::{Params, read_markers};
+
+pub use crate::dicom::decode::outcome::Outcome;
 
 const J: [u32; 32] = [
     0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12, 13,
@@ -72,277 +65,6 @@ pub fn decode_into(
     let data = stream.get(p.scan_start..end - 2).unwrap_or(&[]);
     decode_scan(&p, data, out)?;
     Ok(Outcome::Decoded)
-}
-
-fn be16(d: &[u8], i: usize) -> Option<u32> {
-    let b = d.get(i..i + 2)?;
-    Some(u32::from(u16::from_be_bytes([b[0], b[1]])))
-}
-
-/// Walks the markers up to the scan. The outer `Result` is for broken streams, the inner
-/// one for streams this decoder leaves to `pure_jpegls`.
-fn read_markers(d: &[u8]) -> Result<Result<Params, &'static str>, String> {
-    let broken = |m: &str| format!("JPEG-LS stream: {m}");
-    if d.get(0..2) != Some(&[0xFF, 0xD8][..]) {
-        return Err(broken("no SOI marker at the start"));
-    }
-    let mut i = 2;
-    let mut frame: Option<(u32, u32, u32)> = None;
-    let mut preset: (i32, i32, i32, i32, i32) = (0, 0, 0, 0, 0);
-    loop {
-        if d.get(i) != Some(&0xFF) {
-            return Err(broken(&format!("expected a marker at byte {i}")));
-        }
-        while d.get(i + 1) == Some(&0xFF) {
-            i += 1;
-        }
-        let Some(&code) = d.get(i + 1) else {
-            return Err(broken("ends before the scan"));
-        };
-        i += 2;
-        let Some(len) = be16(d, i).map(|l| l as usize) else {
-            return Err(broken("ends inside a marker segment"));
-        };
-        if len < 2 || i + len > d.len() {
-            return Err(broken(&format!(
-                "marker segment at byte {i} has a bad length"
-            )));
-        }
-        let seg = d.get(i + 2..i + len).unwrap_or(&[]);
-        match code {
-            0xF7 => {
-                // SOF55: P, Y, X, Nf, then Nf × (C, HV, Tq).
-                if seg.len() < 6 {
-                    return Err(broken("short frame header"));
-                }
-                let (pr, y, x, nf) = (
-                    u32::from(seg[0]),
-                    be16(seg, 1).unwrap_or(0),
-                    be16(seg, 3).unwrap_or(0),
-                    seg[5],
-                );
-                if nf != 1 {
-                    return Ok(Err("more than one component"));
-                }
-                if !(2..=16).contains(&pr) {
-                    return Err(broken(&format!("precision {pr}")));
-                }
-                if y == 0 {
-                    return Ok(Err("number of lines given by DNL"));
-                }
-                frame = Some((pr, y, x));
-            }
-            0xF8 => {
-                // LSE: only preset coding parameters (ID 1).
-                if seg.first() != Some(&1) || seg.len() < 11 {
-                    return Ok(Err("LSE segment other than preset parameters"));
-                }
-                let v = |k: usize| be16(seg, k).unwrap_or(0) as i32;
-                preset = (v(1), v(3), v(5), v(7), v(9));
-            }
-            0xDD => return Ok(Err("restart interval")),
-            0xDA => {
-                // SOS: Ns, Ns × (C, Tm), NEAR, ILV, Al/Ah.
-                let Some((pr, y, x)) = frame else {
-                    return Err(broken("scan before the frame header"));
-                };
-                if seg.first() != Some(&1) {
-                    return Ok(Err("a scan of several components"));
-                }
-                let (Some(&near), Some(&_ilv)) = (seg.get(3), seg.get(4)) else {
-                    return Err(broken("short scan header"));
-                };
-                if near != 0 {
-                    return Ok(Err("near-lossless scan"));
-                }
-                let full = (1i32 << pr) - 1;
-                let maxval = if preset.0 > 0 { preset.0 } else { full };
-                if !(1..=65535).contains(&maxval) {
-                    return Err(broken(&format!("MAXVAL {maxval}")));
-                }
-                let (dt1, dt2, dt3) = default_thresholds(maxval);
-                let t1 = if preset.1 > 0 { preset.1 } else { dt1 };
-                let t2 = if preset.2 > 0 { preset.2 } else { dt2 };
-                let t3 = if preset.3 > 0 { preset.3 } else { dt3 };
-                let reset = if preset.4 > 0 { preset.4 } else { 64 };
-                if !(t1 <= t2 && t2 <= t3 && t1 >= 1 && t3 <= maxval.max(1)) || reset < 3 {
-                    return Ok(Err("unusual preset thresholds"));
-                }
-                return Ok(Ok(Params {
-                    rows: y,
-                    cols: x,
-                    maxval,
-                    t1,
-                    t2,
-                    t3,
-                    reset,
-                    scan_start: i + len,
-                }));
-            }
-            0xD8 | 0xD9 => return Err(broken("no scan")),
-            _ => {}
-        }
-        i += len;
-    }
-}
-
-/// T.87 C.2.4.1.1 default thresholds for NEAR = 0.
-fn default_thresholds(maxval: i32) -> (i32, i32, i32) {
-    let clamp = |v: i32, lo: i32, hi: i32| if v > hi || v < lo { lo } else { v };
-    if maxval >= 128 {
-        let factor = (maxval.min(4095) + 128) / 256;
-        // FACTOR × (BASIC_T1 − 2) + 2 with BASIC_T1 = 3.
-        let t1 = clamp(factor + 2, 1, maxval);
-        let t2 = clamp(factor * (7 - 3) + 3, t1, maxval);
-        let t3 = clamp(factor * (21 - 4) + 4, t2, maxval);
-        (t1, t2, t3)
-    } else {
-        let factor = 256 / (maxval + 1);
-        let t1 = clamp((3 / factor).max(2), 1, maxval);
-        let t2 = clamp((7 / factor).max(3), t1, maxval);
-        let t3 = clamp((21 / factor).max(4), t2, maxval);
-        (t1, t2, t3)
-    }
-}
-
-/// The entropy-coded data as bits, with JPEG-LS bit stuffing (a 0 bit after every 0xFF)
-/// removed; past the end of the scan (a marker) or the data it reads zeros.
-struct Bits<'a> {
-    data: &'a [u8],
-    pos: usize,
-    /// Bits, most significant first.
-    cache: u64,
-    /// Valid bits in `cache`.
-    count: u32,
-    last_ff: bool,
-    /// The scan ended (marker or end of data): further bits are made up.
-    ended: bool,
-    /// Made-up bits added to `cache` so far.
-    made_up: u32,
-}
-
-impl<'a> Bits<'a> {
-    fn new(data: &'a [u8]) -> Self {
-        Bits {
-            data,
-            pos: 0,
-            cache: 0,
-            count: 0,
-            last_ff: false,
-            ended: false,
-            made_up: 0,
-        }
-    }
-
-    #[inline]
-    fn fill(&mut self) {
-        // Fast path: the next 8 bytes hold no 0xFF (so no stuffing and no marker), and
-        // as many whole bytes as fit go into the cache at once.
-        if !self.last_ff
-            && let Some(chunk) = self.data.get(self.pos..self.pos + 8)
-            && let Ok(chunk) = <[u8; 8]>::try_from(chunk)
-        {
-            let v = u64::from_be_bytes(chunk);
-            let inv = !v;
-            let has_ff = inv.wrapping_sub(0x0101_0101_0101_0101) & !inv & 0x8080_8080_8080_8080;
-            if has_ff == 0 {
-                let n = (64 - self.count) / 8; // whole bytes that fit: 1..=8
-                let keep = if n >= 8 {
-                    u64::MAX
-                } else {
-                    !(u64::MAX >> (8 * n))
-                };
-                self.cache |= (v & keep) >> self.count;
-                self.count += 8 * n;
-                self.pos += n as usize;
-                return;
-            }
-        }
-        self.fill_slow();
-    }
-
-    /// Byte by byte, with the stuffing and the end of the scan.
-    fn fill_slow(&mut self) {
-        while self.count <= 56 {
-            let Some(&b) = self.data.get(self.pos) else {
-                self.ended = true;
-                // Zeros past the end; keep `count` growing so that reads terminate.
-                self.count += 8;
-                self.made_up = self.made_up.saturating_add(8);
-                continue;
-            };
-            if self.last_ff {
-                if b >= 0x80 {
-                    // A marker: the scan ended.
-                    self.ended = true;
-                    self.count += 8;
-                    self.made_up = self.made_up.saturating_add(8);
-                    continue;
-                }
-                self.cache |= u64::from(b) << (57 - self.count);
-                self.count += 7;
-            } else {
-                self.cache |= u64::from(b) << (56 - self.count);
-                self.count += 8;
-            }
-            self.last_ff = b == 0xFF;
-            self.pos += 1;
-        }
-    }
-
-    /// Reads `n` (≤ 32) bits.
-    #[inline]
-    fn read(&mut self, n: u32) -> u32 {
-        if n == 0 {
-            return 0;
-        }
-        if self.count < n {
-            self.fill();
-        }
-        let v = (self.cache >> (64 - n)) as u32;
-        self.cache <<= n;
-        self.count -= n;
-        v
-    }
-
-    #[inline]
-    fn bit(&mut self) -> bool {
-        self.read(1) == 1
-    }
-
-    /// Counts 0 bits up to the next 1 bit (consumed); `None` past `max` zeros.
-    #[inline]
-    fn zeros(&mut self, max: u32) -> Option<u32> {
-        let mut total = 0u32;
-        loop {
-            if self.count <= 56 {
-                self.fill();
-            }
-            let avail = self.count.min(64);
-            let lz = self.cache.leading_zeros();
-            if lz < avail {
-                total += lz;
-                if total > max {
-                    return None;
-                }
-                self.cache = self.cache.checked_shl(lz + 1).unwrap_or(0);
-                self.count -= lz + 1;
-                return Some(total);
-            }
-            // Every cached bit is 0 (each round takes at least 57, so this ends).
-            total += avail;
-            self.cache = 0;
-            self.count -= avail;
-            if total > max {
-                return None;
-            }
-        }
-    }
-
-    /// Whether bits past the end of the data (made-up zeros) were consumed.
-    fn overran(&self) -> bool {
-        self.made_up > self.count
-    }
 }
 
 /// Context statistics of the regular mode.
@@ -589,50 +311,6 @@ fn decode_scan(p: &Params, data: &[u8], out: &mut [u16]) -> Result<(), String> {
     Ok(())
 }
 
-/// The Golomb parameter: the least `k` (at most 24) with `n << k >= a` (T.87 A.5.1),
-/// from the two bit lengths instead of a loop of up to 24 steps.
-#[inline]
-fn golomb_k(n: i32, a: i32) -> u32 {
-    if n >= a {
-        return 0;
-    }
-    if n <= 0 {
-        return 24;
-    }
-    // n < a, both positive: n << k reaches a at the bit-length difference or one later.
-    let k = n.leading_zeros() - a.leading_zeros();
-    let k = if (n << k) < a { k + 1 } else { k };
-    k.min(24)
-}
-
-/// Reads a mapped error value: Golomb code of parameter `k` with the escape after
-/// `limit − qbpp − 1` zeros (T.87 A.5.3). `None` on a code longer than the limit allows.
-#[inline]
-fn golomb(bits: &mut Bits, k: u32, limit: u32, qbpp: u32) -> Option<i32> {
-    let escape = limit.checked_sub(qbpp + 1)?;
-    // Fast path: the unary part and the k low bits are all in the cache.
-    if bits.count < 32 {
-        bits.fill();
-    }
-    let lz = bits.cache.leading_zeros();
-    if lz < escape && lz + 1 + k <= bits.count {
-        let c = bits.cache << lz << 1;
-        // c >> (64 − k), and 0 for k = 0 (bit 63 of c >> 1 is 0).
-        let low = (c >> 1) >> (63 - k);
-        bits.cache = c << k;
-        bits.count -= lz + 1 + k;
-        return Some(((lz as i32) << k) + low as i32);
-    }
-    let hi = bits.zeros(escape)?;
-    if hi >= escape {
-        return Some(bits.read(qbpp) as i32 + 1);
-    }
-    if k == 0 {
-        return Some(hi as i32);
-    }
-    Some(((hi as i32) << k) + bits.read(k) as i32)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -678,23 +356,6 @@ mod tests {
             Ok(Outcome::Decoded)
         );
         assert_eq!(out, reference, "{cols} × {rows}, {bits} bits");
-    }
-
-    #[test]
-    fn golomb_k_is_the_standards_loop() {
-        // T.87 A.5.1: for (k = 0; (N << k) < A; k++), capped at 24 here.
-        let reference = |n: i32, a: i32| {
-            let mut k = 0u32;
-            while (n << k) < a && k < 24 {
-                k += 1;
-            }
-            k
-        };
-        for n in 1..=130 {
-            for a in (1..5000).chain((5000..1 << 23).step_by(997)) {
-                assert_eq!(golomb_k(n, a), reference(n, a), "N = {n}, A = {a}");
-            }
-        }
     }
 
     #[test]
