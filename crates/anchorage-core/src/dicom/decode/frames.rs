@@ -12,7 +12,7 @@ use std::ops::Range;
 use dicom::dictionary_std::tags;
 use dicom::object::DefaultDicomObject;
 
-use crate::dicom::decode::headers::find_soi;
+use crate::dicom::decode::headers::{find_soi, marker_at};
 
 /// The codestream of each of the `frames` frames of the encapsulated Pixel Data of `obj`.
 pub fn encapsulated_frames(
@@ -154,30 +154,12 @@ fn split_streams(data: &[u8]) -> Vec<Range<usize>> {
 fn stream_end(data: &[u8], start: usize) -> Option<usize> {
     let mut i = start + 2;
     loop {
-        if *data.get(i)? != 0xFF {
-            return None;
-        }
-        // Fill bytes: any number of 0xFF before a marker code.
-        while *data.get(i + 1)? == 0xFF {
-            i += 1;
-        }
-        let code = *data.get(i + 1)?;
-        i += 2;
-        match code {
-            0xD9 => return Some(i),
+        let m = marker_at(data, i)?;
+        match m.code {
+            0xD9 => return Some(m.next),
             0xD8 | 0x00 => return None,
-            0x01 | 0xD0..=0xD7 => {}
-            _ => {
-                let len = data.get(i..i + 2)?;
-                let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
-                if len < 2 {
-                    return None;
-                }
-                i += len;
-                if code == 0xDA {
-                    i = next_marker_in_scan(data, i)?;
-                }
-            }
+            0xDA => i = next_marker_in_scan(data, m.next)?,
+            _ => i = m.next,
         }
     }
 }

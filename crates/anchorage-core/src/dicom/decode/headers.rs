@@ -1,6 +1,6 @@
 //! The headers of compressed frames, each parsed in one place: the JPEG frame header
 //! (SOFn, and JPEG-LS's SOF55: [`sof_fields`]), found by walking the marker segments from
-//! SOI ([`frame_header`]), and the JPEG 2000 SIZ marker segment that follows SOC
+//! SOI ([`frame_header`]; each step of every JPEG marker walk is [`marker_at`]), and the JPEG 2000 SIZ marker segment that follows SOC
 //! ([`read_siz`]).
 //!
 //! The pre-checks read them to refuse a stream whose size is not the DICOM header's
@@ -43,36 +43,62 @@ pub fn find_soi(data: &[u8], from: usize) -> Option<usize> {
         .map(|p| from + p)
 }
 
+/// One marker of a JPEG or JPEG-LS stream, as [`marker_at`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Marker {
+    /// The marker code (the byte after `FF`).
+    pub code: u8,
+    /// Where its segment starts (its length field), just after the code.
+    pub segment: usize,
+    /// Where the next marker starts: after the segment, or after the code for a
+    /// stand-alone marker (TEM, RSTn, SOI, EOI, `FF 00`).
+    pub next: usize,
+}
+
+/// The marker at `i` (fill bytes `FF FF …` skipped): the one step of every marker walk in
+/// the crate ([`frame_header`], the frame finder's stream walk). `None` when `i` holds no
+/// marker, the data ends inside it, or a segment length is below 2.
+pub fn marker_at(data: &[u8], mut i: usize) -> Option<Marker> {
+    if *data.get(i)? != 0xFF {
+        return None;
+    }
+    // Fill bytes: any number of 0xFF before a marker code.
+    while *data.get(i + 1)? == 0xFF {
+        i += 1;
+    }
+    let code = *data.get(i + 1)?;
+    let segment = i + 2;
+    let next = if matches!(code, 0x00 | 0x01 | 0xD0..=0xD9) {
+        segment
+    } else {
+        let len = data.get(segment..segment + 2)?;
+        let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+        if len < 2 {
+            return None;
+        }
+        segment + len
+    };
+    Some(Marker {
+        code,
+        segment,
+        next,
+    })
+}
+
 /// The frame header of the JPEG or JPEG-LS stream whose SOI is at `soi`, found by walking
 /// its marker segments (fill bytes and stand-alone markers skipped); `None` when the walk
 /// meets a scan, another SOI or EOI, or broken structure before any frame header.
 pub fn frame_header(data: &[u8], soi: usize) -> Option<FrameHeader> {
     let mut i = soi + 2;
     loop {
-        if *data.get(i)? != 0xFF {
-            return None;
-        }
-        // Fill bytes: any number of 0xFF before a marker code.
-        while *data.get(i + 1)? == 0xFF {
-            i += 1;
-        }
-        let code = *data.get(i + 1)?;
-        i += 2;
-        match code {
+        let m = marker_at(data, i)?;
+        match m.code {
             0xD8 | 0xD9 | 0xDA | 0x00 => return None,
-            0x01 | 0xD0..=0xD7 => {}
-            _ => {
-                let seg = data.get(i..i + 2)?;
-                let len = usize::from(u16::from_be_bytes([seg[0], seg[1]]));
-                let is_sof = matches!(code, 0xC0..=0xCF) && !matches!(code, 0xC4 | 0xC8 | 0xCC);
-                if is_sof || code == 0xF7 {
-                    return sof_fields(code, data.get(i + 2..)?);
-                }
-                if len < 2 {
-                    return None;
-                }
-                i += len;
+            0xC0..=0xCF if !matches!(m.code, 0xC4 | 0xC8 | 0xCC) => {
+                return sof_fields(m.code, data.get(m.segment + 2..)?);
             }
+            0xF7 => return sof_fields(m.code, data.get(m.segment + 2..)?),
+            _ => i = m.next,
         }
     }
 }
