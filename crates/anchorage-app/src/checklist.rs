@@ -153,15 +153,7 @@ mod tests {
             (Level::L4, Side::R),
             (Level::L5, Side::L),
         ] {
-            s.screws.push(Screw {
-                level,
-                side,
-                diameter_mm: 6.5,
-                length_mm: 45.0,
-                interference_mm: 0.5,
-                emg_threshold_ma: None,
-                insertion_torque_nm: None,
-            });
+            s.screws.push(Screw::planned(level, side));
         }
         // B-HU at L3, L4, L5; ST-HU L/R at L3; 3 screws × 2; 8 pedicles; CSF.
         assert_eq!(items(&s).len(), 9 + 2 + 6 + 8 + 1);

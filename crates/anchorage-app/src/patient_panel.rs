@@ -26,15 +26,7 @@ pub fn default_screw(screws: &[Screw]) -> Screw {
             (Level::ALL.get(i + 1).copied().unwrap_or(s.level), Side::L)
         }
     };
-    Screw {
-        level,
-        side,
-        diameter_mm: 6.5,
-        length_mm: 45.0,
-        interference_mm: 0.5,
-        emg_threshold_ma: None,
-        insertion_torque_nm: None,
-    }
+    Screw::planned(level, side)
 }
 
 fn optional(

@@ -141,34 +141,12 @@ impl Default for Tools {
 const HANDLE_PX: f32 = 8.0;
 const BODY_PX: f32 = 6.0;
 
-/// Screen points per plane millimetre of the view (the view keeps millimetres square).
-fn px_per_mm(tf: &Transform, plane: &ImagePlane) -> f64 {
-    tf.image_rect.width() as f64 / (tf.width.max(1) as f64 * plane.col_spacing_mm)
-}
-/// A screen distance as plane millimetres on this view (0 on a view without a scale).
-fn tol_mm(tf: &Transform, plane: &ImagePlane, px: f32) -> f64 {
-    let s = px_per_mm(tf, plane);
-    if s.is_finite() && s > 0.0 {
-        px as f64 / s
-    } else {
-        0.0
-    }
-}
-fn screen(tf: &Transform, plane: &ImagePlane, q: P2) -> Pos2 {
-    let (x, y) = edit::mm_to_pixel(plane, q);
-    tf.to_screen(x, y)
-}
-fn unscreen(tf: &Transform, plane: &ImagePlane, p: Pos2) -> P2 {
-    let (x, y) = tf.to_image(p);
-    edit::pixel_to_mm(plane, x, y)
-}
-
 /// The outline of an ROI in screen points (closed for areas).
 fn outline(roi: &Roi, plane: &ImagePlane, tf: &Transform) -> Vec<Pos2> {
     edit::outline(roi, plane)
         .unwrap_or_default()
         .into_iter()
-        .map(|q| screen(tf, plane, q))
+        .map(|q| tf.mm_to_screen(plane, q))
         .collect()
 }
 
@@ -177,8 +155,8 @@ fn hits(roi: &Roi, plane: &ImagePlane, tf: &Transform, p: Pos2) -> bool {
     edit::hits(
         roi,
         plane,
-        unscreen(tf, plane, p),
-        tol_mm(tf, plane, BODY_PX),
+        tf.screen_to_mm(plane, p),
+        tf.tol_mm(plane, BODY_PX),
     )
 }
 
@@ -314,8 +292,8 @@ impl Tools {
                     && let [e, t] = roi.points_mm.as_slice()
                 {
                     let (e, t) = (
-                        screen(tf, plane, edit::patient_to_mm(plane, *e).0),
-                        screen(tf, plane, edit::patient_to_mm(plane, *t).0),
+                        tf.mm_to_screen(plane, edit::patient_to_mm(plane, *e).0),
+                        tf.mm_to_screen(plane, edit::patient_to_mm(plane, *t).0),
                     );
                     painter.add(egui::Shape::dashed_line(
                         &[e, t],
@@ -328,7 +306,7 @@ impl Tools {
             }
             if selected || roi.id == 0 {
                 for h in edit::handles(roi, plane).unwrap_or_default() {
-                    let p = screen(tf, plane, h);
+                    let p = tf.mm_to_screen(plane, h);
                     painter.rect_filled(
                         egui::Rect::from_center_size(p, egui::vec2(7.0, 7.0)),
                         1.0,
@@ -385,9 +363,9 @@ impl Tools {
         let pos = pos?;
         let plane = shown.volume.planes.get(index).copied()?;
         edit.edit_id = self.edit_id;
-        let q = unscreen(tf, &plane, pos);
+        let q = tf.screen_to_mm(&plane, pos);
         if let Some(p) = self.proposal_on(shown, index).cloned() {
-            let near = edit::handle_at(&p, &plane, q, tol_mm(tf, &plane, HANDLE_PX));
+            let near = edit::handle_at(&p, &plane, q, tf.tol_mm(&plane, HANDLE_PX));
             let grab = match near {
                 Some(k) => Some(Grab::Handle(k)),
                 None if hits(&p, &plane, tf, pos) => Some(Grab::Move),
@@ -403,7 +381,7 @@ impl Tools {
         }
         let selected = Self::slice_rois(shown, index).find(|r| Some(r.id) == self.selected);
         if let Some(roi) = selected {
-            let near = edit::handle_at(roi, &plane, q, tol_mm(tf, &plane, HANDLE_PX));
+            let near = edit::handle_at(roi, &plane, q, tf.tol_mm(&plane, HANDLE_PX));
             if let Some(k) = near {
                 edit.start(Grab::Handle(k), q, pos, roi.clone(), plane);
                 return Some(Vec::new());
@@ -470,7 +448,7 @@ impl Edit {
             return;
         };
         let plane = d.plane;
-        let q = unscreen(tf, &plane, pos);
+        let q = tf.screen_to_mm(&plane, pos);
         let o = &d.original;
         let edited = match d.grab {
             Grab::Create => edit::drawn(o, &plane, d.start, q),
@@ -496,8 +474,7 @@ impl Edit {
                 edit_id: self.edit_id,
             }];
         }
-        let end = screen(
-            tf,
+        let end = tf.mm_to_screen(
             &d.plane,
             edit::patient_to_mm(&d.plane, roi.points_mm.last().copied().unwrap_or_default()).0,
         );

@@ -7,6 +7,8 @@ use egui::{Pos2, Rect};
 use anchorage_core::dicom::series::Series;
 use anchorage_core::dicom::volume::Volume;
 use anchorage_core::display::render::WindowLevel;
+use anchorage_core::geometry::ImagePlane;
+use anchorage_core::measure::edit::{self, PlaneMm};
 use anchorage_core::session::Session;
 
 /// What the views show this frame.
@@ -53,5 +55,32 @@ impl Transform {
             ((p.x - r.min.x) / r.width().max(1e-6)) as f64 * self.width as f64 - 0.5,
             ((p.y - r.min.y) / r.height().max(1e-6)) as f64 * self.height as f64 - 0.5,
         )
+    }
+
+    /// Screen points per plane millimetre on this view (along the columns).
+    pub fn px_per_mm(&self, plane: &ImagePlane) -> f64 {
+        self.image_rect.width() as f64 / (self.width.max(1) as f64 * plane.col_spacing_mm)
+    }
+
+    /// A screen distance as plane millimetres on this view (0 on a view without a scale).
+    pub fn tol_mm(&self, plane: &ImagePlane, px: f32) -> f64 {
+        let s = self.px_per_mm(plane);
+        if s.is_finite() && s > 0.0 {
+            px as f64 / s
+        } else {
+            0.0
+        }
+    }
+
+    /// Screen position of an in-plane millimetre position ([`edit`]'s coordinates).
+    pub fn mm_to_screen(&self, plane: &ImagePlane, q: PlaneMm) -> Pos2 {
+        let (x, y) = edit::mm_to_pixel(plane, q);
+        self.to_screen(x, y)
+    }
+
+    /// In-plane millimetre position of a screen point.
+    pub fn screen_to_mm(&self, plane: &ImagePlane, p: Pos2) -> PlaneMm {
+        let (x, y) = self.to_image(p);
+        edit::pixel_to_mm(plane, x, y)
     }
 }

@@ -221,18 +221,11 @@ pub fn example_session(truth: &Value) -> Result<Session, ExampleError> {
             width,
         ));
         if let Some(sd) = sd {
-            session.screws.push(Screw {
-                level: l,
-                side: sd,
-                diameter_mm: t
-                    .get("screw_diameter_mm")
-                    .and_then(Value::as_f64)
-                    .unwrap_or(6.5),
-                length_mm: 45.0,
-                interference_mm: 0.5,
-                emg_threshold_ma: None,
-                insertion_torque_nm: None,
-            });
+            let mut screw = Screw::planned(l, sd);
+            if let Some(d) = t.get("screw_diameter_mm").and_then(Value::as_f64) {
+                screw.diameter_mm = d;
+            }
+            session.screws.push(screw);
         }
     }
     for c in items(truth, "ct_rois", "calipers")? {

@@ -96,6 +96,22 @@ fn default_interference() -> f64 {
     0.5
 }
 
+impl Screw {
+    /// A screw planned at `level` and `side` with the usual lumbar size: 6.5 mm × 45 mm,
+    /// interference δB 0.5 mm, no intraoperative values yet.
+    pub fn planned(level: Level, side: Side) -> Screw {
+        Screw {
+            level,
+            side,
+            diameter_mm: 6.5,
+            length_mm: 45.0,
+            interference_mm: default_interference(),
+            emg_threshold_ma: None,
+            insertion_torque_nm: None,
+        }
+    }
+}
+
 /// Patient-level inputs of the risk model.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PatientInputs {
