@@ -262,13 +262,16 @@ pub fn shortcut_text(ctx: &egui::Context, id: CommandId) -> String {
 
 /// Which commands were pressed this frame. Shortcuts with more modifiers are tested first
 /// (Ctrl+Shift+Z before Ctrl+Z); keys without modifiers are ignored while a text field
-/// has the keyboard.
+/// has the keyboard; Esc is left to an open drop-down or menu, which it closes (it then
+/// does not also drop the tool or the proposal).
 pub fn pressed(ctx: &egui::Context) -> Vec<CommandId> {
     let typing = ctx.egui_wants_keyboard_input();
+    let popup = egui::Popup::is_any_open(ctx);
     let mut all: Vec<(CommandId, KeyboardShortcut)> = COMMANDS
         .iter()
         .flat_map(|c| c.shortcuts.iter().map(move |s| (c.id, *s)))
         .filter(|(_, s)| !typing || s.modifiers.command || s.modifiers.ctrl)
+        .filter(|(_, s)| !(popup && s.logical_key == Key::Escape))
         .collect();
     let weight = |m: Modifiers| m.command as u8 + m.ctrl as u8 + m.shift as u8 + m.alt as u8;
     all.sort_by_key(|(_, s)| std::cmp::Reverse(weight(s.modifiers)));

@@ -30,6 +30,10 @@ impl App {
             Action::Select(id) => self.tools.selected = id,
             Action::GoTo(id) => self.go_to(id),
             Action::AddRoi(roi) => {
+                if let Some(why) = self.role_refusal(&roi) {
+                    self.note = Some(format!("Not added: {why}."));
+                    return;
+                }
                 let (series, study) = match &self.study {
                     Some(st) => (st.current().cloned(), st.path.clone()),
                     None => (None, PathBuf::new()),
@@ -43,11 +47,17 @@ impl App {
                 });
                 self.tools.selected = new_id;
             }
-            Action::UpdateRoi(roi) => self.change(|doc| {
-                if let Some(r) = doc.session.rois.iter_mut().find(|r| r.id == roi.id) {
-                    *r = roi;
+            Action::UpdateRoi(roi) => {
+                if let Some(why) = self.role_refusal(&roi) {
+                    self.note = Some(format!("Not changed: {why}."));
+                    return;
                 }
-            }),
+                self.change(|doc| {
+                    if let Some(r) = doc.session.rois.iter_mut().find(|r| r.id == roi.id) {
+                        *r = roi;
+                    }
+                })
+            }
             Action::DeleteRoi(id) => {
                 self.change(|doc| doc.session.rois.retain(|r| r.id != id));
                 if self.tools.selected == Some(id) {

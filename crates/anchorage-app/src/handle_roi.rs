@@ -108,6 +108,10 @@ impl App {
             self.note = Some("The series is still loading: propose again when it is in.".into());
             return;
         };
+        if let Some(why) = self.tools.ellipse_role.refusal(&series.modality) {
+            self.note = Some(format!("No proposal: {why}. Choose another role."));
+            return;
+        }
         let volume = &loaded.volume;
         let seed = seed_value(volume, slice, px).unwrap_or(0.0);
         let settings = EllipseSettings::for_role(&series.modality, self.tools.ellipse_role, seed);

@@ -46,6 +46,11 @@ impl App {
         st.selected = Some(i);
         self.tools.cancel();
         self.tools.selected = None;
+        // New ellipses keep their role only where it can be measured.
+        if let Some(why) = self.tools.ellipse_role.refusal(&series.modality) {
+            self.note = Some(format!("New ellipses are free ROIs here: {why}."));
+            self.tools.ellipse_role = anchorage_core::session::Role::Free;
+        }
         // Open at the first ROI of the session on this series, else at the middle slice.
         let first =
             self.doc
@@ -148,5 +153,24 @@ impl App {
                 g.slice + 1
             )
         });
+    }
+}
+
+impl App {
+    /// Why `roi` cannot be stored: its role is measured on another modality than its
+    /// series' (a CSF-SI ellipse on the CT, a B-HU ellipse on the MR). `None` when it fits
+    /// or its series is not in the study (the pipeline then reports it).
+    pub(super) fn role_refusal(&self, roi: &anchorage_core::session::Roi) -> Option<String> {
+        let modality = self
+            .study
+            .as_ref()?
+            .report
+            .as_ref()?
+            .series
+            .iter()
+            .find(|s| s.uid == roi.series_uid)?
+            .modality
+            .clone();
+        roi.role.refusal(&modality)
     }
 }

@@ -26,12 +26,15 @@ pub mod labels;
 pub mod loader;
 pub mod measure_cache;
 pub mod overlay;
+pub mod placement;
+pub mod roi_paint;
 pub mod state;
 pub mod study;
 pub mod style;
 pub mod tools;
 pub mod undo;
 pub mod view;
+pub mod wheel;
 pub mod widgets;
 
 // Panels.
@@ -49,6 +52,7 @@ pub mod stress_view;
 pub mod viewer;
 
 // The App's handling of actions, by concern.
+mod app_access;
 mod handle;
 mod handle_export;
 mod handle_file;
@@ -68,7 +72,7 @@ use state::AppState;
 use study::Study;
 use tools::Tools;
 use undo::History;
-use view::Shown;
+use view::{Layout, Shown};
 use viewer::Viewers;
 
 /// How many changes can be undone.
@@ -206,109 +210,6 @@ impl App {
         app
     }
 
-    /// The session being edited.
-    pub fn session(&self) -> &Session {
-        &self.doc.session
-    }
-
-    /// Where the session is saved.
-    pub fn session_path(&self) -> Option<&std::path::Path> {
-        self.doc.path.as_deref()
-    }
-
-    /// The open study.
-    pub fn study(&self) -> Option<&Study> {
-        self.study.as_ref()
-    }
-
-    /// The shown series' whole volume, once loaded.
-    pub fn volume(&self) -> Option<Arc<anchorage_core::dicom::volume::Volume>> {
-        self.study
-            .as_ref()?
-            .current_volume()
-            .map(|l| Arc::clone(&l.volume))
-    }
-
-    /// Whether a scan or load is in progress.
-    pub fn is_busy(&self) -> bool {
-        self.loader.is_scanning() || self.loader.job().is_some()
-    }
-
-    /// The views (slice, crossing point, the last native-view transform).
-    pub fn viewers(&self) -> &Viewers {
-        &self.viewers
-    }
-
-    /// The tools (current tool, selection).
-    pub fn tools(&self) -> &Tools {
-        &self.tools
-    }
-
-    /// The errors shown in the status bar.
-    pub fn errors(&self) -> &[String] {
-        &self.errors
-    }
-
-    /// The window of the shown series.
-    pub fn window(&self) -> Option<anchorage_core::display::render::WindowLevel> {
-        let st = self.study.as_ref()?;
-        st.selected.map(|i| st.window(i))
-    }
-
-    /// How many ROI measurements the ROI list and the image labels made themselves, rather
-    /// than take from the results (drafts, proposals, the preview slice).
-    pub fn rois_measured_outside_results(&self) -> u64 {
-        self.measurements.measured_here()
-    }
-
-    /// What the protocols derive from the session over the loaded volumes (cached by
-    /// document generation and loaded volumes).
-    pub fn derived(&mut self) -> Arc<derived::Derived> {
-        self.results.get(
-            self.generation,
-            &self.doc.session,
-            self.doc.path.as_deref(),
-            self.study.as_ref(),
-        )
-    }
-
-    /// The session's series that the open study does not hold.
-    pub fn missing_series(&self) -> &[missing::MissingSeries] {
-        &self.missing
-    }
-
-    /// Measurements offered back, waiting for the user.
-    pub fn recovery(&self) -> Option<&recover::Pending> {
-        self.recovery.as_ref()
-    }
-
-    /// The checklist item the tools are set to.
-    pub fn choice(&self) -> Option<Item> {
-        self.choice
-    }
-
-    /// The outcome of the last export: the file written, or why it failed.
-    pub fn last_export(&self) -> Option<&Result<PathBuf, String>> {
-        self.export_last.as_ref()
-    }
-
-    /// Whether every series the session uses is loaded (the results include every ROI).
-    pub fn session_series_loaded(&self) -> bool {
-        let Some(st) = &self.study else {
-            return false;
-        };
-        let Some(report) = &st.report else {
-            return false;
-        };
-        self.doc.session.series.iter().all(|r| {
-            report
-                .series
-                .iter()
-                .position(|s| s.uid == r.series_instance_uid)
-                .is_some_and(|i| st.volumes.contains_key(&i))
-        })
-    }
-
     /// Draws the whole window and handles what the user did.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
@@ -341,10 +242,15 @@ impl App {
         };
         let window = self.window();
         let tools = &self.tools;
+        let modality = self
+            .study
+            .as_ref()
+            .and_then(|s| s.current())
+            .map(|s| s.modality.clone());
         egui::Panel::top("menu").show(ui, |ui| {
             actions.extend(menus::menu_bar(ui, &menu));
             ui.horizontal_wrapped(|ui| {
-                actions.extend(menus::tool_bar(ui, tools));
+                actions.extend(menus::tool_bar(ui, tools, modality.as_deref()));
                 ui.separator();
                 actions.extend(menus::window_bar(ui, window));
             });
@@ -357,16 +263,27 @@ impl App {
             session: self.doc.path.as_deref().filter(|p| p.is_file()),
         };
         egui::Panel::bottom("status").show(ui, |ui| actions.extend(menus::status_bar(ui, &status)));
+        // Panel sizes follow the window (so 1280 × 800 keeps large views) and then hold:
+        // every panel's content scrolls inside it instead of growing it, so the views
+        // keep their size when proposals, screws or warnings appear.
+        let screen = ctx.content_rect();
+        let layout = Layout::for_window(screen.width(), screen.height());
         egui::Panel::left("browser")
-            .default_size(270.0)
+            .default_size(layout.left)
+            .size_range(160.0..=screen.width() * 0.4)
             .show(ui, |ui| {
-                actions.extend(missing::ui(ui, &self.missing, &mut self.relocate_text));
-                actions.extend(browser::ui(
-                    ui,
-                    self.study.as_ref(),
-                    &self.state.recent,
-                    self.loader.is_scanning(),
-                ));
+                egui::ScrollArea::both()
+                    .id_salt("browser_scroll")
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| {
+                        actions.extend(missing::ui(ui, &self.missing, &mut self.relocate_text));
+                        actions.extend(browser::ui(
+                            ui,
+                            self.study.as_ref(),
+                            &self.state.recent,
+                            self.loader.is_scanning(),
+                        ));
+                    });
             });
         let derived = self.derived();
         self.measurements.adopt(&self.doc.session, &derived);
@@ -387,9 +304,15 @@ impl App {
         });
         egui::Panel::bottom("workflow")
             .resizable(true)
-            .default_size(330.0)
+            .default_size(layout.bottom)
+            .size_range(120.0..=screen.height() * 0.7)
             .show(ui, |ui| {
-                ui.columns(2, |cols| {
+                // The panel keeps its own size whatever its content (results and tabs
+                // scroll): its content is drawn in a child that cannot grow it.
+                let full = ui.available_rect_before_wrap();
+                let mut inner = ui.new_child(egui::UiBuilder::new().max_rect(full));
+                inner.shrink_clip_rect(full);
+                inner.columns(2, |cols| {
                     let [left, right] = cols else {
                         return;
                     };
@@ -426,6 +349,7 @@ impl App {
                         }
                     });
                     right.separator();
+                    let tab_height = right.available_height();
                     match self.bottom_tab {
                         BottomTab::Stress => actions.extend(stress_view::ui(
                             right,
@@ -436,29 +360,56 @@ impl App {
                         BottomTab::Risk => {
                             egui::ScrollArea::vertical()
                                 .id_salt("risk_scroll")
-                                .max_height(right.available_height().clamp(160.0, 600.0))
+                                .max_height(tab_height)
                                 .auto_shrink([false, false])
                                 .show(right, |ui| risk_view::ui(ui, &derived));
                         }
-                        BottomTab::Export => actions.extend(export::ui(
-                            right,
-                            &mut self.export_form,
-                            self.export_last.as_ref(),
-                            self.doc.path.as_deref(),
-                            derived.table.rows.len(),
-                        )),
+                        BottomTab::Export => {
+                            egui::ScrollArea::both()
+                                .id_salt("export_scroll")
+                                .max_height(tab_height)
+                                .auto_shrink([false, false])
+                                .show(right, |ui| {
+                                    actions.extend(export::ui(
+                                        ui,
+                                        &mut self.export_form,
+                                        self.export_last.as_ref(),
+                                        self.doc.path.as_deref(),
+                                        derived.table.rows.len(),
+                                    ))
+                                });
+                        }
                     }
                 });
+                ui.advance_cursor_after_rect(full);
             });
-        egui::Panel::right("protocol")
-            .default_size(340.0)
+        egui::Panel::right("side")
+            .default_size(layout.right)
+            .size_range(240.0..=screen.width() * 0.45)
             .show(ui, |ui| {
+                // The ROI list below, the protocol above: each scrolls in its own part.
+                egui::Panel::bottom("rois")
+                    .resizable(true)
+                    .default_size(ui.available_height() * 0.5)
+                    .size_range(120.0..=ui.available_height() * 0.8)
+                    .show(ui, |ui| {
+                        let volume =
+                            current.and_then(|(_, v)| v.map(|(l, _)| (l.volume.as_ref(), l.id)));
+                        actions.extend(roi_panel::ui(
+                            ui,
+                            &self.doc.session,
+                            current.map(|(s, _)| s),
+                            volume,
+                            &self.tools,
+                            &mut self.measurements,
+                        ));
+                    });
                 let (done, total) = checklist::progress(&self.doc.session);
                 ui.horizontal(|ui| {
                     ui.heading("Protocol");
                     ui.label(format!("{done}/{total}"));
                 });
-                egui::ScrollArea::vertical()
+                egui::ScrollArea::both()
                     .id_salt("protocol_scroll")
                     .auto_shrink([false, false])
                     .show(ui, |ui| {
@@ -466,19 +417,6 @@ impl App {
                         ui.separator();
                         actions.extend(checklist::ui(ui, &self.doc.session, self.choice.as_ref()));
                     });
-            });
-        egui::Panel::right("rois")
-            .default_size(290.0)
-            .show(ui, |ui| {
-                let volume = current.and_then(|(_, v)| v.map(|(l, _)| (l.volume.as_ref(), l.id)));
-                actions.extend(roi_panel::ui(
-                    ui,
-                    &self.doc.session,
-                    current.map(|(s, _)| s),
-                    volume,
-                    &self.tools,
-                    &mut self.measurements,
-                ));
             });
         egui::CentralPanel::default()
             .frame(egui::Frame::new().fill(egui::Color32::from_gray(8)))

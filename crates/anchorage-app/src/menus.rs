@@ -98,7 +98,9 @@ pub fn menu_bar(ui: &mut egui::Ui, m: &MenuState) -> Vec<Action> {
 }
 
 /// The tool bar: tools, the labels of new ROIs and the default trajectory width.
-pub fn tool_bar(ui: &mut egui::Ui, tools: &Tools) -> Vec<Action> {
+/// `modality` is the shown series' ("CT", "MR"): the role box offers only the roles the
+/// active tool can draw on it.
+pub fn tool_bar(ui: &mut egui::Ui, tools: &Tools, modality: Option<&str>) -> Vec<Action> {
     let mut out = Vec::new();
     for (tool, text) in [
         (Tool::Select, "Select"),
@@ -124,19 +126,33 @@ pub fn tool_bar(ui: &mut egui::Ui, tools: &Tools) -> Vec<Action> {
         tools.side,
         tools.default_width_mm,
     );
-    egui::ComboBox::from_id_salt("new_role")
-        .selected_text(ellipse_role.label())
-        .show_ui(ui, |ui| {
-            for r in Role::ALL
-                .iter()
-                .filter(|r| matches!(r.kind(), Some(RoiKind::Ellipse) | None))
-            {
-                ui.selectable_value(&mut ellipse_role, *r, r.label());
-            }
-        })
-        .response
-        .accessible_name("Role of new ellipses")
-        .on_hover_text("Role of new ellipses (trajectories are ST-HU, calipers pedicle thickness)");
+    let modality = modality.unwrap_or("");
+    match tools.tool.kind() {
+        Some(RoiKind::Ellipse) | None => {
+            egui::ComboBox::from_id_salt("new_role")
+                .width(130.0)
+                .selected_text(ellipse_role.label())
+                .show_ui(ui, |ui| {
+                    for r in Role::choices(RoiKind::Ellipse, modality) {
+                        ui.selectable_value(&mut ellipse_role, r, r.label());
+                    }
+                })
+                .response
+                .accessible_name("Role of new ellipses")
+                .on_hover_text(
+                    "Role of new ellipses: only the roles measured on this series' modality",
+                );
+        }
+        Some(kind) => {
+            let role = Role::for_new(kind, modality, ellipse_role);
+            ui.add_sized([130.0, ui.spacing().interact_size.y], egui::Label::new(role.label()))
+                .on_hover_text(if role == Role::Free {
+                    "Trajectories and calipers measure ST-HU and pedicle thickness on CT only: here they are free ROIs"
+                } else {
+                    "Trajectories are ST-HU ROIs, calipers pedicle thicknesses"
+                });
+        }
+    }
     level_side_combos(ui, "new", &mut level, &mut side);
     let label = ui.label("Width");
     ui.add(

@@ -58,9 +58,37 @@ pub fn date(d: &str) -> String {
     }
 }
 
-fn block(p: &Painter, pos: Pos2, anchor: Align2, lines: &[String]) {
-    let font = FontId::proportional(13.0);
-    let h = 16.0;
+/// How much a view's corners say: everything on a large view, less on a small one, so
+/// that the text never reaches the image's middle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Detail {
+    /// Slice number and window only.
+    Minimal,
+    /// Patient name, slice number and position, window.
+    Compact,
+    /// Every line of a PACS overlay.
+    Full,
+}
+
+impl Detail {
+    /// The detail that fits a view of `size` points.
+    pub fn for_view(size: Vec2) -> Detail {
+        if size.x >= 420.0 && size.y >= 330.0 {
+            Detail::Full
+        } else if size.x >= 230.0 && size.y >= 190.0 {
+            Detail::Compact
+        } else {
+            Detail::Minimal
+        }
+    }
+
+    fn font(self) -> FontId {
+        FontId::proportional(if self == Detail::Full { 13.0 } else { 11.5 })
+    }
+}
+
+fn block(p: &Painter, pos: Pos2, anchor: Align2, lines: &[String], font: &FontId) {
+    let h = font.size + 3.0;
     let n = lines.len() as f32;
     for (k, line) in lines.iter().enumerate() {
         let dy = if anchor.y() == egui::Align::Max {
@@ -80,9 +108,8 @@ fn block(p: &Painter, pos: Pos2, anchor: Align2, lines: &[String]) {
     }
 }
 
-/// `text` cut with "…" to at most `max_width` points in the overlay font.
-fn elide(p: &Painter, text: &str, max_width: f32) -> String {
-    let font = FontId::proportional(13.0);
+/// `text` cut with "…" to at most `max_width` points in `font`.
+fn elide(p: &Painter, text: &str, max_width: f32, font: &FontId) -> String {
     let width = |t: &str| {
         p.layout_no_wrap(t.to_string(), font.clone(), Color32::WHITE)
             .size()
@@ -103,46 +130,93 @@ fn elide(p: &Painter, text: &str, max_width: f32) -> String {
     "…".into()
 }
 
+/// A position along `dir` (a unit vector) as the patient coordinate it fixes, with the
+/// side it lies on: "z = 98.75 mm (S)", "x = 18.00 mm (L)"; "98.75 mm along the normal"
+/// for an oblique direction.
+pub fn position_text(dir: [f64; 3], pos_mm: f64) -> String {
+    let (axis, largest) = dir
+        .iter()
+        .enumerate()
+        .map(|(k, d)| (k, d.abs()))
+        .fold((0, 0.0), |best, x| if x.1 > best.1 { x } else { best });
+    if largest < 0.9 {
+        return format!("{pos_mm:.2} mm along the normal");
+    }
+    // The coordinate itself: the position is measured along `dir`, which is ± the axis.
+    let value = pos_mm * dir[axis].signum();
+    let (name, plus, minus) = match axis {
+        0 => ("x", "L", "R"),
+        1 => ("y", "P", "A"),
+        _ => ("z", "S", "I"),
+    };
+    let side = if value.abs() < 0.005 {
+        String::new()
+    } else if value > 0.0 {
+        format!(" ({plus})")
+    } else {
+        format!(" ({minus})")
+    };
+    format!("{name} = {value:.2} mm{side}")
+}
+
 /// Paints the overlay of one view in `rect`.
 pub fn paint(p: &Painter, rect: Rect, info: &Info) {
     let s = info.shown.series;
     let v = info.shown.volume;
     let g = info.geometry;
     let m = 6.0;
+    let detail = Detail::for_view(rect.size());
+    let font = detail.font();
+    // A corner's text stays within its quarter of the view, clear of the edge letters.
+    let room = (rect.width() / 2.0 - 18.0 - m).max(20.0);
+    let fit = |lines: Vec<String>| -> Vec<String> {
+        lines.iter().map(|l| elide(p, l, room, &font)).collect()
+    };
     let name = s.patient_name.replace('^', " ").trim().to_string();
     let name = if name.is_empty() {
         "(no name)".into()
     } else {
         name
     };
-    let name_width = p
-        .layout_no_wrap(name.clone(), FontId::proportional(13.0), Color32::WHITE)
-        .size()
-        .x;
+    let top_left = match detail {
+        Detail::Full => vec![name, format!("ID {}", s.patient_id), date(&s.study_date)],
+        Detail::Compact => vec![name],
+        Detail::Minimal => Vec::new(),
+    };
     block(
         p,
         rect.left_top() + Vec2::splat(m),
         Align2::LEFT_TOP,
-        &[name, format!("ID {}", s.patient_id), date(&s.study_date)],
+        &fit(top_left),
+        &font,
     );
-    // The series label shares the top line with the name and the orientation letter at
-    // the top centre: cut it rather than overlap them.
-    let room = (rect.width() - name_width - 4.0 * m).min(rect.width() / 2.0 - 16.0);
-    let label = elide(p, &s.label(), room.max(20.0));
-    let mut right = vec![label, format!("Im {}/{}", info.index + 1, info.count)];
     let plane = v.planes.first();
     let pos = match (g.cut, plane) {
-        (Cut::Slice, _) => s.slices.get(info.index).map(|sl| sl.position_mm),
-        (Cut::Row, Some(pl)) => Some(dot(pl.pixel_to_patient(0.0, info.index as f64), pl.col_dir)),
-        (Cut::Column, Some(pl)) => {
-            Some(dot(pl.pixel_to_patient(info.index as f64, 0.0), pl.row_dir))
-        }
+        (Cut::Slice, _) => s
+            .slices
+            .get(info.index)
+            .map(|sl| position_text(v.normal, sl.position_mm)),
+        (Cut::Row, Some(pl)) => Some(position_text(
+            pl.col_dir,
+            dot(pl.pixel_to_patient(0.0, info.index as f64), pl.col_dir),
+        )),
+        (Cut::Column, Some(pl)) => Some(position_text(
+            pl.row_dir,
+            dot(pl.pixel_to_patient(info.index as f64, 0.0), pl.row_dir),
+        )),
         _ => None,
     };
-    if let Some(pos) = pos {
-        right.push(format!("Pos {pos:.2} mm"));
+    let mut right = Vec::new();
+    if detail == Detail::Full {
+        right.push(s.label());
     }
-    if g.cut == Cut::Slice {
+    right.push(format!("Im {}/{}", info.index + 1, info.count));
+    if detail >= Detail::Compact
+        && let Some(pos) = pos
+    {
+        right.push(pos);
+    }
+    if g.cut == Cut::Slice && detail == Detail::Full {
         let thk = s
             .slice_thickness_mm
             .map(|t| format!("Thk {t:.2} mm"))
@@ -157,13 +231,14 @@ pub fn paint(p: &Painter, rect: Rect, info: &Info) {
         p,
         rect.right_top() + Vec2::new(-m, m),
         Align2::RIGHT_TOP,
-        &right,
+        &fit(right),
+        &font,
     );
     let w = info.shown.window;
-    let mut left = vec![
-        format!("W {:.0}  L {:.0}", w.width, w.centre),
-        format!("Zoom {:.0}%", info.zoom_pct),
-    ];
+    let mut left = vec![format!("W {:.0}  L {:.0}", w.width, w.centre)];
+    if detail == Detail::Full {
+        left.push(format!("Zoom {:.0}%", info.zoom_pct));
+    }
     if info.preview {
         left.push("loading…".into());
     }
@@ -171,14 +246,19 @@ pub fn paint(p: &Painter, rect: Rect, info: &Info) {
         p,
         rect.left_bottom() + Vec2::new(m, -m),
         Align2::LEFT_BOTTOM,
-        &left,
+        &fit(left),
+        &font,
     );
-    if let Some(lines) = info.cursor.and_then(|c| readout(info, c)) {
+    if let Some(mut lines) = info.cursor.and_then(|c| readout(info, c)) {
+        if detail < Detail::Full {
+            lines.truncate(1);
+        }
         block(
             p,
             rect.right_bottom() + Vec2::new(-m, -m),
             Align2::RIGHT_BOTTOM,
-            &lines,
+            &fit(lines),
+            &font,
         );
     }
     // Orientation letters.
@@ -254,5 +334,24 @@ mod tests {
         assert_eq!(date("20240131"), "2024-01-31");
         assert_eq!(date("2024"), "2024");
         assert_eq!(date(""), "");
+    }
+
+    #[test]
+    fn positions_name_their_axis_and_side() {
+        assert_eq!(position_text([0.0, 0.0, 1.0], 98.75), "z = 98.75 mm (S)");
+        assert_eq!(position_text([-1.0, 0.0, 0.0], -18.0), "x = 18.00 mm (L)");
+        assert_eq!(position_text([1.0, 0.0, 0.0], -18.0), "x = -18.00 mm (R)");
+        assert_eq!(position_text([0.0, 1.0, 0.0], 5.0), "y = 5.00 mm (P)");
+        assert_eq!(
+            position_text([0.6, 0.8, 0.0], 5.0),
+            "5.00 mm along the normal"
+        );
+    }
+
+    #[test]
+    fn small_views_say_less() {
+        assert_eq!(Detail::for_view(Vec2::new(600.0, 500.0)), Detail::Full);
+        assert_eq!(Detail::for_view(Vec2::new(300.0, 250.0)), Detail::Compact);
+        assert_eq!(Detail::for_view(Vec2::new(200.0, 150.0)), Detail::Minimal);
     }
 }

@@ -68,9 +68,9 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]
             .map(|x| x.b_hu_rois.clone())
             .unwrap_or_default()
     };
-    egui::ScrollArea::both()
+    egui::ScrollArea::vertical()
         .id_salt("results_scroll")
-        .max_height(ui.available_height().clamp(160.0, 600.0))
+        .max_height(ui.available_height())
         .auto_shrink([false, false])
         .show(ui, |ui| {
             ui.strong("Patient");
@@ -85,50 +85,55 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]
                 .filter(|x| d.measurements.contains_key(&x.id))
                 .map(|x| x.id)
                 .collect();
-            egui::Grid::new("patient_results")
-                .striped(true)
+            egui::ScrollArea::horizontal()
+                .id_salt("patient_results_scroll")
+                .auto_shrink([false, true])
                 .show(ui, |ui| {
-                    ui.label(format!("HU ratio ({})", p.hu_ratio_level));
-                    let ref_rois = r
-                        .levels
-                        .iter()
-                        .find(|l| l.level == p.hu_ratio_level)
-                        .map(|l| [l.rois.clone(), l.b_hu_rois.clone()].concat())
-                        .unwrap_or_default();
-                    value(ui, fmt(p.hu_ratio, 3), ref_rois, highlighted, &mut out);
-                    ui.label(format!("CSF SI ({})", p.csf_level));
-                    let csf: Vec<u64> = session
-                        .rois
-                        .iter()
-                        .filter(|x| {
-                            x.role == Role::CsfSi
-                                && x.level == Some(p.csf_level)
-                                && d.measurements.contains_key(&x.id)
-                        })
-                        .map(|x| x.id)
-                        .collect();
-                    value(ui, fmt(p.csf_si, 1), csf, highlighted, &mut out);
-                    ui.label("PBQ");
-                    value(ui, fmt(p.pbq, 3), pedicles, highlighted, &mut out);
-                    ui.label("Loosening risk");
-                    match &p.risk {
-                        Some(x) => {
-                            let text = format!(
-                                "{:.1} % ({})",
-                                x.risk * 100.0,
-                                if x.high_risk { "high" } else { "below cutoff" }
-                            );
-                            if x.high_risk {
-                                ui.colored_label(WARN, text);
-                            } else {
-                                ui.label(text);
+                    egui::Grid::new("patient_results")
+                        .striped(true)
+                        .show(ui, |ui| {
+                            ui.label(format!("HU ratio ({})", p.hu_ratio_level));
+                            let ref_rois = r
+                                .levels
+                                .iter()
+                                .find(|l| l.level == p.hu_ratio_level)
+                                .map(|l| [l.rois.clone(), l.b_hu_rois.clone()].concat())
+                                .unwrap_or_default();
+                            value(ui, fmt(p.hu_ratio, 3), ref_rois, highlighted, &mut out);
+                            ui.label(format!("CSF SI ({})", p.csf_level));
+                            let csf: Vec<u64> = session
+                                .rois
+                                .iter()
+                                .filter(|x| {
+                                    x.role == Role::CsfSi
+                                        && x.level == Some(p.csf_level)
+                                        && d.measurements.contains_key(&x.id)
+                                })
+                                .map(|x| x.id)
+                                .collect();
+                            value(ui, fmt(p.csf_si, 1), csf, highlighted, &mut out);
+                            ui.label("PBQ");
+                            value(ui, fmt(p.pbq, 3), pedicles, highlighted, &mut out);
+                            ui.label("Loosening risk");
+                            match &p.risk {
+                                Some(x) => {
+                                    let text = format!(
+                                        "{:.1} % ({})",
+                                        x.risk * 100.0,
+                                        if x.high_risk { "high" } else { "below cutoff" }
+                                    );
+                                    if x.high_risk {
+                                        ui.colored_label(WARN, text);
+                                    } else {
+                                        ui.label(text);
+                                    }
+                                }
+                                None => {
+                                    ui.label("–");
+                                }
                             }
-                        }
-                        None => {
-                            ui.label("–");
-                        }
-                    }
-                    ui.end_row();
+                            ui.end_row();
+                        })
                 });
             for f in &p.flags {
                 ui.colored_label(WARN, format!("Warning: {f}"));
@@ -138,121 +143,126 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]
             if r.screws.is_empty() {
                 ui.label("No screws planned: add them in the patient panel.");
             }
-            egui::Grid::new("screw_results")
-                .striped(true)
-                .show(ui, |ui| {
-                    for h in [
-                        "Screw",
-                        "B-HU",
-                        "ST-HU",
-                        "HU ratio",
-                        "Thickness mm",
-                        "Clearance mm",
-                        "p.s.c. mm",
-                        "σH MPa",
-                        "Yield ratio",
-                        "Warnings",
-                    ] {
-                        ui.label(RichText::new(h).strong());
-                    }
-                    ui.end_row();
-                    for s in &r.screws {
-                        let st = of_role(session, &s.rois, &[Role::StHu]);
-                        let cal = of_role(session, &s.rois, &[Role::PedicleThickness]);
-                        let bh = b_hu_rois(s.b_hu_level);
+            frozen_table(
+                ui,
+                "screw_results",
+                &[
+                    "Screw",
+                    "B-HU",
+                    "ST-HU",
+                    "HU ratio",
+                    "Thickness mm",
+                    "Clearance mm",
+                    "p.s.c. mm",
+                    "σH MPa",
+                    "Yield ratio",
+                    "Warnings",
+                ],
+                r.screws.len(),
+                |ui, i, first| {
+                    let Some(s) = r.screws.get(i) else {
+                        return;
+                    };
+                    let st = of_role(session, &s.rois, &[Role::StHu]);
+                    let cal = of_role(session, &s.rois, &[Role::PedicleThickness]);
+                    let bh = b_hu_rois(s.b_hu_level);
+                    if first {
                         ui.label(format!(
                             "{} {} ({:.1} × {:.0})",
                             s.screw.level, s.screw.side, s.screw.diameter_mm, s.screw.length_mm
                         ));
-                        let b_text = match (s.b_hu, s.b_hu_level) {
-                            (Some(v), Some(l)) if l != s.screw.level => format!("{v:.1} ({l})"),
-                            (v, _) => fmt(v, 1),
-                        };
-                        value(ui, b_text, bh.clone(), highlighted, &mut out);
-                        value(ui, fmt(s.st_hu, 1), st.clone(), highlighted, &mut out);
-                        value(
-                            ui,
-                            fmt(s.hu_ratio, 3),
-                            [st, bh].concat(),
-                            highlighted,
-                            &mut out,
-                        );
-                        value(
-                            ui,
-                            fmt(s.pedicle_thickness_mm, 2),
-                            cal.clone(),
-                            highlighted,
-                            &mut out,
-                        );
-                        let neg = s.clearance_mm.is_some_and(|c| c < 0.0);
-                        let c_text = fmt(s.clearance_mm, 2);
-                        value(
-                            ui,
-                            if neg {
-                                format!("{c_text} (negative)")
-                            } else {
-                                c_text
-                            },
-                            cal.clone(),
-                            highlighted,
-                            &mut out,
-                        );
-                        value(ui, fmt(s.psc_mm, 2), cal.clone(), highlighted, &mut out);
-                        let stress = s.stress.as_ref();
-                        value(
-                            ui,
-                            fmt(stress.map(|x| x.sigma_h_mpa), 1),
-                            s.rois.clone(),
-                            highlighted,
-                            &mut out,
-                        );
-                        let yr = stress.map(|x| x.yield_ratio);
-                        let yr_text = fmt(yr, 3);
-                        if yr.is_some_and(|y| y >= 1.0) {
-                            ui.colored_label(WARN, format!("{yr_text} (yields)"));
-                        } else {
-                            value(ui, yr_text, s.rois.clone(), highlighted, &mut out);
-                        }
-                        let mut flags: Vec<String> =
-                            s.flags.iter().map(ToString::to_string).collect();
-                        if let Some(x) = stress {
-                            flags.extend(x.flags.iter().map(ToString::to_string));
-                        }
-                        flags.dedup();
-                        if flags.is_empty() {
-                            ui.label("–");
-                        } else {
-                            ui.colored_label(WARN, format!("Warning: {}", flags.join("; ")));
-                        }
-                        ui.end_row();
+                        return;
                     }
-                });
+                    let b_text = match (s.b_hu, s.b_hu_level) {
+                        (Some(v), Some(l)) if l != s.screw.level => format!("{v:.1} ({l})"),
+                        (v, _) => fmt(v, 1),
+                    };
+                    value(ui, b_text, bh.clone(), highlighted, &mut out);
+                    value(ui, fmt(s.st_hu, 1), st.clone(), highlighted, &mut out);
+                    value(
+                        ui,
+                        fmt(s.hu_ratio, 3),
+                        [st, bh].concat(),
+                        highlighted,
+                        &mut out,
+                    );
+                    value(
+                        ui,
+                        fmt(s.pedicle_thickness_mm, 2),
+                        cal.clone(),
+                        highlighted,
+                        &mut out,
+                    );
+                    let neg = s.clearance_mm.is_some_and(|c| c < 0.0);
+                    let c_text = fmt(s.clearance_mm, 2);
+                    value(
+                        ui,
+                        if neg {
+                            format!("{c_text} (negative)")
+                        } else {
+                            c_text
+                        },
+                        cal.clone(),
+                        highlighted,
+                        &mut out,
+                    );
+                    value(ui, fmt(s.psc_mm, 2), cal.clone(), highlighted, &mut out);
+                    let stress = s.stress.as_ref();
+                    value(
+                        ui,
+                        fmt(stress.map(|x| x.sigma_h_mpa), 1),
+                        s.rois.clone(),
+                        highlighted,
+                        &mut out,
+                    );
+                    let yr = stress.map(|x| x.yield_ratio);
+                    let yr_text = fmt(yr, 3);
+                    if yr.is_some_and(|y| y >= 1.0) {
+                        ui.colored_label(WARN, format!("{yr_text} (yields)"));
+                    } else {
+                        value(ui, yr_text, s.rois.clone(), highlighted, &mut out);
+                    }
+                    let mut flags: Vec<String> = s.flags.iter().map(ToString::to_string).collect();
+                    if let Some(x) = stress {
+                        flags.extend(x.flags.iter().map(ToString::to_string));
+                    }
+                    flags.dedup();
+                    if flags.is_empty() {
+                        ui.label("–");
+                    } else {
+                        ui.colored_label(WARN, format!("Warning: {}", flags.join("; ")));
+                    }
+                },
+            );
             ui.add_space(6.0);
             ui.strong("Per level");
-            egui::Grid::new("level_results")
-                .striped(true)
-                .show(ui, |ui| {
-                    for h in [
-                        "Level",
-                        "B-HU",
-                        "planes",
-                        "ST-HU L",
-                        "ST-HU R",
-                        "ST-HU",
-                        "HU ratio",
-                        "Pedicle SI L",
-                        "Pedicle SI R",
-                        "Segmental SI",
-                        "Warnings",
-                    ] {
-                        ui.label(RichText::new(h).strong());
-                    }
-                    ui.end_row();
+            let levels: Vec<_> = r
+                .levels
+                .iter()
+                .filter(|l| !l.rois.is_empty() || !l.b_hu_rois.is_empty())
+                .collect();
+            frozen_table(
+                ui,
+                "level_results",
+                &[
+                    "Level",
+                    "B-HU",
+                    "planes",
+                    "ST-HU L",
+                    "ST-HU R",
+                    "ST-HU",
+                    "HU ratio",
+                    "Pedicle SI L",
+                    "Pedicle SI R",
+                    "Segmental SI",
+                    "Warnings",
+                ],
+                levels.len(),
+                |ui, i, first| {
                     // Levels with nothing measured yet are left out (all dashes).
-                    for l in r
-                        .levels
-                        .iter()
-                        .filter(|l| !l.rois.is_empty() || !l.b_hu_rois.is_empty())
+                    let Some(l) = levels.get(i).copied() else {
+                        return;
+                    };
                     {
                         let by =
                             |role: Role, side: Option<anchorage_core::session::Side>| -> Vec<u64> {
@@ -267,7 +277,10 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]
                                     .collect()
                             };
                         use anchorage_core::session::Side::{L, R};
-                        ui.label(l.level.as_str());
+                        if first {
+                            ui.label(l.level.as_str());
+                            return;
+                        }
                         value(
                             ui,
                             fmt(l.b_hu, 1),
@@ -330,12 +343,62 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]
                         } else {
                             ui.colored_label(WARN, format!("Warning: {}", join(&l.flags)));
                         }
-                        ui.end_row();
                     }
-                });
+                },
+            );
             notices(ui, d);
         });
     out
+}
+
+/// A table whose first column stays in place while the others scroll sideways (as in a
+/// spreadsheet with its first column frozen): `cells(ui, row, first)` draws row `row`'s
+/// first cell when `first`, else its other cells. Rows are one line high in both parts.
+fn frozen_table(
+    ui: &mut egui::Ui,
+    id: &str,
+    headers: &[&str],
+    rows: usize,
+    mut cells: impl FnMut(&mut egui::Ui, usize, bool),
+) {
+    let h = ui.spacing().interact_size.y + 2.0;
+    let head = |ui: &mut egui::Ui, t: &str| {
+        ui.label(RichText::new(t).strong());
+    };
+    ui.horizontal_top(|ui| {
+        egui::Grid::new((id, "first"))
+            .striped(true)
+            .min_row_height(h)
+            .show(ui, |ui| {
+                if let Some(first) = headers.first() {
+                    head(ui, first);
+                }
+                ui.end_row();
+                for i in 0..rows {
+                    cells(ui, i, true);
+                    ui.end_row();
+                }
+            });
+        egui::ScrollArea::horizontal()
+            .id_salt((id, "scroll"))
+            .auto_shrink([false, true])
+            .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
+            .show(ui, |ui| {
+                egui::Grid::new((id, "rest"))
+                    .striped(true)
+                    .min_row_height(h)
+                    .show(ui, |ui| {
+                        for t in headers.iter().skip(1) {
+                            head(ui, t);
+                        }
+                        ui.end_row();
+                        for i in 0..rows {
+                            cells(ui, i, false);
+                            ui.end_row();
+                        }
+                    });
+            });
+    });
 }
 
 /// Why no result is shown, and the way out: the session's model choice dropped for the
@@ -369,7 +432,7 @@ fn notices(ui: &mut egui::Ui, d: &Derived) {
         if !list.is_empty() {
             ui.collapsing(format!("{} {title}", list.len()), |ui| {
                 for n in list {
-                    ui.label(&n.message);
+                    ui.add(egui::Label::new(&n.message).wrap());
                 }
             });
         }

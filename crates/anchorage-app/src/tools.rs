@@ -12,17 +12,17 @@
 //! perpendicular on anisotropic pixels; this module converts screen ↔ millimetres at its
 //! edge and paints.
 
-use egui::{Color32, Painter, Pos2, Stroke};
+use egui::{Pos2, Rect};
 
 use super::action::{Action, CommandId};
 use super::commands::menu_item;
-use super::labels::{self, stats_lines, title};
-use super::measure_cache::Measurements;
+
 use super::view::{Shown, Transform};
 use super::widgets::quick_menu;
 use anchorage_core::geometry::ImagePlane;
+use anchorage_core::measure::RoiTarget;
 use anchorage_core::measure::edit;
-use anchorage_core::measure::{RoiTarget, measure_roi};
+use anchorage_core::measure::resize::handle_dragged_one_side;
 use anchorage_core::session::{Level, Roi, RoiKind, Role, Session, Side};
 
 /// The tool the left mouse button uses on the native view.
@@ -138,11 +138,36 @@ impl Default for Tools {
     }
 }
 
-const HANDLE_PX: f32 = 8.0;
+/// The handles' size on screen, points, for an ROI whose outline spans `span` points
+/// (its bounding box's smaller side): 7 points on a large ROI, down to 3 on a small one.
+pub fn handle_px(span: f32) -> f32 {
+    (span / 5.0).clamp(3.0, 7.0)
+}
+
+/// The screen bounding box of an ROI's outline.
+pub fn screen_box(roi: &Roi, plane: &ImagePlane, tf: &Transform) -> Option<Rect> {
+    let line = outline(roi, plane, tf);
+    let first = *line.first()?;
+    Some(line.iter().fold(Rect::from_min_max(first, first), |r, p| {
+        r.union(Rect::from_pos(*p))
+    }))
+}
+
+/// How near a handle a press grabs it, points: a little more than the handle drawn.
+fn grab_px(roi: &Roi, plane: &ImagePlane, tf: &Transform) -> f32 {
+    let span = screen_box(roi, plane, tf).map_or(40.0, |b| {
+        if roi.kind == RoiKind::Caliper {
+            b.size().max_elem()
+        } else {
+            b.size().min_elem()
+        }
+    });
+    handle_px(span) + 1.5
+}
 const BODY_PX: f32 = 6.0;
 
 /// The outline of an ROI in screen points (closed for areas).
-fn outline(roi: &Roi, plane: &ImagePlane, tf: &Transform) -> Vec<Pos2> {
+pub(crate) fn outline(roi: &Roi, plane: &ImagePlane, tf: &Transform) -> Vec<Pos2> {
     edit::outline(roi, plane)
         .unwrap_or_default()
         .into_iter()
@@ -200,14 +225,17 @@ impl Tools {
     }
 
     /// The proposal when it lies on slice `vi` of the shown volume.
-    fn proposal_on<'a>(&'a self, shown: &Shown, vi: usize) -> Option<&'a Roi> {
+    pub(crate) fn proposal_on<'a>(&'a self, shown: &Shown, vi: usize) -> Option<&'a Roi> {
         let uid = shown.volume.sop_instance_uids.get(vi)?;
         let frame = shown.volume.frames.get(vi).copied()?;
         self.shown_proposal()
             .filter(|p| &p.sop_instance_uid == uid && p.frame == frame)
     }
 
-    fn slice_rois<'a>(shown: &'a Shown, vi: usize) -> impl Iterator<Item = &'a Roi> + 'a {
+    pub(crate) fn slice_rois<'a>(
+        shown: &'a Shown,
+        vi: usize,
+    ) -> impl Iterator<Item = &'a Roi> + 'a {
         let uid = shown
             .volume
             .sop_instance_uids
@@ -222,7 +250,7 @@ impl Tools {
             .filter(move |r| r.sop_instance_uid == uid && r.frame == frame)
     }
 
-    fn hit(&self, shown: &Shown, vi: usize, tf: &Transform, p: Pos2) -> Option<u64> {
+    pub(crate) fn hit(&self, shown: &Shown, vi: usize, tf: &Transform, p: Pos2) -> Option<u64> {
         let plane = shown.volume.planes.get(vi)?;
         let rois: Vec<&Roi> = Self::slice_rois(shown, vi).collect();
         // The selected ROI first, then the topmost (last drawn).
@@ -231,121 +259,6 @@ impl Tools {
             .chain(rois.iter().rev())
             .find(|r| hits(self.shown(r), plane, tf, p))
             .map(|r| r.id)
-    }
-
-    /// Paints the ROIs of slice `index` with their statistics, handles on the selected one.
-    pub fn paint(
-        &self,
-        painter: &Painter,
-        tf: &Transform,
-        shown: &Shown,
-        index: usize,
-        measurements: &mut Measurements,
-        hover: Option<Pos2>,
-    ) {
-        let vi = if shown.preview.is_some() { 0 } else { index };
-        let Some(plane) = shown.volume.planes.get(vi) else {
-            return;
-        };
-        let mut rois: Vec<&Roi> = Self::slice_rois(shown, vi).map(|r| self.shown(r)).collect();
-        let editing_proposal = self.draft_is_proposal;
-        if let Some(d) = self
-            .draft
-            .as_ref()
-            .filter(|d| d.id == 0 && !editing_proposal)
-        {
-            rois.push(d);
-        }
-        let proposal = self.proposal_on(shown, vi);
-        if let Some(p) = proposal {
-            rois.push(p);
-        }
-        let hovered = hover.and_then(|p| self.hit(shown, vi, tf, p));
-        let unit = labels::unit(shown.series);
-        for roi in rois {
-            let is_proposal = proposal.is_some_and(|p| std::ptr::eq(p, roi));
-            let selected = roi.id == 0 || Some(roi.id) == self.selected;
-            let highlighted = self.highlight.contains(&roi.id);
-            let colour = if is_proposal {
-                Color32::from_rgb(255, 150, 40)
-            } else if selected {
-                Color32::from_rgb(255, 220, 40)
-            } else if highlighted {
-                Color32::from_rgb(255, 90, 200)
-            } else if Some(roi.id) == hovered {
-                Color32::from_rgb(140, 240, 255)
-            } else {
-                Color32::from_rgb(60, 200, 240)
-            };
-            let stroke = Stroke::new(if selected || highlighted { 2.5 } else { 1.5 }, colour);
-            let line = outline(roi, plane, tf);
-            if roi.kind == RoiKind::Caliper {
-                if let [a, b] = line.as_slice() {
-                    painter.line_segment([*a, *b], stroke);
-                    let n = (*b - *a).normalized().rot90() * 5.0;
-                    painter.line_segment([*a - n, *a + n], stroke);
-                    painter.line_segment([*b - n, *b + n], stroke);
-                }
-            } else {
-                painter.add(egui::Shape::closed_line(line.clone(), stroke));
-                if roi.kind == RoiKind::Trajectory
-                    && let [e, t] = roi.points_mm.as_slice()
-                {
-                    let (e, t) = (
-                        tf.mm_to_screen(plane, edit::patient_to_mm(plane, *e).0),
-                        tf.mm_to_screen(plane, edit::patient_to_mm(plane, *t).0),
-                    );
-                    painter.add(egui::Shape::dashed_line(
-                        &[e, t],
-                        Stroke::new(1.0, colour),
-                        4.0,
-                        3.0,
-                    ));
-                    painter.circle_filled(e, 3.0, colour);
-                }
-            }
-            if selected || roi.id == 0 {
-                for h in edit::handles(roi, plane).unwrap_or_default() {
-                    let p = tf.mm_to_screen(plane, h);
-                    painter.rect_filled(
-                        egui::Rect::from_center_size(p, egui::vec2(7.0, 7.0)),
-                        1.0,
-                        colour,
-                    );
-                }
-            }
-            // Statistics beside the ROI.
-            let m = if roi.id == 0 {
-                measure_roi(roi, shown.volume).map_err(|e| e.to_string())
-            } else {
-                measurements.get(roi, shown.volume, shown.volume_id)
-            };
-            let mut text = vec![if is_proposal {
-                format!("Proposal: {} (Enter accepts, Esc discards)", title(roi))
-            } else {
-                title(roi)
-            }];
-            match m {
-                Ok(m) => text.extend(stats_lines(&m, unit, true)),
-                Err(e) => text.push(e),
-            }
-            let right = line.iter().map(|p| p.x).fold(f32::MIN, f32::max);
-            let top = line.iter().map(|p| p.y).fold(f32::MAX, f32::min);
-            if right.is_finite() && top.is_finite() {
-                let galley = painter.layout_no_wrap(
-                    text.join("\n"),
-                    egui::FontId::proportional(12.0),
-                    colour,
-                );
-                let at = Pos2::new(right + 8.0, top);
-                painter.rect_filled(
-                    egui::Rect::from_min_size(at, galley.size()).expand(3.0),
-                    3.0,
-                    Color32::from_black_alpha(170),
-                );
-                painter.galley(at, galley, colour);
-            }
-        }
     }
 
     /// Starts `edit`, a drag at screen point `pos` on slice `index`: a handle of the
@@ -365,7 +278,7 @@ impl Tools {
         edit.edit_id = self.edit_id;
         let q = tf.screen_to_mm(&plane, pos);
         if let Some(p) = self.proposal_on(shown, index).cloned() {
-            let near = edit::handle_at(&p, &plane, q, tf.tol_mm(&plane, HANDLE_PX));
+            let near = edit::handle_at(&p, &plane, q, tf.tol_mm(&plane, grab_px(&p, &plane, tf)));
             let grab = match near {
                 Some(k) => Some(Grab::Handle(k)),
                 None if hits(&p, &plane, tf, pos) => Some(Grab::Move),
@@ -381,7 +294,7 @@ impl Tools {
         }
         let selected = Self::slice_rois(shown, index).find(|r| Some(r.id) == self.selected);
         if let Some(roi) = selected {
-            let near = edit::handle_at(roi, &plane, q, tf.tol_mm(&plane, HANDLE_PX));
+            let near = edit::handle_at(roi, &plane, q, tf.tol_mm(&plane, grab_px(roi, &plane, tf)));
             if let Some(k) = near {
                 edit.start(Grab::Handle(k), q, pos, roi.clone(), plane);
                 return Some(Vec::new());
@@ -395,11 +308,7 @@ impl Tools {
         }
         let kind = self.tool.kind()?;
         let target = RoiTarget::of_slice(&shown.series.uid, shown.volume, index)?;
-        let role = match kind {
-            RoiKind::Ellipse => self.ellipse_role,
-            RoiKind::Trajectory => Role::StHu,
-            RoiKind::Caliper => Role::PedicleThickness,
-        };
+        let role = Role::for_new(kind, &shown.series.modality, self.ellipse_role);
         let px = edit::mm_to_pixel(&plane, q);
         let mut roi = match kind {
             RoiKind::Ellipse => target.ellipse(role, px, 0.0, 0.0, 0.0),
@@ -442,8 +351,9 @@ impl Edit {
         });
     }
 
-    /// Follows the mouse during a tool drag.
-    pub fn drag(&mut self, _shown: &Shown, _index: usize, tf: &Transform, pos: Pos2) {
+    /// Follows the mouse during a tool drag. A handle resizes from its side (the opposite
+    /// side stays, as in Horos and OHIF); with `symmetric` (Alt held), about the centre.
+    pub fn drag(&mut self, tf: &Transform, pos: Pos2, symmetric: bool) {
         let Some(d) = &self.drag else {
             return;
         };
@@ -453,7 +363,8 @@ impl Edit {
         let edited = match d.grab {
             Grab::Create => edit::drawn(o, &plane, d.start, q),
             Grab::Move => edit::moved(o, &plane, [q[0] - d.start[0], q[1] - d.start[1]]),
-            Grab::Handle(k) => edit::handle_dragged(o, &plane, k, d.start, q),
+            Grab::Handle(k) if symmetric => edit::handle_dragged(o, &plane, k, d.start, q),
+            Grab::Handle(k) => handle_dragged_one_side(o, &plane, k, d.start, q),
         };
         // An edit the geometry refuses (no direction, odd points) leaves the draft as it
         // was at the last mouse position.

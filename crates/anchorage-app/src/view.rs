@@ -84,3 +84,27 @@ impl Transform {
         edit::pixel_to_mm(plane, x, y)
     }
 }
+
+/// The window's panel sizes for a window of a given size, points: what the panels start
+/// at (the user may resize them; their content then scrolls, it never grows them).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Layout {
+    /// The series browser's width.
+    pub left: f32,
+    /// The protocol and ROI panel's width.
+    pub right: f32,
+    /// The results and tabs panel's height.
+    pub bottom: f32,
+}
+
+impl Layout {
+    /// Sizes that leave the image views at least about half the window's width and 55 % of
+    /// its height, from 1280 × 800 up.
+    pub fn for_window(width: f32, height: f32) -> Layout {
+        Layout {
+            left: (width * 0.15).clamp(170.0, 260.0),
+            right: (width * 0.24).clamp(280.0, 380.0),
+            bottom: (height * 0.33).clamp(180.0, 380.0),
+        }
+    }
+}

@@ -6,8 +6,8 @@
 //! changes goes back to the App as actions.
 
 use egui::{
-    Color32, ColorImage, Event, MouseWheelUnit, PointerButton, Pos2, Rect, Sense, Stroke,
-    TextureHandle, TextureOptions, Vec2,
+    Color32, ColorImage, PointerButton, Pos2, Rect, Sense, Stroke, TextureHandle, TextureOptions,
+    Vec2,
 };
 
 use super::action::Action;
@@ -15,6 +15,7 @@ use super::measure_cache::Measurements;
 use super::overlay;
 use super::tools::{Edit, Tools};
 use super::view::{Shown, Transform};
+use super::wheel::wheel_notches;
 use anchorage_core::dicom::volume::Voxels;
 use anchorage_core::display::render::{Cut, CutGeometry, Lut, WindowLevel, render_cut};
 
@@ -81,6 +82,8 @@ pub struct Viewers {
     pub active: usize,
     /// Where the native view drew its image in the last frame.
     pub native: Option<Transform>,
+    /// Each view's area on screen in the last frame (`None`: not shown).
+    pub rects: [Option<Rect>; 3],
     lut: Option<Lut>,
     /// The tool drag in progress on the native view.
     edit: Edit,
@@ -97,6 +100,7 @@ impl Default for Viewers {
             point: [0; 3],
             active: 0,
             native: None,
+            rects: [None; 3],
             lut: None,
             edit: Edit::default(),
         }
@@ -171,6 +175,7 @@ impl Viewers {
         let reformats = reformats && shown.preview.is_none() && dims.0 > 1;
         let visible: Vec<usize> = if reformats { vec![0, 1, 2] } else { vec![0] };
         let mut actions = Vec::new();
+        self.rects = [None; 3];
         let full = ui.available_rect_before_wrap();
         let rects: Vec<Rect> = if reformats {
             let split = full.min.x + full.width() * 0.6;
@@ -274,6 +279,9 @@ impl Viewers {
         });
         let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
         let rect = response.rect;
+        if let Some(r) = self.rects.get_mut(i) {
+            *r = Some(rect);
+        }
         painter.rect_filled(rect, 0.0, Color32::BLACK);
 
         // Which volume slice to draw: a preview holds only its own slice.
@@ -340,8 +348,13 @@ impl Viewers {
 
         // ROIs on the native view.
         let hover = response.hover_pos();
+        let mut tags = Vec::new();
         if cut == Cut::Slice && source_index.is_some() {
-            tools.paint(&clip, &tf, shown, index, measurements, hover);
+            tags = tools.paint(&clip, rect, &tf, shown, index, measurements, hover);
+        }
+        // A label shortened to a tag shows in full under the mouse.
+        if let Some(tag) = hover.and_then(|h| tags.iter().find(|t| t.rect.contains(h))) {
+            response.clone().on_hover_text_at_pointer(tag.text.clone());
         }
         if cut == Cut::Slice {
             self.native = Some(tf);
@@ -354,21 +367,7 @@ impl Viewers {
         }
         let (modifiers, events) = ui.input(|inp| (inp.modifiers, inp.events.clone()));
         if response.hovered() {
-            for e in &events {
-                let Event::MouseWheel {
-                    unit,
-                    delta,
-                    modifiers,
-                    ..
-                } = e
-                else {
-                    continue;
-                };
-                let lines = match unit {
-                    MouseWheelUnit::Point => delta.y / 50.0,
-                    MouseWheelUnit::Line => delta.y,
-                    MouseWheelUnit::Page => delta.y * 10.0,
-                };
+            for (lines, modifiers) in wheel_notches(&events) {
                 if modifiers.command || modifiers.ctrl {
                     let factor = 1.1f32.powf(lines);
                     if let (Some(v), Some(h)) = (self.views.get_mut(i), hover) {
@@ -380,7 +379,9 @@ impl Viewers {
                         v.pan += (h - c) * (1.0 - f);
                     }
                 } else if let Some(v) = self.views.get_mut(i) {
-                    v.wheel -= lines;
+                    // One notch, one slice; with Shift, ten.
+                    let per_notch = if modifiers.shift { 10.0 } else { 1.0 };
+                    v.wheel -= lines * per_notch;
                     let steps = v.wheel.trunc();
                     v.wheel -= steps;
                     let next = (self.point[axis] as i64 + steps as i64)
@@ -441,7 +442,7 @@ impl Viewers {
                 }
                 Some(DragMode::Tool) => {
                     if let Some(h) = response.interact_pointer_pos() {
-                        self.edit.drag(shown, index, &tf, h);
+                        self.edit.drag(&tf, h, modifiers.alt);
                     }
                 }
                 Some(DragMode::Point) => {

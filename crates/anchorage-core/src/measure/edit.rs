@@ -124,7 +124,11 @@ pub fn points_in_plane(roi: &Roi, plane: &ImagePlane) -> Result<Vec<PlaneMm>, Ed
 }
 
 /// A copy of `roi` whose points are these plane positions, on the plane.
-fn with_points(roi: &Roi, plane: &ImagePlane, pts: &[PlaneMm]) -> Result<Roi, EditError> {
+pub(crate) fn with_points(
+    roi: &Roi,
+    plane: &ImagePlane,
+    pts: &[PlaneMm],
+) -> Result<Roi, EditError> {
     let points_mm: Vec<Vec3> = pts.iter().map(|q| mm_to_patient(plane, *q)).collect();
     if !points_mm.iter().flatten().all(|v| v.is_finite()) {
         return Err(EditError::NotFinite { what: "result" });
@@ -134,7 +138,7 @@ fn with_points(roi: &Roi, plane: &ImagePlane, pts: &[PlaneMm]) -> Result<Roi, Ed
     Ok(out)
 }
 
-fn finite(q: PlaneMm, what: &'static str) -> Result<PlaneMm, EditError> {
+pub(crate) fn finite(q: PlaneMm, what: &'static str) -> Result<PlaneMm, EditError> {
     if q.iter().all(|v| v.is_finite()) {
         Ok(q)
     } else {
@@ -142,7 +146,7 @@ fn finite(q: PlaneMm, what: &'static str) -> Result<PlaneMm, EditError> {
     }
 }
 
-fn degenerate(reason: &str) -> EditError {
+pub(crate) fn degenerate(reason: &str) -> EditError {
     EditError::Degenerate {
         reason: reason.to_string(),
     }
@@ -151,34 +155,34 @@ fn degenerate(reason: &str) -> EditError {
 // ---------------------------------------------------------------------------------------
 // Plane vector arithmetic.
 
-fn sub(a: PlaneMm, b: PlaneMm) -> PlaneMm {
+pub(crate) fn sub(a: PlaneMm, b: PlaneMm) -> PlaneMm {
     [a[0] - b[0], a[1] - b[1]]
 }
 
-fn add(a: PlaneMm, b: PlaneMm) -> PlaneMm {
+pub(crate) fn add(a: PlaneMm, b: PlaneMm) -> PlaneMm {
     [a[0] + b[0], a[1] + b[1]]
 }
 
-fn scale(a: PlaneMm, s: f64) -> PlaneMm {
+pub(crate) fn scale(a: PlaneMm, s: f64) -> PlaneMm {
     [a[0] * s, a[1] * s]
 }
 
-fn len(a: PlaneMm) -> f64 {
+pub(crate) fn len(a: PlaneMm) -> f64 {
     a[0].hypot(a[1])
 }
 
 /// The unit vector along `a`, or `None` when `a` has no direction.
-fn unit(a: PlaneMm) -> Option<PlaneMm> {
+pub(crate) fn unit(a: PlaneMm) -> Option<PlaneMm> {
     let l = len(a);
     (l > 1e-12).then(|| scale(a, 1.0 / l))
 }
 
 /// `a` turned a quarter from +column towards +row.
-fn perp(a: PlaneMm) -> PlaneMm {
+pub(crate) fn perp(a: PlaneMm) -> PlaneMm {
     [-a[1], a[0]]
 }
 
-fn dot2(a: PlaneMm, b: PlaneMm) -> f64 {
+pub(crate) fn dot2(a: PlaneMm, b: PlaneMm) -> f64 {
     a[0] * b[0] + a[1] * b[1]
 }
 

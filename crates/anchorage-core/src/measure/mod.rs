@@ -11,6 +11,7 @@ pub mod edit;
 pub mod level_guess;
 pub mod measurement;
 pub mod propose;
+pub mod resize;
 pub mod roi;
 pub mod stats;
 

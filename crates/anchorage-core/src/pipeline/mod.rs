@@ -141,13 +141,17 @@ pub fn measure_rois<'a>(
         if let Some(want) = roi.role.modality()
             && !series.modality.eq_ignore_ascii_case(want)
         {
+            let description = match series.description.trim() {
+                "" => "(no description)",
+                d => d,
+            };
             out.push(not_measured(format!(
-                "ROI {} ({}): the {} protocol is measured on {want}, but series {} is {}",
+                "ROI {} ({}): {} is measured on {want}, but the ROI is on the {} series \"{}\"",
                 roi.id,
                 roi.role.label(),
                 roi.role.label(),
-                series.uid,
-                series.modality
+                series.modality,
+                description
             )));
             continue;
         }

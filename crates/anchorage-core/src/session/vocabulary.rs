@@ -175,6 +175,51 @@ impl Role {
             Role::Free => None,
         }
     }
+
+    /// Whether the role can be measured on a series of `modality` ("CT", "MR"): its
+    /// protocol's modality, any modality for a free ROI.
+    pub fn fits(self, modality: &str) -> bool {
+        self.modality()
+            .is_none_or(|want| modality.trim().eq_ignore_ascii_case(want))
+    }
+
+    /// Why an ROI of this role cannot be drawn on a series of `modality`, or `None` when
+    /// it can: "CSF SI is measured on MR; this series is CT".
+    pub fn refusal(self, modality: &str) -> Option<String> {
+        let want = self.modality()?;
+        if self.fits(modality) {
+            return None;
+        }
+        let have = match modality.trim() {
+            "" => "of unknown modality".to_string(),
+            m => m.to_string(),
+        };
+        Some(format!(
+            "{} is measured on {want}; this series is {have}",
+            self.label()
+        ))
+    }
+
+    /// The role a new ROI of `kind` drawn on a series of `modality` gets, given the role
+    /// chosen for new ellipses: trajectories are ST-HU and calipers pedicle thickness on
+    /// CT, free elsewhere; ellipses get the chosen role (which [`Role::refusal`] checks).
+    pub fn for_new(kind: RoiKind, modality: &str, ellipse_role: Role) -> Role {
+        match kind {
+            RoiKind::Ellipse => ellipse_role,
+            RoiKind::Trajectory if Role::StHu.fits(modality) => Role::StHu,
+            RoiKind::Caliper if Role::PedicleThickness.fits(modality) => Role::PedicleThickness,
+            _ => Role::Free,
+        }
+    }
+
+    /// The roles an ROI of `kind` may have on a series of `modality`.
+    pub fn choices(kind: RoiKind, modality: &str) -> Vec<Role> {
+        Role::ALL
+            .iter()
+            .copied()
+            .filter(|r| r.kind().is_none_or(|k| k == kind) && r.fits(modality))
+            .collect()
+    }
 }
 
 /// The geometric kind of an ROI.
@@ -187,4 +232,37 @@ pub enum RoiKind {
     Trajectory,
     /// Points: the two endpoints.
     Caliper,
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::*;
+
+    #[test]
+    fn roles_fit_their_modality_only() {
+        assert!(Role::CsfSi.fits("MR") && !Role::CsfSi.fits("CT"));
+        assert!(Role::BHuMid.fits("ct") && !Role::BHuMid.fits("MR"));
+        assert!(Role::Free.fits("CT") && Role::Free.fits("US"));
+        assert_eq!(
+            Role::CsfSi.refusal("CT").as_deref(),
+            Some("CSF SI is measured on MR; this series is CT")
+        );
+        assert_eq!(Role::StHu.refusal("CT"), None);
+        assert_eq!(
+            Role::choices(RoiKind::Ellipse, "MR"),
+            vec![Role::PedicleSi, Role::CsfSi, Role::Free]
+        );
+        assert_eq!(
+            Role::choices(RoiKind::Caliper, "CT"),
+            vec![Role::PedicleThickness, Role::Free]
+        );
+        assert_eq!(
+            Role::for_new(RoiKind::Trajectory, "MR", Role::CsfSi),
+            Role::Free
+        );
+        assert_eq!(
+            Role::for_new(RoiKind::Caliper, "CT", Role::CsfSi),
+            Role::PedicleThickness
+        );
+    }
 }
