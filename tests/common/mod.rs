@@ -61,6 +61,38 @@ pub fn harness<'a>(config: &Path, open: &Path) -> Harness<'a, App> {
         .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
 }
 
+/// The window at `size` points, opening `open`, with its own config folder.
+pub fn harness_sized<'a>(config: &Path, open: &Path, size: Vec2) -> Harness<'a, App> {
+    let app = App::new(Options {
+        config_dir: Some(config.to_path_buf()),
+        source: Arc::new(DicomSource),
+        open: Some(open.to_path_buf()),
+        open_last: false,
+    });
+    Harness::builder()
+        .with_size(size)
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+}
+
+/// A copy of the sample study holding the example session (as
+/// `anchorage-session.json`), opened in a window of `size` with both series loaded:
+/// (the folder, the study, the window).
+pub fn open_example<'a>(size: Vec2) -> (tempfile::TempDir, PathBuf, Harness<'a, App>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = dir.path().join("study");
+    copy_sample(&study);
+    let s = anchorage_core::session::Session::load(&sample().join("example-session.json"))
+        .expect("the example session loads");
+    s.save(&study.join("anchorage-session.json"))
+        .expect("save the session");
+    let mut h = harness_sized(&dir.path().join("config"), &study, size);
+    wait_for(&mut h, "both series", |a| {
+        a.session_series_loaded() && !a.is_busy()
+    });
+    settle(&mut h);
+    (dir, study, h)
+}
+
 /// A copy of the sample study in a temporary folder, opened in the window and loaded:
 /// (the folder, the study in it, the window).
 pub fn open_sample_copy<'a>() -> (tempfile::TempDir, PathBuf, Harness<'a, App>) {

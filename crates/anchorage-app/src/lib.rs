@@ -213,6 +213,11 @@ impl App {
     /// Draws the whole window and handles what the user did.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        // Scroll bars that are always there and take their own room: a panel's content
+        // is never hidden under a bar, and a user sees at once that a panel scrolls.
+        if ctx.global_style().spacing.scroll.floating {
+            ctx.all_styles_mut(|s| s.spacing.scroll = egui::style::ScrollStyle::solid());
+        }
         self.loader.set_repaint(&ctx);
         self.pointer_held = ctx.input(|i| i.pointer.any_down() || i.pointer.any_released());
         if !self.pointer_held {
