@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use dicom::core::Tag;
 use dicom::dictionary_std::tags;
-use dicom::object::{InMemDicomObject, OpenFileOptions};
+use dicom::object::InMemDicomObject;
 
 use crate::dicom::error::FileError;
-use crate::dicom::guard::{Layout, PixelDataLayout, check_file};
+use crate::dicom::guard::{Layout, PixelDataLayout, ReadUpTo, check_file, open_checked};
 use crate::dicom::syntax::{SyntaxUid, trim_uid};
 use crate::geometry::{ImagePlane, Vec3, add_scaled, cross, orientation_from_iop};
 
@@ -201,10 +201,7 @@ fn tag_name(tag: Tag) -> String {
 /// element length larger than the file reaches dicom-rs.
 pub fn read_header(path: &Path) -> Result<FileKind, FileError> {
     let layout = check_file(path)?;
-    let obj = OpenFileOptions::new()
-        .read_until(tags::PIXEL_DATA)
-        .open_file(path)
-        .map_err(|e| FileError::new(path, format!("not a readable DICOM file: {e}")))?;
+    let obj = open_checked(path, &layout, ReadUpTo::BeforePixelData)?;
     let meta = obj.meta();
     let ts = SyntaxUid::new(&meta.transfer_syntax).as_str().to_string();
     let media_class = trim_uid(&meta.media_storage_sop_class_uid).to_string();
@@ -365,6 +362,13 @@ fn parse_image_header(
     )
     .map_err(err)?;
     let mut warnings = Vec::new();
+    if layout.unparsed_tail_bytes > 0 {
+        warnings.push(format!(
+            "{}: {} byte(s) after the last complete element ignored (padding, or a trailing element cut short after the pixel data)",
+            path.display(),
+            layout.unparsed_tail_bytes
+        ));
+    }
     let shared = first_item(ds, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE);
     let per_frame: &[Obj] = ds
         .get(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE)
