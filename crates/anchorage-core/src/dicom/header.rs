@@ -15,6 +15,9 @@ use crate::dicom::guard::{Layout, PixelDataLayout, ReadUpTo, check_file, open_ch
 use crate::dicom::syntax::{SyntaxUid, trim_uid};
 use crate::geometry::{ImagePlane, Vec3, add_scaled, cross, orientation_from_iop};
 
+/// Explicit VR Big Endian (retired).
+const EXPLICIT_VR_BIG_ENDIAN: &str = "1.2.840.10008.1.2.2";
+
 /// SOP class of the media storage directory (DICOMDIR).
 pub const DICOMDIR_SOP_CLASS: &str = "1.2.840.10008.1.3.10";
 
@@ -323,6 +326,13 @@ fn parse_image_header(
     if !matches!(bits_allocated, 8 | 16 | 32) {
         return Err(err(format!(
             "BitsAllocated (0028,0100) = {bits_allocated}: only 8, 16 and 32 are supported"
+        )));
+    }
+    if bits_allocated == 32 && transfer_syntax_uid == EXPLICIT_VR_BIG_ENDIAN {
+        // Found by the compatibility survey (pydicom's rtdose_expb.dcm): the values came
+        // out byte-swapped. Refused rather than measured wrong.
+        return Err(err(format!(
+            "BitsAllocated (0028,0100) = 32 in Explicit VR Big Endian ({EXPLICIT_VR_BIG_ENDIAN}): this build reads such samples in the wrong byte order, so the file is refused"
         )));
     }
     if bits_stored < 1 || bits_stored > bits_allocated {
