@@ -756,3 +756,6 @@ fn mixed_folder_lists_both_series_and_skips_the_bad_files() {
     let failures = check_info(mixed);
     report("mixed folder info", 1, failures);
 }
+
+#[path = "real_files/tolerance.rs"]
+mod tolerance;

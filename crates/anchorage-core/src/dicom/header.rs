@@ -8,12 +8,15 @@ use std::path::{Path, PathBuf};
 
 use dicom::core::Tag;
 use dicom::dictionary_std::tags;
-use dicom::object::{InMemDicomObject, OpenFileOptions};
+use dicom::object::InMemDicomObject;
 
 use crate::dicom::error::FileError;
-use crate::dicom::guard::{Layout, PixelDataLayout, check_file};
+use crate::dicom::guard::{Layout, PixelDataLayout, ReadUpTo, check_file, open_checked};
 use crate::dicom::syntax::{SyntaxUid, trim_uid};
 use crate::geometry::{ImagePlane, Vec3, add_scaled, cross, orientation_from_iop};
+
+/// Explicit VR Big Endian (retired).
+const EXPLICIT_VR_BIG_ENDIAN: &str = "1.2.840.10008.1.2.2";
 
 /// SOP class of the media storage directory (DICOMDIR).
 pub const DICOMDIR_SOP_CLASS: &str = "1.2.840.10008.1.3.10";
@@ -201,10 +204,7 @@ fn tag_name(tag: Tag) -> String {
 /// element length larger than the file reaches dicom-rs.
 pub fn read_header(path: &Path) -> Result<FileKind, FileError> {
     let layout = check_file(path)?;
-    let obj = OpenFileOptions::new()
-        .read_until(tags::PIXEL_DATA)
-        .open_file(path)
-        .map_err(|e| FileError::new(path, format!("not a readable DICOM file: {e}")))?;
+    let obj = open_checked(path, &layout, ReadUpTo::BeforePixelData)?;
     let meta = obj.meta();
     let ts = SyntaxUid::new(&meta.transfer_syntax).as_str().to_string();
     let media_class = trim_uid(&meta.media_storage_sop_class_uid).to_string();
@@ -328,6 +328,13 @@ fn parse_image_header(
             "BitsAllocated (0028,0100) = {bits_allocated}: only 8, 16 and 32 are supported"
         )));
     }
+    if bits_allocated == 32 && transfer_syntax_uid == EXPLICIT_VR_BIG_ENDIAN {
+        // Found by the compatibility survey (pydicom's rtdose_expb.dcm): the values came
+        // out byte-swapped. Refused rather than measured wrong.
+        return Err(err(format!(
+            "BitsAllocated (0028,0100) = 32 in Explicit VR Big Endian ({EXPLICIT_VR_BIG_ENDIAN}): this build reads such samples in the wrong byte order, so the file is refused"
+        )));
+    }
     if bits_stored < 1 || bits_stored > bits_allocated {
         return Err(err(format!(
             "BitsStored (0028,0101) = {bits_stored} does not fit BitsAllocated {bits_allocated}"
@@ -365,6 +372,13 @@ fn parse_image_header(
     )
     .map_err(err)?;
     let mut warnings = Vec::new();
+    if layout.unparsed_tail_bytes > 0 {
+        warnings.push(format!(
+            "{}: {} byte(s) after the last complete element ignored (padding, or a trailing element cut short after the pixel data)",
+            path.display(),
+            layout.unparsed_tail_bytes
+        ));
+    }
     let shared = first_item(ds, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE);
     let per_frame: &[Obj] = ds
         .get(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE)

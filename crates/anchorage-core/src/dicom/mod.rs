@@ -2,7 +2,8 @@
 //!
 //! Owns everything that reads or writes DICOM: the structure walk that checks a file
 //! before dicom-rs reads it ([`guard`]), one file's header ([`header`]), transfer syntax
-//! UIDs ([`syntax`]), the volume's memory (`memory`, the crate's only `unsafe` code), discovery and grouping of series ([`series`]), the volume and its
+//! UIDs ([`syntax`]), attributes stored as UN re-read with their dictionary VR ([`un`]),
+//! the volume's memory (`memory`, the crate's only `unsafe` code), discovery and grouping of series ([`series`]), the volume and its
 //! loading ([`volume`]), the pixel decoders ([`decode`]), the phantom's writer
 //! ([`write`]) and the loading errors ([`error`]). It knows nothing of ROIs, sessions or
 //! protocols.
@@ -16,5 +17,6 @@ pub mod header;
 pub(crate) mod memory;
 pub mod series;
 pub mod syntax;
+pub mod un;
 pub mod volume;
 pub mod write;

@@ -15,7 +15,7 @@
 use std::path::Path;
 
 use dicom::dictionary_std::tags;
-use dicom::object::{DefaultDicomObject, OpenFileOptions};
+use dicom::object::DefaultDicomObject;
 
 use crate::dicom::decode::codec::Own;
 use crate::dicom::decode::codec::{copy_u16, decode_frame_into};
@@ -26,7 +26,7 @@ use crate::dicom::decode::precheck::{check_codestream_dims, check_rle_fragments}
 use crate::dicom::decode::table::{Shape, Slice, slice_path, whole_path};
 use crate::dicom::decode::{j2k, panics, raw, rle};
 use crate::dicom::error::FileError;
-use crate::dicom::guard::check_file;
+use crate::dicom::guard::{ReadUpTo, check_file, open_checked};
 use crate::dicom::syntax::SyntaxUid;
 
 /// Decodes the one frame of `path` (rows × cols, 16 bits allocated, one sample) in
@@ -66,10 +66,8 @@ fn decode_compressed(
     dst: &mut [i16],
 ) -> Result<bool, FileError> {
     whole_path(ts).map_err(|m| FileError::new(path, m))?;
-    check_file(path)?;
-    let obj = OpenFileOptions::new()
-        .open_file(path)
-        .map_err(|e| FileError::new(path, format!("cannot read the file: {e}")))?;
+    let layout = check_file(path)?;
+    let obj = open_checked(path, &layout, ReadUpTo::PixelData)?;
     let file_ts = SyntaxUid::new(&obj.meta().transfer_syntax);
     if file_ts != ts {
         return Err(FileError::new(

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use dicom::dictionary_std::tags;
-use dicom::object::{DefaultDicomObject, OpenFileOptions};
+use dicom::object::DefaultDicomObject;
 
 use crate::dicom::decode::codec::Own;
 use crate::dicom::decode::fill::{Decoded, Format};
@@ -19,6 +19,7 @@ use crate::dicom::decode::precheck::{check_codestream_dims, check_rle_fragments}
 use crate::dicom::decode::table::{Whole, whole_path};
 use crate::dicom::decode::{codec, dicomrs, panics};
 use crate::dicom::error::FileError;
+use crate::dicom::guard::{ReadUpTo, check_file, open_checked};
 use crate::dicom::header::{FileKind, read_header};
 use crate::dicom::syntax::SyntaxUid;
 
@@ -48,9 +49,9 @@ fn decode(path: &Path, ts: SyntaxUid, rows: u32, cols: u32) -> Result<Decoded, F
             return Err(FileError::new(path, "a DICOMDIR, not an image"));
         }
     }
-    let obj = OpenFileOptions::new()
-        .open_file(path)
-        .map_err(|e| FileError::new(path, format!("cannot read the file: {e}")))?;
+    // The header check walked the file; the layout says where dicom-rs must stop.
+    let layout = check_file(path)?;
+    let obj = open_checked(path, &layout, ReadUpTo::PixelData)?;
     if let Some(fragments) = obj.get(tags::PIXEL_DATA).and_then(|e| e.fragments()) {
         check_codestream_dims(fragments, rows, cols)
             .map_err(|m| FileError::new(path, format!("cannot decode the pixel data: {m}")))?;

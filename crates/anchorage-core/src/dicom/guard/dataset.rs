@@ -280,10 +280,16 @@ impl PixelSeq {
 /// Walks a data set of `end` bytes; returns the top-level pixel data's layout and the
 /// bytes left unparsed at the end. Errors carry the data-set offset where the walk
 /// stopped.
+///
+/// With `tolerate_tail`, a top-level element after the complete top-level Pixel Data that
+/// cannot be read (a length past the end, a header cut short) ends the walk without an
+/// error: its bytes and everything after them count as the unparsed tail. Pixel data cut
+/// short, and the limits on nesting and element count, are refused as always.
 pub fn walk_data_set<R: Skip>(
     src: R,
     ts: &TransferSyntax,
     end: u64,
+    tolerate_tail: bool,
 ) -> Result<(Option<PixelDataLayout>, u64), (String, u64)> {
     let Some(decoder) = ts.decoder_for::<R>() else {
         return Err((
@@ -318,6 +324,12 @@ pub fn walk_data_set<R: Skip>(
             Ok(t) => t,
             Err(e) => {
                 let found = problem.borrow_mut().take();
+                // Past the whole top-level Pixel Data, an element that cannot be read (cut
+                // short, or padding that is not an element) is left unread: dicom-rs is
+                // told to stop after the pixel data, so no length from there is ever used.
+                if tolerate_tail && depth == 0 && in_pixel.is_none() && pixel.is_some() {
+                    return Ok((pixel, end.saturating_sub(last_header.get())));
+                }
                 return Err(found.unwrap_or_else(|| (describe(&e), last_header.get())));
             }
         };

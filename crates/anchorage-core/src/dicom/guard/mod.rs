@@ -24,10 +24,16 @@ use dicom::core::header::{HasLength, Header};
 use dicom::encoding::TransferSyntaxIndex;
 use dicom::encoding::decode::Decode;
 use dicom::encoding::transfer_syntax::Codec;
+use dicom::encoding::transfer_syntax::Endianness;
 use dicom::transfer_syntax::TransferSyntaxRegistry;
+
+use dicom::dictionary_std::tags;
+use dicom::object::file::ReadPreamble;
+use dicom::object::{DefaultDicomObject, OpenFileOptions};
 
 use crate::dicom::error::FileError;
 use crate::dicom::syntax::trim_uid;
+use crate::dicom::un;
 
 mod dataset;
 
@@ -52,9 +58,15 @@ pub struct Layout {
     pub transfer_syntax_uid: String,
     /// The top-level Pixel Data element, when the file has one.
     pub pixel_data: Option<PixelDataLayout>,
-    /// Bytes at the end that were not a whole element (dicom-rs stops reading there
-    /// without an error): a file cut inside an element header.
+    /// Bytes at the end that were not a whole element: a file cut inside an element
+    /// header (dicom-rs stops reading there without an error), or, after the complete
+    /// top-level Pixel Data, a trailing element cut short or padding that is no element
+    /// (left unread: the pixel data is read with dicom-rs told to stop after it).
     pub unparsed_tail_bytes: u64,
+    /// Where the 'DICM' magic code is (0 or 128: after the preamble).
+    pub magic_at: u64,
+    /// The file's length.
+    pub file_len: u64,
 }
 
 /// Walks `path` and refuses it when a declared length runs past the end of the file, the
@@ -104,7 +116,7 @@ pub fn check_file(path: &Path) -> Result<Layout, FileError> {
                 64 << 10,
                 adapter.adapt_reader(Box::new(&mut src)),
             ));
-            let (pixel, _) = walk_data_set(r, ts, limit).map_err(|(m, at)| {
+            let (pixel, _) = walk_data_set(r, ts, limit, false).map_err(|(m, at)| {
                 let bomb = m.contains("remain") || m.contains("limit") || m.contains("elements");
                 err(if bomb {
                     format!(
@@ -124,7 +136,7 @@ pub fn check_file(path: &Path) -> Result<Layout, FileError> {
             )));
         }
         Codec::None | Codec::EncapsulatedPixelData(..) => {
-            walk_data_set(src, ts, file_len.saturating_sub(meta_end))
+            walk_data_set(src, ts, file_len.saturating_sub(meta_end), true)
                 .map_err(|(m, at)| err(format!("{m} (at byte {} of the file)", at + meta_end)))?
         }
     };
@@ -132,6 +144,8 @@ pub fn check_file(path: &Path) -> Result<Layout, FileError> {
         transfer_syntax_uid: ts_uid,
         pixel_data,
         unparsed_tail_bytes,
+        magic_at: start - 4,
+        file_len,
     })
 }
 
@@ -216,4 +230,45 @@ fn walk_meta(
     }
     let ts = ts.ok_or("file meta group: no TransferSyntaxUID (0002,0010)")?;
     Ok((ts, pos))
+}
+
+/// Where dicom-rs stops reading a file opened with [`open_checked`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadUpTo {
+    /// Everything before Pixel Data (7FE0,0010): the header.
+    BeforePixelData,
+    /// Everything up to and including the top-level Pixel Data.
+    PixelData,
+}
+
+/// Opens `path` with dicom-rs after [`check_file`] gave `layout`: dicom-rs is given only
+/// the bytes before the unparsed tail (so an element cut short after the pixel data is
+/// never read), stops where `upto` says, and every attribute the dictionary knows but
+/// that is stored as UN is re-read with its dictionary VR ([`crate::dicom::un`]).
+pub fn open_checked(
+    path: &Path,
+    layout: &Layout,
+    upto: ReadUpTo,
+) -> Result<DefaultDicomObject, FileError> {
+    let err = |m: String| FileError::new(path, m);
+    let mut file = File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
+    file.seek(std::io::SeekFrom::Start(layout.magic_at))
+        .map_err(|e| err(format!("cannot read: {e}")))?;
+    let end = layout
+        .file_len
+        .saturating_sub(layout.unparsed_tail_bytes)
+        .saturating_sub(layout.magic_at);
+    let options = OpenFileOptions::new().read_preamble(ReadPreamble::Never);
+    let options = match upto {
+        ReadUpTo::BeforePixelData => options.read_until(tags::PIXEL_DATA),
+        ReadUpTo::PixelData => options.read_to(tags::PIXEL_DATA),
+    };
+    let mut obj = options
+        .from_reader(BufReader::new(file.take(end)))
+        .map_err(|e| err(format!("not a readable DICOM file: {e}")))?;
+    let big_endian = TransferSyntaxRegistry
+        .get(&layout.transfer_syntax_uid)
+        .is_some_and(|ts| ts.endianness() == Endianness::Big);
+    un::reinterpret_un(&mut obj, big_endian).map_err(err)?;
+    Ok(obj)
 }

@@ -1,0 +1,105 @@
+//! The tolerance classes of issue 19, on top of the oracle comparisons above (which run
+//! every `tolerance__*` case and `fetched__ct_explicit_vr_un` through `stats` and `info`,
+//! each derived file against its original's numbers):
+//! - VR UN for attributes the dictionary knows: pydicom-data's `explicit_VR-UN.dcm` (a real
+//!   archive file) and files derived from pydicom's by `tests/fixtures/make_tolerance.py`
+//!   (binary VRs, big endian, UN inside functional groups: no public file has them);
+//! - bytes after the data set (derived: a trailing element cut short, 5 stray bytes):
+//!   loaded, with a warning that names the file and the bytes ignored.
+//!
+//! Here: that the corpus really holds each class (so the comparisons above cannot pass
+//! vacuously), and the warning.
+
+use super::*;
+
+fn derived() -> Vec<Value> {
+    let p = root().join("tests/data/generated/tolerance/derived.json");
+    let text = std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{}", p.display(), corpus_missing_message()));
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v["files"].as_array().cloned().unwrap_or_default()
+}
+
+/// Whether `bytes` hold an explicit-VR element `tag` with VR UN, in either byte order.
+fn has_un(bytes: &[u8], (group, element): (u16, u16)) -> bool {
+    let le = [group.to_le_bytes(), element.to_le_bytes()].concat();
+    let be = [group.to_be_bytes(), element.to_be_bytes()].concat();
+    bytes
+        .windows(6)
+        .any(|w| (w[..4] == le[..] || w[..4] == be[..]) && &w[4..6] == b"UN")
+}
+
+#[test]
+fn every_tolerance_class_is_in_the_corpus() {
+    let cases = load_cases();
+    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    let d = derived();
+    assert!(d.len() >= 5, "derived.json lists {} files", d.len());
+    let mut want = vec!["fetched__ct_explicit_vr_un".to_string()];
+    for f in &d {
+        let file = f["file"].as_str().unwrap();
+        want.push(format!("tolerance__{}", file.trim_end_matches(".dcm")));
+        let bytes =
+            std::fs::read(root().join("tests/data/generated/tolerance").join(file)).unwrap();
+        if f["class"] == "un" {
+            // ImagePositionPatient or PixelSpacing (in a functional group or at the top).
+            assert!(
+                has_un(&bytes, (0x0020, 0x0032)) && has_un(&bytes, (0x0028, 0x0030)),
+                "{file}: no UN element: the class is not exercised"
+            );
+        }
+    }
+    let real = std::fs::read(root().join("tests/data/fetched/ct_explicit_vr_un.dcm")).unwrap();
+    assert!(
+        has_un(&real, (0x0020, 0x0037)),
+        "explicit_VR-UN.dcm: orientation is not UN"
+    );
+    for w in &want {
+        assert!(
+            names.contains(&w.as_str()),
+            "no expectation case {w}: re-run setup.sh"
+        );
+        let c = cases.iter().find(|c| &c.name == w).unwrap();
+        assert_eq!(c.check(), "exact", "{w}");
+        assert!(!c.stats().is_empty(), "{w}: no statistics to compare");
+    }
+}
+
+#[test]
+fn trailing_bytes_are_ignored_with_a_warning_naming_the_file_and_the_count() {
+    let trailing: Vec<Value> = derived()
+        .into_iter()
+        .filter(|f| f["class"] == "trailing")
+        .collect();
+    assert!(
+        trailing.len() >= 2,
+        "no trailing-bytes files in derived.json"
+    );
+    for f in trailing {
+        let file = f["file"].as_str().unwrap();
+        let tail = f["tail_bytes"].as_u64().unwrap();
+        let path = root().join("tests/data/generated/tolerance").join(file);
+        let args = vec![
+            "info".to_string(),
+            path.display().to_string(),
+            "--json".to_string(),
+        ];
+        let out = anchorage(&args);
+        assert!(
+            out.status.success() && !crashed(&out),
+            "{}",
+            describe(&args, &out)
+        );
+        let v = stdout_json(&out).unwrap();
+        let warnings: Vec<&str> = v["series"][0]["warnings"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(file) && w.contains(&format!("{tail} byte(s)"))),
+            "{file}: want a warning naming the file and {tail} bytes ignored: {warnings:?}"
+        );
+    }
+}
