@@ -5,7 +5,11 @@
 //!   archive file) and files derived from pydicom's by `tests/fixtures/make_tolerance.py`
 //!   (binary VRs, big endian, UN inside functional groups: no public file has them);
 //! - bytes after the data set (derived: a trailing element cut short, 5 stray bytes):
-//!   loaded, with a warning that names the file and the bytes ignored.
+//!   loaded, with a warning that names the file and the bytes ignored;
+//! - no preamble and no File Meta group (derived: the data set's bytes of a CT in explicit
+//!   VR LE, an MR in implicit VR LE and in explicit big endian; pydicom's numbers with
+//!   `force=True`): loaded, with a warning naming the syntax assumed; a compressed one and
+//!   one with 'DICM' at byte 0 are refused (cases with check "refused").
 //!
 //! Here: that the corpus really holds each class (so the comparisons above cannot pass
 //! vacuously), and the warning.
@@ -36,11 +40,36 @@ fn every_tolerance_class_is_in_the_corpus() {
     let d = derived();
     assert!(d.len() >= 5, "derived.json lists {} files", d.len());
     let mut want = vec!["fetched__ct_explicit_vr_un".to_string()];
+    for class in [
+        "un",
+        "trailing",
+        "no_meta",
+        "no_meta_refused",
+        "no_preamble_refused",
+    ] {
+        assert!(
+            d.iter().any(|f| f["class"] == class),
+            "derived.json has no file of class {class}"
+        );
+    }
     for f in &d {
         let file = f["file"].as_str().unwrap();
-        want.push(format!("tolerance__{}", file.trim_end_matches(".dcm")));
+        let case = format!("tolerance__{}", file.trim_end_matches(".dcm"));
+        if f["class"].as_str().is_some_and(|c| c.ends_with("_refused")) {
+            let c = cases.iter().find(|c| c.name == case);
+            assert_eq!(c.map(Case::check), Some("refused"), "{case}");
+            continue;
+        }
+        want.push(case);
         let bytes =
             std::fs::read(root().join("tests/data/generated/tolerance").join(file)).unwrap();
+        if f["class"] == "no_meta" {
+            // Neither the preamble's 'DICM' nor a File Meta group element.
+            assert!(
+                bytes.get(128..132) != Some(b"DICM") && !bytes.starts_with(&[0x02, 0x00]),
+                "{file}: has a File Meta group: the class is not exercised"
+            );
+        }
         if f["class"] == "un" {
             // ImagePositionPatient or PixelSpacing (in a functional group or at the top).
             assert!(
@@ -100,6 +129,51 @@ fn trailing_bytes_are_ignored_with_a_warning_naming_the_file_and_the_count() {
                 .iter()
                 .any(|w| w.contains(file) && w.contains(&format!("{tail} byte(s)"))),
             "{file}: want a warning naming the file and {tail} bytes ignored: {warnings:?}"
+        );
+    }
+}
+
+/// The warnings of the one series `anchorage info --json` lists for `path`.
+fn info_warnings(path: &std::path::Path) -> Vec<String> {
+    let args = vec![
+        "info".to_string(),
+        path.display().to_string(),
+        "--json".to_string(),
+    ];
+    let out = anchorage(&args);
+    assert!(
+        out.status.success() && !crashed(&out),
+        "{}",
+        describe(&args, &out)
+    );
+    let v = stdout_json(&out).unwrap();
+    v["series"][0]["warnings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_data_set_without_file_meta_group_is_read_with_a_warning_naming_the_syntax_assumed() {
+    let bare: Vec<Value> = derived()
+        .into_iter()
+        .filter(|f| f["class"] == "no_meta")
+        .collect();
+    assert!(bare.len() >= 3, "no bare data sets in derived.json");
+    for f in bare {
+        let file = f["file"].as_str().unwrap();
+        let ts = f["transfer_syntax"].as_str().unwrap();
+        let warnings = info_warnings(&root().join("tests/data/generated/tolerance").join(file));
+        assert!(
+            warnings.iter().any(|w| w.contains(file)
+                && w.contains("no File Meta group")
+                && w.contains(&format!("({ts})"))),
+            "{file}: want a warning naming the file, the missing File Meta group and {ts}: {warnings:?}"
         );
     }
 }

@@ -372,6 +372,9 @@ fn parse_image_header(
     )
     .map_err(err)?;
     let mut warnings = Vec::new();
+    if let Some(w) = layout.start.warning() {
+        warnings.push(format!("{}: {w}", path.display()));
+    }
     if layout.unparsed_tail_bytes > 0 {
         warnings.push(format!(
             "{}: {} byte(s) after the last complete element ignored (padding, or a trailing element cut short after the pixel data)",

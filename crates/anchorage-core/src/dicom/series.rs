@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::dicom::error::{FileError, LoadError};
+use crate::dicom::guard::sniff;
 use crate::dicom::header::{FileHeader, FileKind, read_header};
 use crate::geometry::{ImagePlane, Orientation, Vec3, cross, dot, norm, sub};
 
@@ -245,8 +246,10 @@ fn candidate_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(out)
 }
 
-/// Whether the file has the Part-10 "DICM" marker at byte 128.
-fn has_dicm_marker(path: &Path) -> Result<(), String> {
+/// Whether the file starts as DICOM does: the Part-10 "DICM" marker (at byte 128, or 0), or
+/// a bare data set of group 0008 ([`crate::dicom::guard::sniff`]); a cheap look at 132
+/// bytes before the structure walk.
+fn looks_like_dicom(path: &Path) -> Result<(), String> {
     let mut f = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
     let mut buf = [0u8; 132];
     let mut got = 0;
@@ -257,14 +260,12 @@ fn has_dicm_marker(path: &Path) -> Result<(), String> {
             Err(e) => return Err(format!("cannot read: {e}")),
         }
     }
-    if got < 132 || &buf[128..132] != b"DICM" {
-        return Err("not a DICOM Part 10 file (no 'DICM' marker at byte 128)".into());
-    }
+    sniff(buf.get(..got).unwrap_or_default()).map_err(str::to_string)?;
     Ok(())
 }
 
 fn examine(path: &Path) -> Result<FileKind, FileError> {
-    has_dicm_marker(path).map_err(|r| FileError::new(path, r))?;
+    looks_like_dicom(path).map_err(|r| FileError::new(path, r))?;
     read_header(path)
 }
 

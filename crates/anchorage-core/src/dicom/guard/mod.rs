@@ -36,10 +36,12 @@ use crate::dicom::syntax::trim_uid;
 use crate::dicom::un;
 
 mod dataset;
+mod start;
 
 use dataset::{Skip, tag_str, walk_data_set};
 
 pub use dataset::{MAX_ELEMENTS, MAX_NESTING, PixelDataLayout};
+pub use start::{NOT_DICOM, Start, sniff};
 
 /// The largest data set a Deflated Explicit VR Little Endian file may inflate to.
 pub const MAX_INFLATED_BYTES: u64 = 1 << 30;
@@ -63,8 +65,9 @@ pub struct Layout {
     /// top-level Pixel Data, a trailing element cut short or padding that is no element
     /// (left unread: the pixel data is read with dicom-rs told to stop after it).
     pub unparsed_tail_bytes: u64,
-    /// Where the 'DICM' magic code is (0 or 128: after the preamble).
-    pub magic_at: u64,
+    /// How the file starts: a Part 10 file, or a bare data set without File Meta group
+    /// (read in the transfer syntax guessed from its first element).
+    pub start: Start,
     /// The file's length.
     pub file_len: u64,
 }
@@ -80,23 +83,25 @@ pub fn check_file(path: &Path) -> Result<Layout, FileError> {
         .map_err(|e| err(format!("cannot read: {e}")))?
         .len();
     let mut src = BufReader::new(file);
-    // The preamble rule of dicom-rs when it opens a path: skipped unless the file starts
-    // with the magic code itself.
+    // The preamble rule of dicom-rs when it opens a path (skipped unless the file starts
+    // with the magic code itself), and DCMTK's reading of a bare data set.
     let mut head = [0u8; 132];
     let got = read_up_to(&mut src, &mut head).map_err(|e| err(format!("cannot read: {e}")))?;
-    let start: u64 = if got >= 4 && head.starts_with(b"DICM") && head.get(128..132) != Some(b"DICM")
-    {
-        4
-    } else if got == 132 && head.get(128..132) == Some(b"DICM") {
-        132
-    } else {
-        return Err(err(
-            "not a DICOM Part 10 file (no 'DICM' marker at byte 128)".into(),
-        ));
+    let start = sniff(head.get(..got).unwrap_or_default()).map_err(|m| err(m.into()))?;
+    let (ts_uid, meta_end) = match start {
+        Start::Part10 { magic_at } => {
+            src.seek(std::io::SeekFrom::Start(magic_at + 4))
+                .map_err(|e| err(format!("cannot read: {e}")))?;
+            walk_meta(&mut src, magic_at + 4, file_len).map_err(err)?
+        }
+        Start::BareDataSet {
+            transfer_syntax_uid,
+        } => {
+            src.seek(std::io::SeekFrom::Start(0))
+                .map_err(|e| err(format!("cannot read: {e}")))?;
+            (transfer_syntax_uid.to_string(), 0)
+        }
     };
-    src.seek(std::io::SeekFrom::Start(start))
-        .map_err(|e| err(format!("cannot read: {e}")))?;
-    let (ts_uid, meta_end) = walk_meta(&mut src, start, file_len).map_err(err)?;
     let Some(ts) = TransferSyntaxRegistry.get(&ts_uid) else {
         return Err(err(format!(
             "unknown transfer syntax {ts_uid:?} in TransferSyntaxUID (0002,0010): the file cannot be read"
@@ -140,11 +145,18 @@ pub fn check_file(path: &Path) -> Result<Layout, FileError> {
                 .map_err(|(m, at)| err(format!("{m} (at byte {} of the file)", at + meta_end)))?
         }
     };
+    if let (Start::BareDataSet { .. }, Some(PixelDataLayout::Encapsulated { .. })) =
+        (start, pixel_data)
+    {
+        return Err(err(
+            "compressed Pixel Data (7FE0,0010) in a data set without preamble and File Meta group: only the File Meta group's TransferSyntaxUID (0002,0010) says how it is compressed".into(),
+        ));
+    }
     Ok(Layout {
         transfer_syntax_uid: ts_uid,
         pixel_data,
         unparsed_tail_bytes,
-        magic_at: start - 4,
+        start,
         file_len,
     })
 }
@@ -251,21 +263,29 @@ pub fn open_checked(
     upto: ReadUpTo,
 ) -> Result<DefaultDicomObject, FileError> {
     let err = |m: String| FileError::new(path, m);
-    let mut file = File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
-    file.seek(std::io::SeekFrom::Start(layout.magic_at))
-        .map_err(|e| err(format!("cannot read: {e}")))?;
-    let end = layout
-        .file_len
-        .saturating_sub(layout.unparsed_tail_bytes)
-        .saturating_sub(layout.magic_at);
+    let file = File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
+    // dicom-rs is given only the bytes before the unparsed tail.
+    let end = layout.file_len.saturating_sub(layout.unparsed_tail_bytes);
     let options = OpenFileOptions::new().read_preamble(ReadPreamble::Never);
     let options = match upto {
         ReadUpTo::BeforePixelData => options.read_until(tags::PIXEL_DATA),
         ReadUpTo::PixelData => options.read_to(tags::PIXEL_DATA),
     };
-    let mut obj = options
-        .from_reader(BufReader::new(file.take(end)))
-        .map_err(|e| err(format!("not a readable DICOM file: {e}")))?;
+    let read = match layout.start {
+        Start::Part10 { magic_at } => {
+            let mut file = file;
+            file.seek(std::io::SeekFrom::Start(magic_at))
+                .map_err(|e| err(format!("cannot read: {e}")))?;
+            options.from_reader(BufReader::new(file.take(end.saturating_sub(magic_at))))
+        }
+        // The magic code and a File Meta group naming the guessed syntax, then the file.
+        Start::BareDataSet {
+            transfer_syntax_uid,
+        } => options.from_reader(BufReader::new(
+            std::io::Cursor::new(start::synthetic_meta(transfer_syntax_uid)).chain(file.take(end)),
+        )),
+    };
+    let mut obj = read.map_err(|e| err(format!("not a readable DICOM file: {e}")))?;
     let big_endian = TransferSyntaxRegistry
         .get(&layout.transfer_syntax_uid)
         .is_some_and(|ts| ts.endianness() == Endianness::Big);
