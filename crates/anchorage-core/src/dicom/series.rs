@@ -480,6 +480,21 @@ fn make_series(uid: &str, headers: Vec<FileHeader>) -> Option<Series> {
             }
         }
     }
+    // Frames of one multi-frame file are not split by orientation as files are: say when
+    // they are not parallel (a localizer or MPR scout), since no slice spacing then holds.
+    let tilt = slices
+        .iter()
+        .map(|s| {
+            let n = cross(s.plane.row_dir, s.plane.col_dir);
+            let c = dot(n, normal).abs() / (norm(n) * norm(normal)).max(1e-12);
+            c.min(1.0).acos().to_degrees()
+        })
+        .fold(0.0, f64::max);
+    if tilt > 1.0 {
+        warnings.push(format!(
+            "slices are not parallel (their orientations differ by up to {tilt:.1}°: a localizer or MPR, not a stack): the slice spacing is that along the first slice's normal, and reformatted views are approximate"
+        ));
+    }
     Some(Series {
         uid: uid.to_string(),
         part: 0,
