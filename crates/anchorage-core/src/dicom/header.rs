@@ -347,6 +347,13 @@ fn parse_image_header(
             "SamplesPerPixel (0028,0002) = {samples_per_pixel} ({photometric}): only greyscale images can be measured"
         )));
     }
+    if photometric.trim() == "PALETTE COLOR" {
+        // One sample a pixel, but an index into a colour table: no modality value (found
+        // by the compatibility survey: octave-dicom's US-PAL-8-10x-echo.dcm was measured).
+        return Err(err(
+            "PhotometricInterpretation (0028,0004) = PALETTE COLOR: the pixels are indices into a colour table, not modality values; only greyscale images can be measured".into(),
+        ));
+    }
     let frames_n = match int_field(ds, tags::NUMBER_OF_FRAMES, "NumberOfFrames").map_err(err)? {
         None => 1,
         Some(n) if n >= 1 => n,
