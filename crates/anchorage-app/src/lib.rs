@@ -135,6 +135,8 @@ pub struct App {
     missing: Vec<missing::MissingSeries>,
     /// The folder typed in the missing-series panel.
     relocate_text: String,
+    /// The typed-path window (no file dialog, or a session that did not load).
+    open_prompt: Option<browser::OpenPrompt>,
 }
 
 /// The tabs beside the results in the bottom panel.
@@ -188,6 +190,7 @@ impl App {
             relocating: false,
             missing: Vec::new(),
             relocate_text: String::new(),
+            open_prompt: None,
         };
         let open = if options.open_last {
             state::startup_path(options.open, &app.state)
@@ -529,6 +532,9 @@ impl App {
         }
         actions.extend(menus::help_window(&ctx, self.show_help));
         actions.extend(recover::ui(&ctx, self.recovery.as_ref(), &self.doc.session));
+        if let Some(p) = &mut self.open_prompt {
+            actions.extend(browser::open_prompt(&ctx, p));
+        }
         if !actions.is_empty() {
             // The panels drew before the actions were handled.
             ctx.request_repaint();

@@ -51,6 +51,9 @@ pub struct Study {
     pub windows: HashMap<usize, WindowLevel>,
     /// Seconds each series took to load.
     pub load_seconds: HashMap<usize, f64>,
+    /// What the user opened (folder, DICOMDIR, file or session), to add to the recent
+    /// studies once the scan finds a series; `None` for a scan of the app's own.
+    pub opened_as: Option<PathBuf>,
 }
 
 impl Study {
