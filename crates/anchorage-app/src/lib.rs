@@ -343,13 +343,14 @@ impl App {
             loading: self.loader.job().is_some(),
         };
         let window = self.window();
+        let preset = self.study.as_ref().and_then(Study::active_preset);
         let tools = &self.tools;
         egui::Panel::top("menu").show(ui, |ui| {
             actions.extend(menus::menu_bar(ui, &menu));
             ui.horizontal_wrapped(|ui| {
                 actions.extend(menus::tool_bar(ui, tools));
                 ui.separator();
-                actions.extend(menus::window_bar(ui, window));
+                actions.extend(menus::window_bar(ui, window, preset));
             });
         });
         let status = menus::StatusState {
@@ -436,13 +437,7 @@ impl App {
                             &derived,
                             &mut self.stress_family,
                         )),
-                        BottomTab::Risk => {
-                            egui::ScrollArea::vertical()
-                                .id_salt("risk_scroll")
-                                .max_height(right.available_height().clamp(160.0, 600.0))
-                                .auto_shrink([false, false])
-                                .show(right, |ui| risk_view::ui(ui, &derived));
-                        }
+                        BottomTab::Risk => risk_view::ui(right, &derived),
                         BottomTab::Export => actions.extend(export::ui(
                             right,
                             &mut self.export_form,
