@@ -7,6 +7,7 @@
 
 use crate::dicom::series::Series;
 use crate::dicom::volume::Volume;
+pub use crate::display::annotate::Rgb;
 use crate::display::annotate::{PixelRect, ScaleBar, Writer};
 use crate::display::render::WindowLevel;
 use crate::measure::{area_shape, find_slice};
@@ -75,72 +76,6 @@ pub struct KeyImage {
     pub scale_bar: Option<ScaleBar>,
     /// Each drawn ROI's outline box and its label's box, by ROI id.
     pub labels: Vec<(u64, PixelRect, PixelRect)>,
-}
-
-/// An RGB picture.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rgb {
-    /// Width, pixels.
-    pub width: usize,
-    /// Height, pixels.
-    pub height: usize,
-    /// Row-major RGB bytes.
-    pub pixels: Vec<u8>,
-}
-
-impl Rgb {
-    fn index(&self, x: i64, y: i64) -> Option<usize> {
-        (x >= 0 && y >= 0 && (x as usize) < self.width && (y as usize) < self.height)
-            .then(|| (y as usize * self.width + x as usize) * 3)
-    }
-
-    /// Sets pixel (`x`, `y`); nothing outside the picture.
-    pub fn put(&mut self, x: i64, y: i64, rgb: [u8; 3]) {
-        if let Some(i) = self.index(x, y)
-            && let Some(p) = self.pixels.get_mut(i..i + 3)
-        {
-            p.copy_from_slice(&rgb);
-        }
-    }
-
-    /// The pixel at (`x`, `y`), if inside.
-    pub fn get(&self, x: i64, y: i64) -> Option<[u8; 3]> {
-        let i = self.index(x, y)?;
-        let p = self.pixels.get(i..i + 3)?;
-        Some([p[0], p[1], p[2]])
-    }
-
-    /// Mixes `rgb` into pixel (`x`, `y`) by `alpha` (0..1).
-    pub fn blend(&mut self, x: i64, y: i64, rgb: [u8; 3], alpha: f32) {
-        let a = alpha.clamp(0.0, 1.0);
-        if let Some(i) = self.index(x, y)
-            && let Some(p) = self.pixels.get_mut(i..i + 3)
-        {
-            for (d, s) in p.iter_mut().zip(rgb) {
-                *d = (*d as f32 * (1.0 - a) + s as f32 * a).round() as u8;
-            }
-        }
-    }
-
-    /// Darkens the pixels of `r` by `amount` (0..1), for text on top.
-    pub fn darken(&mut self, r: PixelRect, amount: f32) {
-        for y in r.y0..r.y1 {
-            for x in r.x0..r.x1 {
-                self.blend(x, y, [0, 0, 0], amount);
-            }
-        }
-    }
-
-    /// The picture as PNG bytes.
-    pub fn to_png(&self) -> Result<Vec<u8>, String> {
-        let img =
-            image::RgbImage::from_raw(self.width as u32, self.height as u32, self.pixels.clone())
-                .ok_or("the picture's size does not match its pixels")?;
-        let mut out = std::io::Cursor::new(Vec::new());
-        img.write_to(&mut out, image::ImageFormat::Png)
-            .map_err(|e| format!("cannot encode the PNG: {e}"))?;
-        Ok(out.into_inner())
-    }
 }
 
 /// Renders slice `slice` of `volume` through `window`, `scale` times enlarged, with the
