@@ -47,6 +47,10 @@ fn risk_row_reached(h: &mut Harness<'_, App>, size: Vec2) -> (RiskLayout, usize)
         .click();
     settle(h);
     let first = RiskLayout::last(&h.ctx).expect("the risk view drew its nomogram");
+    assert!(
+        first.solid_bars,
+        "the risk tab's scroll bars show without hovering (not egui's floating ones)"
+    );
     let v = first.viewport;
     assert!(
         v.top() >= 0.0 && v.bottom() <= size.y + 0.5 && v.right() <= size.x + 0.5,

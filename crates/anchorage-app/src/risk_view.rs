@@ -29,6 +29,8 @@ pub struct RiskLayout {
     pub viewport: Rect,
     /// The height of the scrolled content, points.
     pub content_height: f32,
+    /// Whether the scroll bars are solid (shown without hovering), not floating.
+    pub solid_bars: bool,
 }
 
 impl RiskLayout {
@@ -42,8 +44,11 @@ fn layout_id() -> Id {
     Id::unique("risk_view_layout")
 }
 
-/// The risk view, in its own scroll area (scroll bars always shown).
+/// The risk view, in its own scroll area (solid scroll bars, always shown: egui's default
+/// floating bars stay invisible until the pointer is over them).
 pub fn ui(ui: &mut egui::Ui, d: &Derived) {
+    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+    let solid_bars = !ui.spacing().scroll.floating;
     let out = egui::ScrollArea::both()
         .id_salt("risk_scroll")
         .auto_shrink([false, false])
@@ -54,6 +59,7 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
             risk_row: row,
             viewport: out.inner_rect,
             content_height: out.content_size.y,
+            solid_bars,
         };
         ui.ctx().data_mut(|d| d.insert_temp(layout_id(), layout));
     }

@@ -48,10 +48,12 @@ fn param(
     }
 }
 
-/// The stress view, in its own scroll area (scroll bars always shown) so nothing is cut
+/// The stress view, in its own scroll area (solid scroll bars, always shown) so nothing is cut
 /// off in a small window; the figure takes the height that is left, at least 160 points.
 pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, family: &mut Family) -> Vec<Action> {
-    let plot_h = (ui.available_height() - 80.0).clamp(160.0, 320.0);
+    let plot_h = (ui.available_height() - 120.0).clamp(160.0, 320.0);
+    // Solid bars: egui's default floating ones stay invisible until hovered.
+    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
     egui::ScrollArea::both()
         .id_salt("stress_scroll")
         .auto_shrink([false, false])
