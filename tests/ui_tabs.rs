@@ -1,7 +1,9 @@
 //! The Risk and Stress tabs in a small and a large window (issue 21): the risk axis, the
 //! nomogram's bottom row under "Total points", is on screen or reached by the tab's own
 //! scroll area, whose visible part lies inside the window (its scroll bars are always
-//! shown, so they are on screen too); the stress tab draws its figure inside the window.
+//! shown, so they are on screen too). Also the words around them: the tool bar marks the
+//! window preset in use, and the models' texts give source and status without internal
+//! notes.
 
 mod common;
 
@@ -14,7 +16,7 @@ use anchorage_core::session::Session;
 use common::*;
 use egui::{Event, Modifiers, Vec2};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 /// The example session on a copy of the sample, in a window of `size`, loaded.
 fn example_at<'a>(size: Vec2) -> (tempfile::TempDir, Harness<'a, App>) {
@@ -107,4 +109,61 @@ fn the_risk_axis_is_reachable_at_1280_by_800() {
 #[test]
 fn the_risk_axis_is_reachable_at_1600_by_1000() {
     check(Vec2::new(1600.0, 1000.0));
+}
+
+/// Whether the tool bar's preset button `name` shows as the one in use.
+fn preset_on(h: &Harness<'_, App>, name: &str) -> bool {
+    let node = h.get_by_role_and_label(egui::accesskit::Role::Button, name);
+    node.accesskit_node().is_selected() == Some(true)
+        || matches!(
+            node.accesskit_node().toggled(),
+            Some(egui::accesskit::Toggled::True)
+        )
+}
+
+#[test]
+fn the_tool_bar_shows_which_window_preset_is_in_use() {
+    let (_dir, mut h) = example_at(Vec2::new(1600.0, 1000.0));
+    // The sample CT's header has a window: the default window is the header's.
+    assert!(preset_on(&h, "Header"), "Header in use at first");
+    assert!(!preset_on(&h, "Bone"));
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Soft tissue")
+        .click();
+    settle(&mut h);
+    assert!(preset_on(&h, "Soft tissue"));
+    assert!(!preset_on(&h, "Header"));
+    let w = h.state().window().expect("a window");
+    assert_eq!((w.centre, w.width), (40.0, 400.0));
+}
+
+#[test]
+fn model_texts_give_source_and_status_in_plain_words() {
+    use anchorage_core::models::risk::RiskModel;
+    use anchorage_core::models::stress::StressModel;
+    let stress = StressModel::bundled().info;
+    let risk = RiskModel::bundled().info;
+    assert!(
+        stress
+            .provenance
+            .starts_with("Our reading of the published equations")
+    );
+    assert!(
+        risk.provenance
+            .starts_with("Reconstructed by the Anchorage project from the paper's worked example")
+    );
+    for text in [
+        &stress.source,
+        &stress.provenance,
+        &risk.source,
+        &risk.provenance,
+    ] {
+        for internal in [
+            "illegible",
+            "not in the project's copy",
+            "our copy",
+            "seeds/",
+        ] {
+            assert!(!text.contains(internal), "{internal:?} in {text:?}");
+        }
+    }
 }
