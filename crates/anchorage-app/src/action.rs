@@ -239,4 +239,6 @@ pub enum Action {
     Recover(bool),
     /// Look for the session's missing series under this folder.
     Relocate(PathBuf),
+    /// Close the typed-path window without opening anything.
+    CloseOpenPrompt,
 }

@@ -139,8 +139,8 @@ pub const COMMANDS: &[CommandInfo] = &[
     },
     CommandInfo {
         id: CommandId::PresetAuto,
-        label: "Window: automatic (header)",
-        tooltip: "The window written in the DICOM header, or the histogram window when there is none",
+        label: "Window: header",
+        tooltip: "Header: the window written in the DICOM header, or the histogram window when there is none",
         shortcuts: &[key(Key::Num3)],
     },
     CommandInfo {
