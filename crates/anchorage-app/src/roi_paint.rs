@@ -36,7 +36,8 @@ impl Tools {
         measurements: &mut Measurements,
         hover: Option<Pos2>,
     ) -> Vec<Tag> {
-        let view = painter.clip_rect();
+        // Clear of the orientation letters at the edges' middles.
+        let view = painter.clip_rect().shrink2(egui::vec2(20.0, 20.0));
         let vi = if shown.preview.is_some() { 0 } else { index };
         let Some(plane) = shown.volume.planes.get(vi) else {
             return Vec::new();
