@@ -207,7 +207,10 @@ pub fn key_image(
     let white = [235, 235, 235];
     let mut slice_line = format!("Im {}/{n}", slice + 1);
     if let Some(p) = caption.position_mm {
-        slice_line.push_str(&format!(" · Pos {p:.2} mm"));
+        slice_line.push_str(&format!(
+            " · {}",
+            crate::geometry::position_text(volume.normal, p)
+        ));
     }
     let head: Vec<String> = [
         caption.patient.clone(),
