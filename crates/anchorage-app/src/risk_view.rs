@@ -51,6 +51,7 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
     let solid_bars = !ui.spacing().scroll.floating;
     let out = egui::ScrollArea::both()
         .id_salt("risk_scroll")
+        .max_height(ui.available_height())
         .auto_shrink([false, false])
         .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
         .show(ui, |ui| content(ui, d));

@@ -49,13 +49,14 @@ fn param(
 }
 
 /// The stress view, in its own scroll area (solid scroll bars, always shown) so nothing is cut
-/// off in a small window; the figure takes the height that is left, at least 160 points.
+/// off in a small window; the figure takes the height that is left, at least 90 points.
 pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, family: &mut Family) -> Vec<Action> {
-    let plot_h = (ui.available_height() - 120.0).clamp(160.0, 320.0);
+    let plot_h = (ui.available_height() - 125.0).clamp(90.0, 320.0);
     // Solid bars: egui's default floating ones stay invisible until hovered.
     ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
     egui::ScrollArea::both()
         .id_salt("stress_scroll")
+        .max_height(ui.available_height())
         .auto_shrink([false, false])
         .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
         .show(ui, |ui| content(ui, session, d, family, plot_h))
