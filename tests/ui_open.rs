@@ -156,3 +156,31 @@ fn without_a_file_dialog_a_path_can_be_typed() {
     assert_eq!(h.state().study().map(|s| s.path.clone()), Some(study));
     assert!(h.query_by_label_contains("No file dialog").is_none());
 }
+
+#[test]
+fn ctrl_l_opens_a_typed_path_whatever_the_system() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = dir.path().join("study");
+    copy_sample(&study);
+    let other = dir.path().join("first");
+    copy_sample(&other);
+    let mut h = harness(&dir.path().join("config"), &other);
+    loaded(&mut h);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    h.step();
+    h.step();
+    assert!(
+        h.query_by_label_contains("Type the path of a study folder")
+            .is_some()
+    );
+    h.get_by_role(egui::accesskit::Role::TextInput).click();
+    h.step();
+    h.get_by_role(egui::accesskit::Role::TextInput)
+        .type_text(&study.display().to_string());
+    h.step();
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Open")
+        .click();
+    h.step();
+    loaded(&mut h);
+    assert_eq!(h.state().study().map(|s| s.path.clone()), Some(study));
+}

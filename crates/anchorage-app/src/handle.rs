@@ -128,6 +128,13 @@ impl App {
         match id {
             CommandId::OpenFolder => self.pick(true),
             CommandId::OpenFile => self.pick(false),
+            CommandId::OpenPath => {
+                self.open_prompt = Some(super::browser::OpenPrompt {
+                    message: "Type the path of a study folder, DICOMDIR, DICOM file or session:"
+                        .into(),
+                    ..Default::default()
+                })
+            }
             CommandId::Undo | CommandId::Redo => {
                 self.tools.cancel();
                 let restored = if id == CommandId::Undo {

@@ -40,6 +40,7 @@ pub fn menu_bar(ui: &mut egui::Ui, m: &MenuState) -> Vec<Action> {
         ui.menu_button("File", |ui| {
             item(ui, CommandId::OpenFolder, true, &mut out);
             item(ui, CommandId::OpenFile, true, &mut out);
+            item(ui, CommandId::OpenPath, true, &mut out);
             ui.menu_button("Open recent", |ui| {
                 if m.recent.is_empty() {
                     ui.label("(none)");
