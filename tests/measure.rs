@@ -257,7 +257,7 @@ fn a_ct_protocol_on_the_mr_series_is_refused() {
     assert!(o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("measured on CT") && err.contains("is MR"),
+        err.contains("measured on CT") && err.contains("on the MR series"),
         "{err}"
     );
     let csv = String::from_utf8_lossy(&o.stdout);

@@ -148,3 +148,47 @@ fn the_terminal_never_shows_the_patient_name() {
         }
     }
 }
+
+#[test]
+fn a_pseudonymised_key_image_names_the_patient_only_by_the_pseudonym() {
+    use anchorage_core::dicom::series::scan;
+    use anchorage_core::dicom::volume::{LoadControl, load};
+    use anchorage_core::display::render::WindowPreset;
+    use anchorage_core::display::snapshot::{Caption, key_image};
+    use anchorage_core::export::pseudonym;
+
+    let report = scan(&sample().join("ct")).expect("scan the sample CT");
+    let series = report.series.first().expect("a series").clone();
+    let volume = load(&series, &LoadControl::default()).expect("load");
+    let ids = identifiers();
+    let pseudo = pseudonym("project key 2026", &series.patient_id);
+    let named = Caption::of(&series, None, 5);
+    let anon = Caption::of(&series, Some(&pseudo), 5);
+    let text = |c: &Caption| format!("{}\n{}", c.patient, c.series);
+    // Without a key the caption names the patient (so the check below can fail) …
+    assert!(
+        ids.iter().any(|v| text(&named).contains(v.as_str())),
+        "{}",
+        text(&named)
+    );
+    // … with one it gives the pseudonym the CSV gives, and nothing identifying.
+    assert!(anon.patient.contains(&pseudo), "{}", anon.patient);
+    for v in &ids {
+        assert!(!text(&anon).contains(v.as_str()), "{v} in {}", text(&anon));
+    }
+    let png = |c: &Caption| {
+        key_image(&volume, 5, WindowPreset::CT_BONE, &[], c, 1)
+            .expect("key image")
+            .image
+            .to_png()
+            .expect("png")
+    };
+    let (anon_png, named_png) = (png(&anon), png(&named));
+    assert_ne!(anon_png, named_png, "the caption is drawn on the picture");
+    for v in &ids {
+        assert!(
+            !anon_png.windows(v.len()).any(|w| w == v.as_bytes()),
+            "{v} in the PNG's bytes"
+        );
+    }
+}

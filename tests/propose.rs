@@ -255,3 +255,53 @@ fn ellipse_from_a_click_on_mr_stays_in_the_pedicle_or_csf() -> TestResult {
     assert_eq!(checked, 9, "eight pedicles and the CSF");
     Ok(())
 }
+
+/// A click on a disc (issue 20's report: the middle slice of the sample is a disc, and its
+/// proposal spilled into the soft tissue with a mean of 63 HU) is refused: the region like
+/// the click is not closed by cortex.
+#[test]
+fn ellipse_on_a_disc_is_refused() -> TestResult {
+    let (_, volume) = ct()?;
+    let text = std::fs::read_to_string(sample().join("ground-truth.json"))?;
+    let t: serde_json::Value = serde_json::from_str(&text)?;
+    let levels = t["levels"].as_array().ok_or("levels")?;
+    let b_hu = t["ct_rois"]["b_hu"].as_array().ok_or("b_hu")?;
+    let mut discs = 0;
+    for pair in levels.windows(2) {
+        let (lower, upper) = (&pair[0]["body"], &pair[1]["body"]);
+        let (Some(top), Some(bottom)) = (
+            lower["z_superior_mm"].as_f64(),
+            upper["z_inferior_mm"].as_f64(),
+        ) else {
+            continue;
+        };
+        let z = (top + bottom) / 2.0;
+        let Some(k) = (0..volume.planes.len()).min_by(|a, b| {
+            let d = |i: usize| (volume.planes[i].origin_mm[2] - z).abs();
+            d(*a).total_cmp(&d(*b))
+        }) else {
+            continue;
+        };
+        if (volume.planes[k].origin_mm[2] - z).abs() > 0.7 {
+            continue;
+        }
+        // The body's centre in pixels, from the lower level's B-HU ellipse.
+        let Some(e) = b_hu
+            .iter()
+            .find(|r| r["level"] == pair[0]["level"])
+            .map(|r| &r["ellipse_px"])
+        else {
+            continue;
+        };
+        let px = (e["cx"].as_f64().ok_or("cx")?, e["cy"].as_f64().ok_or("cy")?);
+        let r = propose_ellipse(&volume, k, px, &EllipseSettings::CT);
+        assert!(
+            matches!(r, Err(ProposeError::NotClosed { .. })),
+            "disc above {}: slice {k} at z {z}: {r:?}",
+            pair[0]["level"]
+        );
+        discs += 1;
+    }
+    assert!(discs >= 4, "only {discs} discs tried");
+    Ok(())
+}

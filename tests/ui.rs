@@ -186,10 +186,13 @@ fn opens_the_study_and_scrolls_slices() {
     let f = fixture();
     let mut h = harness(&f, Arc::new(DicomSource));
     loaded(&mut h);
-    // The browser lists the series, and the skipped file is shown, not hidden.
+    // The browser lists the series, and the ignored file is shown, not hidden.
     assert!(has_label(&h, "CT Test lumbar CT"));
     assert!(has_label(&h, "20 images · axial"));
-    assert!(h.query_by_label_contains("1 file(s) skipped").is_some());
+    assert!(
+        h.query_by_label_contains("1 non-DICOM file(s) ignored")
+            .is_some()
+    );
     // Opens at the middle slice; keys and the wheel change it.
     assert!(has_label(&h, "Im 11/20"), "middle slice shown");
     h.key_press(Key::ArrowDown);

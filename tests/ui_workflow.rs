@@ -267,7 +267,7 @@ fn the_whole_workflow_on_the_sample_phantom() {
             .next()
             .is_some()
     );
-    assert!(h.query_by_label_contains("Provenance:").is_some());
+    assert!(h.query_by_label_contains("Status: ").is_some());
 
     // Export the CSV; it is what `anchorage measure` writes for the saved session.
     h.get_by_label("Export").click();

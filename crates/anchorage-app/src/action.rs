@@ -18,6 +18,8 @@ pub enum CommandId {
     OpenFolder,
     /// Choose a DICOMDIR, a DICOM file or a session file to open.
     OpenFile,
+    /// Type the path of a folder, DICOMDIR, DICOM file or session to open.
+    OpenPath,
     /// Undo the last change to the measurements.
     Undo,
     /// Redo what was undone.
@@ -239,4 +241,6 @@ pub enum Action {
     Recover(bool),
     /// Look for the session's missing series under this folder.
     Relocate(PathBuf),
+    /// Close the typed-path window without opening anything.
+    CloseOpenPrompt,
 }

@@ -1,6 +1,8 @@
 //! The series browser: every series of the study with a thumbnail, modality, description,
 //! image count and orientation; the files that were skipped and the geometry warnings,
-//! shown rather than hidden; and the recent studies.
+//! shown rather than hidden; the recent studies; and the window that asks for a typed
+//! path where no file dialog can be shown (or offers the study folder beside a session that
+//! did not load).
 
 use std::path::PathBuf;
 
@@ -9,6 +11,7 @@ use egui::{Color32, RichText};
 use super::action::Action;
 use super::study::Study;
 use super::style::WARN;
+use anchorage_core::dicom::series::{SkipKind, SkippedFile};
 
 /// The browser panel.
 pub fn ui(
@@ -46,30 +49,7 @@ pub fn ui(
                             for (i, s) in report.series.iter().enumerate() {
                                 out.extend(series_card(ui, st, i, s));
                             }
-                            if !report.skipped.is_empty() {
-                                ui.separator();
-                                egui::CollapsingHeader::new(
-                                    RichText::new(format!(
-                                        "{} file(s) skipped",
-                                        report.skipped.len()
-                                    ))
-                                    .color(WARN),
-                                )
-                                .id_salt("skipped")
-                                .show(ui, |ui| {
-                                    for f in &report.skipped {
-                                        let name = f
-                                            .path
-                                            .file_name()
-                                            .map(|n| n.to_string_lossy().into_owned())
-                                            .unwrap_or_else(|| f.path.display().to_string());
-                                        ui.label(
-                                            RichText::new(format!("{name}: {}", f.reason)).small(),
-                                        )
-                                        .on_hover_text(f.path.display().to_string());
-                                    }
-                                });
-                            }
+                            skipped_list(ui, &report.skipped);
                         }
                     }
                 }
@@ -183,5 +163,106 @@ fn series_card(
     if resp.clicked() && !selected && out.is_empty() {
         out.push(Action::SelectSeries(i));
     }
+    out
+}
+
+/// The files that were not used, in two groups: damaged DICOM files (and duplicates or
+/// missing references) as a warning, files that are not DICOM images (a JSON, a text, a
+/// DICOMDIR index) listed plainly, both collapsed.
+fn skipped_list(ui: &mut egui::Ui, skipped: &[SkippedFile]) {
+    let (plain, warned): (Vec<&SkippedFile>, Vec<&SkippedFile>) = skipped
+        .iter()
+        .partition(|f| matches!(f.kind, SkipKind::NotDicom | SkipKind::Index));
+    if skipped.is_empty() {
+        return;
+    }
+    ui.separator();
+    if !warned.is_empty() {
+        let head = RichText::new(format!("{} DICOM file(s) skipped", warned.len())).color(WARN);
+        egui::CollapsingHeader::new(head)
+            .id_salt("skipped")
+            .show(ui, |ui| file_lines(ui, &warned));
+    }
+    if !plain.is_empty() {
+        let head = format!("{} non-DICOM file(s) ignored", plain.len());
+        egui::CollapsingHeader::new(head)
+            .id_salt("ignored")
+            .show(ui, |ui| file_lines(ui, &plain));
+    }
+}
+
+/// One small line per file: its name and why, with the full path on hover.
+fn file_lines(ui: &mut egui::Ui, files: &[&SkippedFile]) {
+    for f in files {
+        let name = f
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| f.path.display().to_string());
+        ui.label(RichText::new(format!("{name}: {}", f.reason)).small())
+            .on_hover_text(f.path.display().to_string());
+    }
+}
+
+/// The "open a typed path" window: why it is shown, the path typed so far, and a folder
+/// to offer with one click.
+#[derive(Debug, Clone, Default)]
+pub struct OpenPrompt {
+    /// Why the window is shown.
+    pub message: String,
+    /// The path typed so far.
+    pub text: String,
+    /// A folder to offer (the study folder beside a session that did not load).
+    pub offer: Option<PathBuf>,
+}
+
+impl OpenPrompt {
+    /// The window shown when the system has no file dialog; `what` says what to open.
+    pub fn no_dialog(what: &str) -> Self {
+        OpenPrompt {
+            message: format!(
+                "No file dialog is available on this system (no desktop portal answered). \
+                 Type the path of {what}:"
+            ),
+            ..OpenPrompt::default()
+        }
+    }
+}
+
+/// The typed-path window, while there is one.
+pub fn open_prompt(ctx: &egui::Context, prompt: &mut OpenPrompt) -> Vec<Action> {
+    let mut out = Vec::new();
+    egui::Window::new("Open")
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+        .show(ctx, |ui| {
+            ui.set_max_width(520.0);
+            ui.label(&prompt.message);
+            if let Some(folder) = &prompt.offer
+                && ui
+                    .button("Open the study folder beside it")
+                    .on_hover_text(folder.display().to_string())
+                    .clicked()
+            {
+                out.push(Action::Open(folder.clone()));
+            }
+            let typed = ui.horizontal(|ui| {
+                let edit = ui.add(
+                    egui::TextEdit::singleline(&mut prompt.text)
+                        .hint_text("/path/to/study or session.json")
+                        .desired_width(380.0),
+                );
+                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                let ok = !prompt.text.trim().is_empty();
+                ui.add_enabled(ok, egui::Button::new("Open")).clicked() || (enter && ok)
+            });
+            if typed.inner {
+                out.push(Action::Open(PathBuf::from(prompt.text.trim())));
+            }
+            if ui.button("Cancel").clicked() {
+                out.push(Action::CloseOpenPrompt);
+            }
+        });
     out
 }

@@ -54,6 +54,13 @@ pub const COMMANDS: &[CommandInfo] = &[
         shortcuts: &[ctrl_shift(Key::O)],
     },
     CommandInfo {
+        id: CommandId::OpenPath,
+        label: "Open path…",
+        tooltip: "Type the path of a study folder, DICOMDIR, DICOM file or session (works \
+                  where no file dialog is available)",
+        shortcuts: &[ctrl(Key::L)],
+    },
+    CommandInfo {
         id: CommandId::Undo,
         label: "Undo",
         tooltip: "Undo the last change to the ROIs (a whole drag is one step)",
@@ -139,8 +146,8 @@ pub const COMMANDS: &[CommandInfo] = &[
     },
     CommandInfo {
         id: CommandId::PresetAuto,
-        label: "Window: automatic (header)",
-        tooltip: "The window written in the DICOM header, or the histogram window when there is none",
+        label: "Window: header",
+        tooltip: "Header: the window written in the DICOM header, or the histogram window when there is none",
         shortcuts: &[key(Key::Num3)],
     },
     CommandInfo {

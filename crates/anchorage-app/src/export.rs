@@ -19,6 +19,9 @@ pub struct ExportForm {
     pub pseudonymize: bool,
     /// The project key for pseudonymisation (never saved).
     pub key: String,
+    /// How many times the PNG is enlarged (1: the image's native size); 0 for enough to
+    /// make it at least 512 pixels wide (native for most CT).
+    pub png_scale: usize,
 }
 
 impl ExportForm {
@@ -61,6 +64,20 @@ pub fn ui(
             ui.add(egui::TextEdit::singleline(&mut form.key).password(true).desired_width(160.0));
         }
     });
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_label("PNG size")
+            .selected_text(png_scale_text(form.png_scale))
+            .show_ui(ui, |ui| {
+                for k in 0..=4 {
+                    ui.selectable_value(&mut form.png_scale, k, png_scale_text(k));
+                }
+            })
+            .response
+            .on_hover_text(
+                "The PNG's size: the image's own pixels, enlarged 2–4 times, or automatic \
+                 (enlarged to at least 512 pixels wide, so the labels fit a small image)",
+            );
+    });
     // The form as it is when a button is clicked.
     let export = |kind| Action::Export {
         kind,
@@ -89,7 +106,10 @@ pub fn ui(
         }
         if ui
             .button("Export PNG")
-            .on_hover_text("The shown slice with its ROIs")
+            .on_hover_text(
+                "The shown slice as a key image: ROIs with their labels and statistics, \
+                 patient (or pseudonym), slice, window, scale bar",
+            )
             .clicked()
         {
             out.push(export(ExportKind::Png));
@@ -120,4 +140,22 @@ pub fn ui(
         None => {}
     }
     out
+}
+
+/// "automatic", "native", "2× enlarged".
+fn png_scale_text(k: usize) -> String {
+    match k {
+        0 => "automatic".into(),
+        1 => "native".into(),
+        _ => format!("{k}× enlarged"),
+    }
+}
+
+/// The enlargement of a PNG `columns` wide: `chosen`, or for 0 the smallest (1 to 4) that
+/// makes it at least 512 pixels wide.
+pub fn png_scale(chosen: usize, columns: usize) -> usize {
+    match chosen {
+        0 => (1..=4).find(|k| k * columns >= 512).unwrap_or(4),
+        k => k,
+    }
 }

@@ -115,6 +115,7 @@ impl App {
             Action::ProposeFromCaliper(id) => self.propose_from_caliper(id),
             Action::Recover(restore) => self.settle_recovery(restore),
             Action::Relocate(folder) => self.relocate(&folder),
+            Action::CloseOpenPrompt => self.open_prompt = None,
         }
     }
 
@@ -125,21 +126,14 @@ impl App {
             Some((s.len(), s.rows as usize, s.columns as usize))
         });
         match id {
-            CommandId::OpenFolder => {
-                if let Some(p) = rfd::FileDialog::new()
-                    .set_title("Open a study folder")
-                    .pick_folder()
-                {
-                    self.open(&p);
-                }
-            }
-            CommandId::OpenFile => {
-                if let Some(p) = rfd::FileDialog::new()
-                    .set_title("Open a DICOMDIR, DICOM file or session")
-                    .pick_file()
-                {
-                    self.open(&p);
-                }
+            CommandId::OpenFolder => self.pick(true),
+            CommandId::OpenFile => self.pick(false),
+            CommandId::OpenPath => {
+                self.open_prompt = Some(super::browser::OpenPrompt {
+                    message: "Type the path of a study folder, DICOMDIR, DICOM file or session:"
+                        .into(),
+                    ..Default::default()
+                })
             }
             CommandId::Undo | CommandId::Redo => {
                 self.tools.cancel();

@@ -1,16 +1,22 @@
 //! Writing an export: the per-screw table as CSV and JSON (the bytes `anchorage measure`
-//! writes for the same session: same `screw_table`, `to_csv`, `to_json`), a PNG snapshot
-//! of the shown slice with its ROIs (`snapshot::render`), and the session itself. Every
+//! writes for the same session: same `screw_table`, `to_csv`, `to_json`), a PNG key image
+//! of the shown slice with its ROIs, their statistics and the slice's facts
+//! (`snapshot::key_image`), and the session itself. Every
 //! file is written atomically; a failed write says why and leaves the old file as it was.
-//! Optionally pseudonymised with a project key (`ScrewTable::pseudonymize`).
+//! Optionally pseudonymised with a project key (`ScrewTable::pseudonymize`; the PNG then
+//! names the patient only by the same pseudonym, and gives no series description).
 
 use std::path::{Path, PathBuf};
 
 use super::App;
 use super::action::ExportKind;
 use super::derived::Derived;
-use anchorage_core::export::to_json;
-use anchorage_core::session::{Session, write_atomic};
+use super::labels;
+use anchorage_core::display::render::WindowPreset;
+use anchorage_core::display::snapshot::{Caption, Outline, key_image};
+use anchorage_core::export::{MIN_KEY_CHARS, pseudonym, to_json};
+use anchorage_core::measure::RoiMeasurement;
+use anchorage_core::session::{Roi, Session, write_atomic};
 
 impl App {
     /// Writes one export to `folder`, pseudonymised with `key` when there is one, and
@@ -36,7 +42,7 @@ impl App {
     ) -> Result<PathBuf, String> {
         let folder = folder.ok_or("no export folder: type one in the export panel")?;
         let stem = match &key {
-            Some(k) => anchorage_core::export::pseudonym(k, &self.doc.session.patient_id),
+            Some(k) => pseudonym(k, &self.doc.session.patient_id),
             None => self.doc.session.patient_id.clone(),
         };
         let path = folder.join(kind.file_name(&stem));
@@ -54,48 +60,76 @@ impl App {
                 }
                 session_bytes(&self.doc.session, self.doc.path.as_deref(), &folder)?
             }
-            ExportKind::Png => self.snapshot()?,
+            ExportKind::Png => self.snapshot(key.as_deref())?,
         };
         write(&path, &bytes)
     }
 
-    /// The shown slice with its ROIs, as PNG bytes.
-    fn snapshot(&self) -> Result<Vec<u8>, String> {
+    /// The shown slice as a key image (its ROIs with their labels and statistics, the
+    /// patient or, pseudonymised with `key`, the pseudonym, the slice, window, scale bar and
+    /// "research aid"), at the export panel's scale, as PNG bytes.
+    fn snapshot(&mut self, key: Option<&str>) -> Result<Vec<u8>, String> {
+        if let Some(k) = key
+            && k.chars().count() < MIN_KEY_CHARS
+        {
+            return Err(format!(
+                "the project key must have at least {MIN_KEY_CHARS} characters"
+            ));
+        }
         let st = self.study.as_ref().ok_or("no study is open")?;
-        let series = st.current().ok_or("no series is shown")?;
+        let series = st.current().ok_or("no series is shown")?.clone();
         let loaded = st
             .current_volume()
             .ok_or("the shown series is still loading")?;
-        let window = self
-            .window()
-            .unwrap_or(anchorage_core::display::render::WindowPreset::CT_BONE);
-        let outlines: Vec<anchorage_core::display::snapshot::Outline> = self
+        let (volume, volume_id) = (std::sync::Arc::clone(&loaded.volume), loaded.id);
+        let window = self.window().unwrap_or(WindowPreset::CT_BONE);
+        let slice = self.viewers.slice();
+        let unit = labels::unit(&series);
+        let rois: Vec<Roi> = self
             .doc
             .session
             .rois
             .iter()
             .filter(|r| r.series_uid == series.uid)
-            .map(|roi| anchorage_core::display::snapshot::Outline {
-                roi,
-                rgb: if self.tools.highlight.contains(&roi.id) {
-                    [255, 90, 200]
-                } else if self.tools.selected == Some(roi.id) {
-                    [255, 220, 40]
-                } else {
-                    [60, 200, 240]
-                },
-            })
+            .cloned()
             .collect();
-        let img = anchorage_core::display::snapshot::render(
-            &loaded.volume,
-            self.viewers.slice(),
-            window,
-            &outlines,
-            3,
-        )
-        .ok_or("the shown slice is not in the volume")?;
-        img.to_png()
+        let mut outlines = Vec::new();
+        for roi in &rois {
+            let rgb = if self.tools.highlight.contains(&roi.id) {
+                [255, 90, 200]
+            } else if self.tools.selected == Some(roi.id) {
+                [255, 220, 40]
+            } else {
+                [60, 200, 240]
+            };
+            let mut label = vec![labels::title(roi)];
+            match self.measurements.get(roi, &volume, volume_id) {
+                Ok(m) => label.extend(key_lines(&m, unit)),
+                Err(e) => label.push(format!("not measured: {e}")),
+            }
+            outlines.push(Outline { roi, rgb, label });
+        }
+        let pseudonym = key.map(|k| pseudonym(k, &self.doc.session.patient_id));
+        let caption = Caption::of(&series, pseudonym.as_deref(), slice);
+        let scale = super::export::png_scale(self.export_form.png_scale, volume.dims().2);
+        let img = key_image(&volume, slice, window, &outlines, &caption, scale)
+            .ok_or("the shown slice is not in the volume")?;
+        img.image.to_png()
     }
+}
+
+/// The statistics a key image gives beside an ROI: mean ± SD and area, or the length.
+fn key_lines(m: &RoiMeasurement, unit: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(s) = &m.stats {
+        let f = |v: Option<f64>| v.map_or_else(|| "–".into(), |x| format!("{x:.1}"));
+        out.push(format!("mean {} ± {} {unit}", f(s.mean), f(s.sd)));
+        out.push(format!("area {:.2} mm²", s.area_mm2));
+    }
+    if let Some(l) = m.length_mm {
+        out.push(format!("length {l:.2} mm"));
+    }
+    out
 }
 
 /// The bytes of a table export (CSV or JSON) of the derived results.

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use egui::ColorImage;
 
 use super::action::Action;
+use super::browser::OpenPrompt;
 use super::document::Document;
 use super::loader::LoadEvent;
 use super::missing::missing;
@@ -20,10 +21,14 @@ use super::{App, state};
 use anchorage_core::session::Session;
 use anchorage_core::session::recovery::{Source, find_offer};
 
+/// A file dialog that returns nothing sooner than this was never shown.
+const NO_DIALOG: std::time::Duration = std::time::Duration::from_millis(400);
+
 impl App {
     /// Opens a study folder, a DICOMDIR, a DICOM file or a session file.
     pub(super) fn open(&mut self, path: &Path) {
         let path = state::absolute(path);
+        self.open_prompt = None;
         self.recovery = None;
         self.missing.clear();
         self.relocating = false;
@@ -39,6 +44,7 @@ impl App {
                             "the session names no series to open: {}",
                             path.display()
                         ));
+                        self.forget_recent(&path);
                         return;
                     };
                     self.doc = doc;
@@ -49,6 +55,15 @@ impl App {
                 }
                 Err(e) => {
                     self.errors.push(e);
+                    self.forget_recent(&path);
+                    self.open_prompt = path.parent().map(|dir| OpenPrompt {
+                        message: format!(
+                            "The session does not load (the reason is in the status bar): {}",
+                            path.display()
+                        ),
+                        offer: Some(dir.to_path_buf()),
+                        ..OpenPrompt::default()
+                    });
                     self.look_for_recovery(&path, None, &[]);
                     return;
                 }
@@ -79,10 +94,50 @@ impl App {
         self.reformats.clear();
         self.note = None;
         self.state.last_study = Some(study_path.clone());
-        self.state.push_recent(&path);
         self.save_state();
-        self.study = Some(Study::new(study_path.clone()));
+        // Added to the recent studies once the scan finds a series in it.
+        self.study = Some(Study {
+            opened_as: Some(path.clone()),
+            ..Study::new(study_path.clone())
+        });
         self.loader.scan(study_path);
+    }
+
+    /// Asks the system's file dialog for a study folder (`folder`) or a file, and opens
+    /// what is chosen. Where no dialog service answers (rfd returns at once: no desktop
+    /// portal, as under a bare X server), shows the typed-path window instead; a dialog the
+    /// user cancelled takes longer than a person can click.
+    pub(super) fn pick(&mut self, folder: bool) {
+        let start = std::time::Instant::now();
+        let picked = if folder {
+            rfd::FileDialog::new()
+                .set_title("Open a study folder")
+                .pick_folder()
+        } else {
+            rfd::FileDialog::new()
+                .set_title("Open a DICOMDIR, DICOM file or session")
+                .pick_file()
+        };
+        match picked {
+            Some(p) => self.open(&p),
+            None if start.elapsed() < NO_DIALOG => {
+                self.open_prompt = Some(OpenPrompt::no_dialog(if folder {
+                    "a study folder"
+                } else {
+                    "a DICOMDIR, DICOM file or session file"
+                }));
+            }
+            None => {}
+        }
+    }
+
+    /// Removes `path` from the recent studies (it did not open).
+    fn forget_recent(&mut self, path: &Path) {
+        let before = self.state.recent.len();
+        self.state.recent.retain(|r| r != path);
+        if self.state.recent.len() != before {
+            self.save_state();
+        }
     }
 
     /// Loads, in the background, a series the session uses that is not loaded yet, so the
@@ -121,6 +176,7 @@ impl App {
             };
             match event {
                 LoadEvent::Scanned { path, report } => {
+                    let opened = st.opened_as.take();
                     if report.series.is_empty() {
                         self.errors.push(format!(
                             "no DICOM image series found ({} file(s) skipped): {}",
@@ -128,6 +184,17 @@ impl App {
                             path.display()
                         ));
                     }
+                    if let Some(p) = opened {
+                        if report.series.is_empty() {
+                            self.state.recent.retain(|r| r != &p);
+                        } else {
+                            self.state.push_recent(&p);
+                        }
+                        self.save_state();
+                    }
+                    let Some(st) = &mut self.study else {
+                        continue;
+                    };
                     let thumbs: Vec<_> = report.series.iter().cloned().enumerate().collect();
                     st.report = Some(report);
                     let uids: Vec<String> = self
@@ -146,6 +213,9 @@ impl App {
                 }
                 LoadEvent::ScanFailed { error, .. } => {
                     self.errors.push(error);
+                    if let Some(p) = st.opened_as.take() {
+                        self.forget_recent(&p);
+                    }
                     self.after_scan();
                 }
                 LoadEvent::Preview {

@@ -26,6 +26,7 @@ impl App {
         match preset.window(st.current().and_then(|s| s.window), hist) {
             Some(w) => {
                 st.windows.insert(i, w);
+                st.presets.insert(i, (preset, w));
             }
             None => {
                 self.note =

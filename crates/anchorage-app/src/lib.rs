@@ -139,6 +139,8 @@ pub struct App {
     missing: Vec<missing::MissingSeries>,
     /// The folder typed in the missing-series panel.
     relocate_text: String,
+    /// The typed-path window (no file dialog, or a session that did not load).
+    open_prompt: Option<browser::OpenPrompt>,
 }
 
 /// The tabs beside the results in the bottom panel.
@@ -192,6 +194,7 @@ impl App {
             relocating: false,
             missing: Vec::new(),
             relocate_text: String::new(),
+            open_prompt: None,
         };
         let open = if options.open_last {
             state::startup_path(options.open, &app.state)
@@ -246,6 +249,7 @@ impl App {
             loading: self.loader.job().is_some(),
         };
         let window = self.window();
+        let preset = self.study.as_ref().and_then(Study::active_preset);
         let tools = &self.tools;
         let modality = self
             .study
@@ -257,7 +261,7 @@ impl App {
             ui.horizontal_wrapped(|ui| {
                 actions.extend(menus::tool_bar(ui, tools, modality.as_deref()));
                 ui.separator();
-                actions.extend(menus::window_bar(ui, window));
+                actions.extend(menus::window_bar(ui, window, preset));
             });
         });
         let status = menus::StatusState {
@@ -362,13 +366,7 @@ impl App {
                             &derived,
                             &mut self.stress_family,
                         )),
-                        BottomTab::Risk => {
-                            egui::ScrollArea::vertical()
-                                .id_salt("risk_scroll")
-                                .max_height(tab_height)
-                                .auto_shrink([false, false])
-                                .show(right, |ui| risk_view::ui(ui, &derived));
-                        }
+                        BottomTab::Risk => risk_view::ui(right, &derived),
                         BottomTab::Export => {
                             egui::ScrollArea::both()
                                 .id_salt("export_scroll")
@@ -472,6 +470,9 @@ impl App {
         }
         actions.extend(menus::help_window(&ctx, self.show_help));
         actions.extend(recover::ui(&ctx, self.recovery.as_ref(), &self.doc.session));
+        if let Some(p) = &mut self.open_prompt {
+            actions.extend(browser::open_prompt(&ctx, p));
+        }
         if !actions.is_empty() {
             // The panels drew before the actions were handled.
             ctx.request_repaint();

@@ -10,7 +10,7 @@ use super::action::{Action, CommandId};
 use super::commands::{self, info, menu_item};
 use super::tools::{Tool, Tools};
 use super::widgets::level_side_combos;
-use anchorage_core::display::render::WindowLevel;
+use anchorage_core::display::render::{WindowLevel, WindowPreset};
 use anchorage_core::session::{RoiKind, Role};
 
 /// What the menu bar needs to know.
@@ -40,6 +40,7 @@ pub fn menu_bar(ui: &mut egui::Ui, m: &MenuState) -> Vec<Action> {
         ui.menu_button("File", |ui| {
             item(ui, CommandId::OpenFolder, true, &mut out);
             item(ui, CommandId::OpenFile, true, &mut out);
+            item(ui, CommandId::OpenPath, true, &mut out);
             ui.menu_button("Open recent", |ui| {
                 if m.recent.is_empty() {
                     ui.label("(none)");
@@ -181,19 +182,32 @@ pub fn tool_bar(ui: &mut egui::Ui, tools: &Tools, modality: Option<&str>) -> Vec
     out
 }
 
-/// The window presets and the current window, for the tool bar.
-pub fn window_bar(ui: &mut egui::Ui, window: Option<WindowLevel>) -> Vec<Action> {
+/// The window presets (the one the window comes from shown selected) and the current
+/// window, for the tool bar.
+pub fn window_bar(
+    ui: &mut egui::Ui,
+    window: Option<WindowLevel>,
+    active: Option<WindowPreset>,
+) -> Vec<Action> {
     let mut out = Vec::new();
-    for (id, text) in [
-        (CommandId::PresetBone, "Bone"),
-        (CommandId::PresetSoftTissue, "Soft tissue"),
-        (CommandId::PresetAuto, "Auto"),
-        (CommandId::PresetHistogram, "Histogram"),
+    for (id, preset, text) in [
+        (CommandId::PresetBone, WindowPreset::CtBone, "Bone"),
+        (
+            CommandId::PresetSoftTissue,
+            WindowPreset::CtSoftTissue,
+            "Soft tissue",
+        ),
+        (CommandId::PresetAuto, WindowPreset::Auto, "Header"),
+        (
+            CommandId::PresetHistogram,
+            WindowPreset::Histogram,
+            "Histogram",
+        ),
     ] {
         let tip = commands::info(id).map_or("", |c| c.tooltip);
         let key = commands::shortcut_text(ui.ctx(), id);
         if ui
-            .button(text)
+            .selectable_label(active == Some(preset), text)
             .on_hover_text(format!("{tip} ({key})"))
             .clicked()
         {

@@ -1,20 +1,76 @@
 //! The risk view: the model's nomogram drawn from its geometry (`RiskModel::nomogram`) —
 //! the points axis, one axis per predictor, total points and the risk axis — with the
-//! patient marked on each, the risk against the cutoff, and the model's provenance in
-//! plain words. A research aid, not a diagnosis.
+//! patient marked on each, the risk against the cutoff, and the model's source and status
+//! in plain words. The whole view scrolls, with its scroll bars always shown, so the risk
+//! axis under "Total points" is never cut off; tick labels that would run together are
+//! left out. A research aid, not a diagnosis.
 
-use egui::{Align2, Color32, FontId, Pos2, RichText, Sense, Stroke, vec2};
+use egui::{Align2, Color32, FontId, Id, Pos2, Rect, RichText, Sense, Stroke, vec2};
 
 use super::derived::Derived;
 use super::style::{RESEARCH_AID, WARN};
 
 const PATIENT: Color32 = Color32::from_rgb(255, 90, 200);
 
-/// The risk view.
+/// Why the Goutallier axis reads 1, 2, 4, 3.
+pub const GOUTALLIER_ORDER: &str = "The Goutallier axis reads 1, 2, 4, 3: in the paper's \
+    fitted model grade 3 carries more risk than grade 4. The paper puts this down to its small \
+    grade-3 group (10 of 313 patients) and warns against over-interpreting it; the nomogram \
+    keeps the fitted order.";
+
+/// Where the risk view last drew its bottom row and what it could show, for the window
+/// tests: the risk axis's row, the visible part of the scroll area and the height of
+/// everything in it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RiskLayout {
+    /// The risk axis's row (the nomogram's bottom row), screen points.
+    pub risk_row: Rect,
+    /// The visible part of the scroll area, screen points.
+    pub viewport: Rect,
+    /// The height of the scrolled content, points.
+    pub content_height: f32,
+    /// Whether the scroll bars are solid (shown without hovering), not floating.
+    pub solid_bars: bool,
+}
+
+impl RiskLayout {
+    /// The layout of the last frame that drew the risk view.
+    pub fn last(ctx: &egui::Context) -> Option<RiskLayout> {
+        ctx.data(|d| d.get_temp(layout_id()))
+    }
+}
+
+fn layout_id() -> Id {
+    Id::unique("risk_view_layout")
+}
+
+/// The risk view, in its own scroll area (solid scroll bars, always shown: egui's default
+/// floating bars stay invisible until the pointer is over them).
 pub fn ui(ui: &mut egui::Ui, d: &Derived) {
+    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+    let solid_bars = !ui.spacing().scroll.floating;
+    let out = egui::ScrollArea::both()
+        .id_salt("risk_scroll")
+        .max_height(ui.available_height())
+        .auto_shrink([false, false])
+        .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
+        .show(ui, |ui| content(ui, d));
+    if let Some(row) = out.inner {
+        let layout = RiskLayout {
+            risk_row: row,
+            viewport: out.inner_rect,
+            content_height: out.content_size.y,
+            solid_bars,
+        };
+        ui.ctx().data_mut(|d| d.insert_temp(layout_id(), layout));
+    }
+}
+
+/// The view's content; returns the risk axis's row when the nomogram was drawn.
+fn content(ui: &mut egui::Ui, d: &Derived) -> Option<Rect> {
     if let Some(why) = &d.refused {
         ui.colored_label(WARN, format!("No risk: {why}"));
-        return;
+        return None;
     }
     let model = &d.models.risk;
     let p = &d.results.patient;
@@ -25,7 +81,8 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
                 model.info.name, model.info.version
             ))
             .strong(),
-        );
+        )
+        .on_hover_text(about(model));
         ui.colored_label(WARN, RESEARCH_AID);
     });
     let cutoff_text = {
@@ -76,19 +133,14 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
             ));
         }
     }
-    ui.label(
-        RichText::new(format!(
-            "Provenance: {} Source: {}",
-            model.info.provenance, model.info.source
-        ))
-        .small(),
-    );
+    ui.label(RichText::new(format!("Status: {}", model.info.provenance)).small())
+        .on_hover_text(format!("Source: {}", model.info.source));
 
     let nomo = model.nomogram();
     let rows = nomo.axes.len() + 3;
     let row_h = 34.0;
     let (rect, _) = ui.allocate_exact_size(
-        vec2(ui.available_width().max(300.0), row_h * rows as f32 + 10.0),
+        vec2(ui.available_width().max(420.0), row_h * rows as f32 + 10.0),
         Sense::hover(),
     );
     let painter = ui.painter_at(rect);
@@ -118,15 +170,20 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
         ) {
             painter.line_segment([Pos2::new(a, y), Pos2::new(b, y)], axis);
         }
-        for (x, label) in ticks {
+        // Labels left to right; one that would touch the last one drawn is left out
+        // (its tick stays), so a narrow view shows fewer labels rather than a smear.
+        let mut order: Vec<&(f32, String)> = ticks.iter().collect();
+        order.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut last_right = f32::NEG_INFINITY;
+        for (x, label) in order {
             painter.line_segment([Pos2::new(*x, y - 4.0), Pos2::new(*x, y)], axis);
-            painter.text(
-                Pos2::new(*x, y + 2.0),
-                Align2::CENTER_TOP,
-                label,
-                font.clone(),
-                text,
-            );
+            let galley = painter.layout_no_wrap(label.clone(), font.clone(), text);
+            let half = galley.size().x / 2.0;
+            if x - half < last_right + 6.0 {
+                continue;
+            }
+            last_right = x + half;
+            painter.galley(Pos2::new(x - half, y + 2.0), galley, text);
         }
     };
     let marker = |i: usize, x: f32, label: String| {
@@ -140,12 +197,8 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
             PATIENT,
         );
     };
-    // Points axis.
-    let step = if nomo.points_axis_max > 60.0 {
-        10.0
-    } else {
-        5.0
-    };
+    // Points axis: a step that leaves at least 34 points between ticks.
+    let step = nice_step(nomo.points_axis_max, w, 34.0);
     let point_ticks: Vec<(f32, String)> = (0..)
         .map(|k| k as f64 * step)
         .take_while(|v| *v <= nomo.points_axis_max + 1e-9)
@@ -165,6 +218,12 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
             format!("{} ({})", ax.name, ax.unit)
         };
         draw_axis(i + 1, &title, &ticks);
+        if ax.name.contains("Goutallier") {
+            let y = row_y(i + 1);
+            let row = Rect::from_x_y_ranges(rect.x_range(), (y - row_h / 2.0)..=(y + row_h / 2.0));
+            ui.interact(row, ui.scope_id().with("goutallier_row"), Sense::hover())
+                .on_hover_text(GOUTALLIER_ORDER);
+        }
         if let Some(r) = r {
             let (pts, value) = match i {
                 0 => (r.points.age, format!("{:.0}", r.age_years)),
@@ -176,7 +235,7 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
         }
     }
     let n = nomo.axes.len();
-    let tstep = if span > 200.0 { 50.0 } else { 20.0 };
+    let tstep = nice_step(span, w, 34.0);
     let total_ticks: Vec<(f32, String)> = (0..)
         .map(|k| nomo.total_points.min + k as f64 * tstep)
         .take_while(|v| *v <= nomo.total_points.max + 1e-9)
@@ -218,4 +277,31 @@ pub fn ui(ui: &mut egui::Ui, d: &Derived) {
             Stroke::new(1.0, PATIENT),
         );
     }
+    ui.label(RichText::new(GOUTALLIER_ORDER).small().weak());
+    let y = row_y(n + 2);
+    Some(Rect::from_x_y_ranges(
+        rect.x_range(),
+        (y - row_h / 2.0)..=(y + row_h / 2.0),
+    ))
+}
+
+/// The model's source and status, for the hover text of its name.
+fn about(model: &anchorage_core::models::risk::RiskModel) -> String {
+    format!(
+        "Source: {}\n\nStatus: {}",
+        model.info.source, model.info.provenance
+    )
+}
+
+/// A round tick step (1, 2, 2.5 or 5 × a power of ten) for `span` over `width_pts` points
+/// that leaves at least `min_gap_pts` between ticks.
+fn nice_step(span: f64, width_pts: f32, min_gap_pts: f32) -> f64 {
+    let ticks = (width_pts / min_gap_pts).max(1.0) as f64;
+    let raw = (span / ticks).max(1e-9);
+    let mag = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag)
 }

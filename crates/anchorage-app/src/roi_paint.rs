@@ -25,17 +25,19 @@ pub struct Tag {
 
 impl Tools {
     /// Paints the ROIs of slice `index` with their statistics, handles on the selected one,
-    /// inside `view`. Returns the labels shortened to tags, for the view's hover text.
+    /// inside the painter's clip rectangle (the view). Returns the labels shortened to
+    /// tags, for the view's hover text.
     pub fn paint(
         &self,
         painter: &Painter,
-        view: Rect,
         tf: &Transform,
         shown: &Shown,
         index: usize,
         measurements: &mut Measurements,
         hover: Option<Pos2>,
     ) -> Vec<Tag> {
+        // Clear of the orientation letters at the edges' middles.
+        let view = painter.clip_rect().shrink2(egui::vec2(20.0, 20.0));
         let vi = if shown.preview.is_some() { 0 } else { index };
         let Some(plane) = shown.volume.planes.get(vi) else {
             return Vec::new();

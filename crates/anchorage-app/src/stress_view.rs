@@ -48,8 +48,28 @@ fn param(
     }
 }
 
-/// The stress view.
+/// The stress view, in its own scroll area (solid scroll bars, always shown) so nothing is cut
+/// off in a small window; the figure takes the height that is left, at least 90 points.
 pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, family: &mut Family) -> Vec<Action> {
+    let plot_h = (ui.available_height() - 125.0).clamp(90.0, 320.0);
+    // Solid bars: egui's default floating ones stay invisible until hovered.
+    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+    egui::ScrollArea::both()
+        .id_salt("stress_scroll")
+        .max_height(ui.available_height())
+        .auto_shrink([false, false])
+        .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
+        .show(ui, |ui| content(ui, session, d, family, plot_h))
+        .inner
+}
+
+fn content(
+    ui: &mut egui::Ui,
+    session: &Session,
+    d: &Derived,
+    family: &mut Family,
+    plot_h: f32,
+) -> Vec<Action> {
     if let Some(why) = &d.refused {
         ui.colored_label(WARN, format!("No stress figure: {why}"));
         return Vec::new();
@@ -64,7 +84,10 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, family: &mut Family
             ))
             .strong(),
         )
-        .on_hover_text(format!("{}\n\n{}", base.info.source, base.info.provenance));
+        .on_hover_text(format!(
+            "Source: {}\n\nStatus: {}",
+            base.info.source, base.info.provenance
+        ));
         ui.colored_label(WARN, RESEARCH_AID);
     });
     let mut m: ModelChoice = session.models.clone();
@@ -174,7 +197,7 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, family: &mut Family
         .collect();
     let missing = d.results.screws.len() - screws.len();
     Plot::new("stress_plot")
-        .height(ui.available_height().clamp(160.0, 320.0))
+        .height(plot_h)
         .legend(Legend::default())
         .x_axis_label("p.s.c. (mm)")
         .y_axis_label("σH (MPa)")

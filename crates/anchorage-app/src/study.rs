@@ -49,8 +49,13 @@ pub struct Study {
     pub thumbnails: HashMap<usize, egui::TextureHandle>,
     /// The window of each series.
     pub windows: HashMap<usize, WindowLevel>,
+    /// The preset last chosen for each series and the window it gave.
+    pub presets: HashMap<usize, (WindowPreset, WindowLevel)>,
     /// Seconds each series took to load.
     pub load_seconds: HashMap<usize, f64>,
+    /// What the user opened (folder, DICOMDIR, file or session), to add to the recent
+    /// studies once the scan finds a series; `None` for a scan of the app's own.
+    pub opened_as: Option<PathBuf>,
 }
 
 impl Study {
@@ -98,6 +103,27 @@ impl Study {
             return WindowPreset::CT_BONE;
         }
         hist.unwrap_or(WindowLevel::new(0.0, 1.0))
+    }
+
+    /// The preset the shown series' window comes from: the one last chosen while the
+    /// window is still the one it gave, the preset the default window follows when none was
+    /// chosen, and `None` once the window was changed by hand.
+    pub fn active_preset(&self) -> Option<WindowPreset> {
+        let i = self.selected?;
+        let Some(w) = self.windows.get(&i) else {
+            let s = self.series(i);
+            return Some(if s.and_then(|s| s.window).is_some() {
+                WindowPreset::Auto
+            } else if s.is_some_and(|s| s.modality.eq_ignore_ascii_case("CT")) {
+                WindowPreset::CtBone
+            } else {
+                WindowPreset::Histogram
+            });
+        };
+        self.presets
+            .get(&i)
+            .filter(|(_, given)| given == w)
+            .map(|(p, _)| *p)
     }
 
     /// The window of series `i`.

@@ -350,7 +350,7 @@ impl Viewers {
         let hover = response.hover_pos();
         let mut tags = Vec::new();
         if cut == Cut::Slice && source_index.is_some() {
-            tags = tools.paint(&clip, rect, &tf, shown, index, measurements, hover);
+            tags = tools.paint(&clip, &tf, shown, index, measurements, hover);
         }
         // A label shortened to a tag shows in full under the mouse.
         if let Some(tag) = hover.and_then(|h| tags.iter().find(|t| t.rect.contains(h))) {

@@ -150,6 +150,35 @@ impl ImagePlane {
     }
 }
 
+/// A position along `dir` (a unit vector) as the patient coordinate it fixes, with the
+/// side it lies on: "z = 98.75 mm (S)", "x = 18.00 mm (L)"; "98.75 mm along the normal"
+/// for an oblique direction.
+pub fn position_text(dir: Vec3, pos_mm: f64) -> String {
+    let (axis, largest) = dir
+        .iter()
+        .enumerate()
+        .map(|(k, d)| (k, d.abs()))
+        .fold((0, 0.0), |best, x| if x.1 > best.1 { x } else { best });
+    if largest < 0.9 {
+        return format!("{pos_mm:.2} mm along the normal");
+    }
+    // The coordinate itself: the position is measured along `dir`, which is ± the axis.
+    let value = pos_mm * dir[axis].signum();
+    let (name, plus, minus) = match axis {
+        0 => ("x", "L", "R"),
+        1 => ("y", "P", "A"),
+        _ => ("z", "S", "I"),
+    };
+    let side = if value.abs() < 0.005 {
+        String::new()
+    } else if value > 0.0 {
+        format!(" ({plus})")
+    } else {
+        format!(" ({minus})")
+    };
+    format!("{name} = {value:.2} mm{side}")
+}
+
 /// Validates and orthonormalises an ImageOrientationPatient value. Returns the row and
 /// column directions, or a reason why the value is unusable.
 pub fn orientation_from_iop(iop: &[f64]) -> Result<(Vec3, Vec3), String> {
@@ -175,6 +204,18 @@ pub fn orientation_from_iop(iop: &[f64]) -> Result<(Vec3, Vec3), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_name_their_axis_and_side() {
+        assert_eq!(position_text([0.0, 0.0, 1.0], 98.75), "z = 98.75 mm (S)");
+        assert_eq!(position_text([-1.0, 0.0, 0.0], -18.0), "x = 18.00 mm (L)");
+        assert_eq!(position_text([1.0, 0.0, 0.0], -18.0), "x = -18.00 mm (R)");
+        assert_eq!(position_text([0.0, 1.0, 0.0], 5.0), "y = 5.00 mm (P)");
+        assert_eq!(
+            position_text([0.6, 0.8, 0.0], 5.0),
+            "5.00 mm along the normal"
+        );
+    }
 
     #[test]
     fn axial_plane_round_trip() {

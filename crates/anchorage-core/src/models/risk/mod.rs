@@ -111,18 +111,19 @@ impl RiskModel {
                          screw loosening at 12 months (313 patients), nomogram of Figure 3, \
                          cutoff 0.212."
                     .to_string(),
-                provenance: "Reconstructed by the Anchorage project: the paper's coefficient \
-                             table is not available to us, so these are not the published \
-                             coefficients. They were chosen to reproduce the paper's worked \
-                             example exactly (age 70, PBQ 3.8, HU ratio 1.5, Goutallier grade 3 \
-                             give 44, 56, 73 and 44 points, 217 in total, a risk of about 95 %), \
-                             the direction of every effect, and a risk of about 10 % for a \
-                             typical patient (58 years, PBQ 3.0, HU ratio 2.0, grade 2). Grade 3 \
-                             above grade 4 mirrors the paper's own caution about its small \
-                             grade-3 group (n = 10). The cutoff 0.212 and its sensitivity and \
-                             specificity are the paper's. Research aid, not a diagnosis: load \
-                             the published coefficients, or a model fitted on your own cohort, \
-                             before relying on the numbers."
+                provenance: "Reconstructed by the Anchorage project from the paper's worked \
+                             example: these are not the published coefficients (the paper's \
+                             coefficient table was not available). They were chosen to reproduce \
+                             the paper's worked example exactly (age 70, PBQ 3.8, HU ratio 1.5, \
+                             Goutallier grade 3 give 44, 56, 73 and 44 points, 217 in total, a \
+                             risk of about 95 %), the direction of every effect, and a risk of \
+                             about 10 % for a typical patient (58 years, PBQ 3.0, HU ratio 2.0, \
+                             grade 2). Grade 3 scores above grade 4, as in the paper's own \
+                             model, where the paper cautions that its grade-3 group is small (n \
+                             = 10). The cutoff 0.212 and its sensitivity and specificity are the \
+                             paper's. Research aid, not a diagnosis: load the published \
+                             coefficients, or a model fitted on your own cohort, before relying \
+                             on the numbers."
                     .to_string(),
             },
             intercept: -5.266,
