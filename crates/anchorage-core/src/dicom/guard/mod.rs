@@ -292,3 +292,42 @@ pub fn open_checked(
     un::reinterpret_un(&mut obj, big_endian).map_err(err)?;
     Ok(obj)
 }
+
+#[cfg(test)]
+mod bare_data_set_tests {
+    use super::*;
+    use start::IMPLICIT_VR_LE;
+
+    /// An implicit VR LE element.
+    fn iel(group: u16, element: u16, len: u32, value: &[u8]) -> Vec<u8> {
+        let mut v = [group.to_le_bytes(), element.to_le_bytes()].concat();
+        v.extend_from_slice(&len.to_le_bytes());
+        v.extend_from_slice(value);
+        v
+    }
+
+    #[test]
+    fn a_bare_data_set_goes_through_the_same_structure_walk() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let charset = iel(0x0008, 0x0005, 10, b"ISO_IR 100");
+        // Fine: walked, no pixel data.
+        let ok = dir.path().join("ok.dcm");
+        let mut bytes = charset.clone();
+        bytes.extend(iel(0x0010, 0x0010, 4, b"A^B "));
+        std::fs::write(&ok, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let layout = check_file(&ok).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            layout.start,
+            Start::BareDataSet {
+                transfer_syntax_uid: IMPLICIT_VR_LE
+            }
+        );
+        // A length past the end of the file: refused as in a Part 10 file.
+        let bad = dir.path().join("bad.dcm");
+        let mut bytes = charset;
+        bytes.extend(iel(0x0010, 0x0010, 0xFFFF_FFF0, b"A^B "));
+        std::fs::write(&bad, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let e = check_file(&bad).map(|_| ()).unwrap_err();
+        assert!(e.to_string().contains("declares"), "{e}");
+    }
+}
