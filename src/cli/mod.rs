@@ -3,6 +3,7 @@
 //! stderr and give exit status 1, usage errors exit status 2.
 
 mod bench;
+mod cohort;
 mod info;
 mod measure;
 mod models;
@@ -48,6 +49,9 @@ pub enum Command {
     Stress(models::StressArgs),
     /// The loosening-risk nomogram, as JSON.
     Risk(models::RiskArgs),
+    /// The cohort database: `cohort init|add|outcomes|status|export|demo`.
+    #[command(subcommand)]
+    Cohort(cohort::CohortCommand),
 }
 
 /// A command's failure: the message for stderr.
@@ -72,6 +76,7 @@ pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) 
         Some(Command::Phantom(a)) => phantom::run(&a),
         Some(Command::Stress(a)) => models::run_stress(&a),
         Some(Command::Risk(a)) => models::run_risk(&a),
+        Some(Command::Cohort(c)) => cohort::run(&c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
