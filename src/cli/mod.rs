@@ -3,6 +3,7 @@
 //! stderr and give exit status 1, usage errors exit status 2.
 
 mod bench;
+mod bench_cohort;
 mod cohort;
 mod info;
 mod measure;
@@ -42,7 +43,7 @@ pub enum Command {
     Measure(measure::MeasureArgs),
     /// Write the synthetic CT and MR phantom with its ground truth and example session.
     Phantom(phantom::PhantomArgs),
-    /// Benchmarks: `bench load PATH`.
+    /// Benchmarks: `bench load PATH`, `bench cohort [--db DB]`.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
     /// The stress model of the bone around a pedicle screw, as JSON.
