@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::CohortError;
+use super::error::CohortError;
 use crate::export::{EXTRA_COLUMNS, REQUIRED_COLUMNS};
 
 /// Where the cohort database is: a SQLite file or a PostgreSQL server.

@@ -11,9 +11,10 @@ use std::collections::HashMap;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls, Statement};
 
+use super::error::CohortError;
+use super::model::BackendKind;
 use super::model::redact_url;
 use super::store::{Backend, Tx, Value};
-use super::{BackendKind, CohortError};
 
 /// The advisory lock key writers take ("ANCHORAG" in ASCII).
 const WRITE_LOCK_KEY: i64 = 0x414E_4348_4F52_4147;

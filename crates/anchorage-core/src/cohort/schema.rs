@@ -8,10 +8,11 @@
 //!   they were judged (`judged_by`) and revision (`revision`).
 //!
 //! Opening a database of an earlier version migrates it in one transaction, after a
-//! copy of a SQLite file is written beside it ([`super::Backend::backup_before_migration`]).
+//! copy of a SQLite file is written beside it ([`super::store::Backend::backup_before_migration`]).
 
+use super::error::CohortError;
+use super::model::BackendKind;
 use super::store::{Tx, Value, scalar_int};
-use super::{BackendKind, CohortError};
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = 2;

@@ -13,8 +13,9 @@ use std::time::Duration;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use super::error::CohortError;
+use super::model::BackendKind;
 use super::store::{Backend, Tx, Value};
-use super::{BackendKind, CohortError};
 
 /// How long a writer waits for another one.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);

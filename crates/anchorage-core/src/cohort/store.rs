@@ -7,7 +7,8 @@
 //! numbers them `$1, $2, …`), `BIGINT`, `DOUBLE PRECISION` and `TEXT` columns (booleans
 //! are 0/1), `INSERT … ON CONFLICT DO NOTHING` and `RETURNING id`.
 
-use super::{BackendKind, CohortError};
+use super::error::CohortError;
+use super::model::BackendKind;
 
 /// A value passed to or read from the database.
 #[derive(Debug, Clone, PartialEq)]
