@@ -239,3 +239,82 @@ fn killing_during_add_leaves_before_or_after() {
         before = n / BATCH as u64;
     }
 }
+
+/// Whether process `pid` has `path` open (Linux: /proc/PID/fd).
+fn has_open(pid: u32, path: &std::path::Path) -> bool {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| std::fs::read_link(e.path()).is_ok_and(|l| l == path))
+}
+
+/// The real command: `anchorage cohort add --table` with many tables, killed at varying
+/// moments once it has read its tables and opened the database (it then stores them in
+/// one transaction), stores all of them or none.
+#[test]
+fn killing_the_cohort_add_command_stores_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli-kill.sqlite");
+    Cohort::open(&DbLocation::Sqlite(db.clone()), true).unwrap();
+    const TABLES: usize = 300;
+    let mut before = 0usize;
+    for round in 0..6u64 {
+        let mut args = vec![
+            "cohort".to_string(),
+            "add".into(),
+            "--db".into(),
+            db.display().to_string(),
+            "--rater".into(),
+            format!("round{round}"),
+            "--table".into(),
+        ];
+        for t in 0..TABLES {
+            let r = common::record(&format!("P-{t:04}"), "x", "x", "x", 100.0 + t as f64);
+            let path = dir.path().join(format!("r{round}-{t}.csv"));
+            std::fs::write(&path, common::table_csv(&r)).unwrap();
+            args.push(path.display().to_string());
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_anchorage"))
+            .args(&args)
+            .env_remove("ANCHORAGE_DB")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Real progress: the process has the database open (after reading every table).
+        let start = Instant::now();
+        let canonical = std::fs::canonicalize(&db).unwrap();
+        while !has_open(child.id(), &canonical)
+            && child.try_wait().unwrap().is_none()
+            && start.elapsed() < Duration::from_secs(120)
+        {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        std::thread::sleep(Duration::from_millis(3 * round));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let mut c = Cohort::open(&DbLocation::Sqlite(db.clone()), false).unwrap();
+        let n = c.sessions().unwrap().len();
+        let added = n - before;
+        assert!(
+            added == 0 || added == TABLES,
+            "round {round} ({status}): {added} of {TABLES} tables stored"
+        );
+        assert_eq!(c.status().unwrap().screws, n * 4, "round {round}");
+        eprintln!("round {round}: killed ({status}); {added} of {TABLES} tables stored");
+        before = n;
+    }
+    // Not killed, the same command stores every table (so the check above can fail).
+    let mut args = vec!["cohort".to_string(), "add".into(), "--db".into()];
+    args.push(db.display().to_string());
+    args.extend(["--rater".into(), "whole".into(), "--table".into()]);
+    args.extend((0..TABLES).map(|t| dir.path().join(format!("r0-{t}.csv")).display().to_string()));
+    let o = Command::new(env!("CARGO_BIN_EXE_anchorage"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut c = Cohort::open(&DbLocation::Sqlite(db.clone()), false).unwrap();
+    assert_eq!(c.sessions().unwrap().len(), before + TABLES);
+}
