@@ -63,4 +63,8 @@ fn a_wrong_postgres_server_is_named_without_its_password() {
         "{e}"
     );
     assert!(!e.contains("secret"), "{e}");
+    assert!(
+        e.contains("error connecting to server: "),
+        "the cause is given: {e}"
+    );
 }

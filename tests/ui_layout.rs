@@ -9,7 +9,7 @@ mod common;
 use anchorage_app::action::{Action, CommandId};
 use anchorage_app::tools::Tool;
 use anchorage_core::measure::edit;
-use anchorage_core::session::{Level, Role, RoiKind, Screw, Side};
+use anchorage_core::session::{Level, RoiKind, Role, Screw, Side};
 use common::*;
 use egui::{Event, Key, Modifiers, MouseWheelUnit, Pos2, Rect, Vec2};
 use egui_kittest::Harness;
@@ -81,7 +81,11 @@ fn the_views_keep_their_size_when_a_proposal_appears_or_a_screw_is_added() {
             "{size:?}: no proposal ({:?})",
             h.state().note()
         );
-        assert_eq!(view_rects(&h), before, "{size:?}: a proposal moved the views");
+        assert_eq!(
+            view_rects(&h),
+            before,
+            "{size:?}: a proposal moved the views"
+        );
         // A screw more (the results gain a row).
         let mut screws = h.state().session().screws.clone();
         screws.push(Screw::planned(Level::L5, Side::L));
@@ -101,14 +105,15 @@ fn every_results_column_can_be_scrolled_into_view_with_the_first_column_frozen()
         let first = h.get_by_label("L3 L (6.5 × 45)").rect();
         let bar_y = h.get_by_label("Clearance mm").rect().center().y;
         for header in ["σH MPa", "Yield ratio", "Warnings", "Segmental SI"] {
-            let at = h.get_all_by_label("B-HU").next().expect("B-HU").rect().center();
+            let at = h
+                .get_all_by_label("B-HU")
+                .next()
+                .expect("B-HU")
+                .rect()
+                .center();
             // Scroll right over the table until the header is on screen (or give up).
             for _ in 0..40 {
-                let r = h
-                    .get_all_by_label(header)
-                    .next()
-                    .expect("header")
-                    .rect();
+                let r = h.get_all_by_label(header).next().expect("header").rect();
                 if screen.contains_rect(r) && r.min.x < size.x * 0.6 {
                     break;
                 }
@@ -144,12 +149,22 @@ fn a_csf_si_ellipse_is_refused_on_the_ct_and_a_b_hu_ellipse_on_the_mr() {
     h.get_by_label("Role of new ellipses").click();
     settle(&mut h);
     assert!(h.query_by_label("B-HU mid").is_some());
-    assert!(h.query_by_label("CSF SI").is_none(), "CSF SI offered on the CT");
+    assert!(
+        h.query_by_label("CSF SI").is_none(),
+        "CSF SI offered on the CT"
+    );
     // Esc closes the drop-down and keeps the tool.
     h.key_press(Key::Escape);
     settle(&mut h);
-    assert!(h.query_by_label("B-HU mid").is_none(), "the drop-down stayed open");
-    assert_eq!(h.state().tools().tool, Tool::Ellipse, "Esc dropped the tool");
+    assert!(
+        h.query_by_label("B-HU mid").is_none(),
+        "the drop-down stayed open"
+    );
+    assert_eq!(
+        h.state().tools().tool,
+        Tool::Ellipse,
+        "Esc dropped the tool"
+    );
 
     // A CSF-SI role (left from the MR steps) cannot propose on the CT…
     h.state_mut().handle(Action::SetNewRois {
@@ -164,9 +179,15 @@ fn a_csf_si_ellipse_is_refused_on_the_ct_and_a_b_hu_ellipse_on_the_mr() {
         px: (88.0, 70.0),
     });
     settle(&mut h);
-    assert!(h.state().tools().proposal.is_none(), "a CSF-SI proposal on the CT");
+    assert!(
+        h.state().tools().proposal.is_none(),
+        "a CSF-SI proposal on the CT"
+    );
     let note = h.state().note().unwrap_or_default().to_string();
-    assert!(note.contains("CSF SI is measured on MR; this series is CT"), "{note}");
+    assert!(
+        note.contains("CSF SI is measured on MR; this series is CT"),
+        "{note}"
+    );
     // …nor be stored, whatever draws it.
     let mut csf = h
         .state()
@@ -179,7 +200,11 @@ fn a_csf_si_ellipse_is_refused_on_the_ct_and_a_b_hu_ellipse_on_the_mr() {
     csf.id = 0;
     csf.role = Role::CsfSi;
     h.state_mut().handle(Action::AddRoi(csf.clone()));
-    assert_eq!(h.state().session().rois.len(), rois_before, "CSF SI stored on the CT");
+    assert_eq!(
+        h.state().session().rois.len(),
+        rois_before,
+        "CSF SI stored on the CT"
+    );
     // Nor can an ROI on the CT be turned into one.
     let mut changed = csf.clone();
     changed.id = h.state().session().rois[0].id;
@@ -208,7 +233,10 @@ fn a_csf_si_ellipse_is_refused_on_the_ct_and_a_b_hu_ellipse_on_the_mr() {
         px: (96.0, 144.0),
     });
     settle(&mut h);
-    assert!(h.state().tools().proposal.is_none(), "a B-HU proposal on the MR");
+    assert!(
+        h.state().tools().proposal.is_none(),
+        "a B-HU proposal on the MR"
+    );
     let mut b_hu = h
         .state()
         .session()
@@ -220,7 +248,11 @@ fn a_csf_si_ellipse_is_refused_on_the_ct_and_a_b_hu_ellipse_on_the_mr() {
     b_hu.id = 0;
     b_hu.role = Role::BHuMid;
     h.state_mut().handle(Action::AddRoi(b_hu));
-    assert_eq!(h.state().session().rois.len(), rois_before, "B-HU stored on the MR");
+    assert_eq!(
+        h.state().session().rois.len(),
+        rois_before,
+        "B-HU stored on the MR"
+    );
     // A pedicle-SI proposal on the MR is still made and accepted.
     h.state_mut().handle(Action::SetNewRois {
         ellipse_role: Role::PedicleSi,
@@ -302,8 +334,14 @@ fn a_side_handle_resizes_from_its_side_and_alt_about_the_centre() {
     let after = h.state().session().roi(roi.id).expect("roi").clone();
     let moved = edit::handles(&after, &plane).expect("handles");
     let d = |a: [f64; 2], b: [f64; 2]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
-    assert!(d(moved[2], handles[2]) < 0.05, "the opposite end moved: {moved:?}");
-    assert!(d(moved[1], handles[1]) > 1.0, "the dragged end did not move");
+    assert!(
+        d(moved[2], handles[2]) < 0.05,
+        "the opposite end moved: {moved:?}"
+    );
+    assert!(
+        d(moved[1], handles[1]) > 1.0,
+        "the dragged end did not move"
+    );
     // With Alt, about the centre: the centre stays.
     let from = screen(moved[1]);
     let dir = (screen(moved[1]) - screen(moved[0])).normalized();

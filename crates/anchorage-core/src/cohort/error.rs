@@ -15,7 +15,7 @@ pub enum CohortError {
         source: rusqlite::Error,
     },
     /// The PostgreSQL server refused or failed.
-    #[error("PostgreSQL server {server}: {source}")]
+    #[error("PostgreSQL server {server}: {}", with_causes(source))]
     Postgres {
         /// The server and database (without a password).
         server: String,
@@ -86,6 +86,22 @@ pub enum CohortError {
         /// Why it cannot be used.
         message: String,
     },
+}
+
+/// An error's text followed by each of its causes (the `postgres` client's own text is
+/// only the kind, such as "db error"; the server's message is its cause).
+pub fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let t = c.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 impl CohortError {
