@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::CohortError;
 use super::model::{ScrewRecord, SessionRecord, SourceKind, TABLE_COLUMN_COUNT, table_columns};
 use crate::export::{REQUIRED_COLUMNS, pseudonym, pseudonym_uid};
-use crate::pipeline::{Notice, measure_on_disk};
+use crate::pipeline::{Measured, Notice, measure_on_disk};
 use crate::session::Session;
 
 /// How inputs are stored.
@@ -76,7 +76,21 @@ pub fn from_session(
     let session = Session::load(path).map_err(|e| CohortError::file(path, e.to_string()))?;
     let (measured, notes) = measure_on_disk(&session, path, &opts.search)
         .map_err(|e| CohortError::file(path, e.to_string()))?;
-    let mut table = measured.table;
+    let record = from_measured(path, &bytes, &session, &measured, opts)?;
+    Ok((record, notes, measured.notices))
+}
+
+/// A session already measured by the pipeline (the window's open session, or
+/// [`from_session`]'s), as a record to store; `bytes` are the saved session file's, whose
+/// hash identifies this version.
+pub fn from_measured(
+    path: &Path,
+    bytes: &[u8],
+    session: &Session,
+    measured: &Measured,
+    opts: &IngestOptions,
+) -> Result<SessionRecord, CohortError> {
+    let mut table = measured.table.clone();
     let pseudonymised = match &opts.project_key {
         Some(key) => {
             check_key(path, key)?;
@@ -121,22 +135,18 @@ pub fn from_session(
         m.risk.info.version,
         file(&session.models.risk_model)
     );
-    Ok((
-        SessionRecord {
-            patient_id,
-            pseudonymised,
-            study_uid,
-            rater: opts.rater.clone(),
-            path: stored_path(path),
-            content_hash: sha256_hex(&bytes),
-            software_version: software_version(),
-            models,
-            source: SourceKind::Session,
-            screws,
-        },
-        notes,
-        measured.notices,
-    ))
+    Ok(SessionRecord {
+        patient_id,
+        pseudonymised,
+        study_uid,
+        rater: opts.rater.clone(),
+        path: stored_path(path),
+        content_hash: sha256_hex(bytes),
+        software_version: software_version(),
+        models,
+        source: SourceKind::Session,
+        screws,
+    })
 }
 
 /// A per-screw table CSV (as `anchorage measure --csv` writes it) as a record to store.
