@@ -154,9 +154,15 @@ impl Cohort {
 
 /// The current time in UTC as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn now_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    utc_text(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    )
+}
+
+/// Seconds since 1970-01-01 UTC as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn utc_text(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Howard Hinnant's civil_from_days.
     let z = days + 719_468;
@@ -174,4 +180,26 @@ pub fn now_utc() -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_times_are_civil_dates() {
+        assert_eq!(super::utc_text(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::utc_text(951_782_400 + 3_723), "2000-02-29T01:02:03Z");
+        assert_eq!(super::utc_text(1_798_761_599), "2026-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn now_is_an_iso_utc_time() {
+        let t = super::now_utc();
+        assert_eq!(t.len(), 20, "{t}");
+        assert!(
+            t.starts_with("20") && t.ends_with('Z') && &t[10..11] == "T",
+            "{t}"
+        );
+        let year: i32 = t[..4].parse().unwrap();
+        assert!((2025..2100).contains(&year), "{t}");
+    }
 }

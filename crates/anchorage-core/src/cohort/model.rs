@@ -271,3 +271,36 @@ pub struct StoredScrew {
 pub fn display_path(p: &Path) -> String {
     p.display().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_parse_and_hide_passwords() {
+        assert_eq!(
+            DbLocation::parse("c.sqlite").unwrap(),
+            DbLocation::Sqlite("c.sqlite".into())
+        );
+        let pg = DbLocation::parse("postgres://ann:pw@db.example:5433/study").unwrap();
+        assert_eq!(pg.describe(), "postgres://ann:***@db.example:5433/study");
+        assert_eq!(
+            redact_url("postgresql:///study?host=/run/pg"),
+            "postgresql:///study?host=/run/pg"
+        );
+        assert!(DbLocation::parse("mysql://x/y").is_err());
+        assert!(DbLocation::parse(" ").is_err());
+    }
+
+    #[test]
+    fn cells_are_found_by_column() {
+        let mut r = ScrewRecord { cells: Vec::new() };
+        r.set("st_hu", "201.50".into());
+        r.set("flags", "incomplete".into());
+        assert_eq!(r.cells.len(), TABLE_COLUMN_COUNT);
+        assert_eq!(r.number("st_hu"), Some(201.5));
+        assert_eq!(r.get("flags"), "incomplete");
+        assert_eq!(r.number("b_hu"), None);
+        assert_eq!(r.get("no such column"), "");
+    }
+}
