@@ -68,6 +68,7 @@ fn add_outcomes_status_export(db: &str, dir: &Path) {
     assert!(out.starts_with("unchanged "), "{out}");
     let st = status_json(db);
     assert_eq!(st["patients"], 1);
+    assert_eq!(st["identifying_patients"], 1);
     assert_eq!(st["screws"], 4);
     assert_eq!(
         st["patient_list"][0]["lacks"],

@@ -206,6 +206,7 @@ fn pseudonymised_cohort_exports_hold_no_identifying_value() {
         status.contains("\"patients\": 1"),
         "one pseudonymous patient: {status}"
     );
+    assert!(status.contains("\"identifying_patients\": 0"), "{status}");
     terminal.push_str(&status);
     let pseudonym = status
         .split("\"patient_id\": \"")

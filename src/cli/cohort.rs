@@ -269,7 +269,7 @@ fn status(a: &StatusArgs) -> Result<(), CliError> {
         return print_json(&s);
     }
     let mut t = format!(
-        "cohort database {} ({}, schema version {})\n{} patients, {} studies, {} sessions ({} earlier versions kept), {} screws, {} outcomes; {} patients complete\n",
+        "cohort database {} ({}, schema version {})\n{} patients, {} studies, {} sessions ({} earlier versions kept), {} screws, {} outcomes; {} patients complete; {} stored under their session's ID (not a pseudonym)\n",
         s.database,
         s.backend,
         s.schema_version,
@@ -279,7 +279,8 @@ fn status(a: &StatusArgs) -> Result<(), CliError> {
         s.superseded_sessions,
         s.screws,
         s.outcomes,
-        s.complete_patients
+        s.complete_patients,
+        s.identifying_patients
     );
     for p in &s.patient_list {
         let lacks: Vec<&str> = p.lacks.iter().map(|l| l.label()).collect();

@@ -76,6 +76,8 @@ pub struct CohortStatus {
     pub outcomes: usize,
     /// Patients lacking nothing.
     pub complete_patients: usize,
+    /// Patients stored under the ID their session held, not a keyed pseudonym.
+    pub identifying_patients: usize,
     /// Per patient, by ID.
     pub patient_list: Vec<PatientStatus>,
 }
@@ -108,6 +110,11 @@ impl Cohort {
                     Ok(scalar_int(&tx.query(sql, &[])?, &location, t)? as usize)
                 };
             let studies = count(tx, "SELECT COUNT(*) FROM studies", "studies")?;
+            let identifying = count(
+                tx,
+                "SELECT COUNT(*) FROM patients WHERE pseudonymised = 0",
+                "patients",
+            )?;
             let superseded = count(
                 tx,
                 "SELECT COUNT(*) FROM sessions WHERE is_current = 0",
@@ -216,6 +223,7 @@ impl Cohort {
                 screws,
                 outcomes,
                 complete_patients: patient_list.iter().filter(|p| p.lacks.is_empty()).count(),
+                identifying_patients: identifying,
                 patient_list,
             });
             Ok(())
