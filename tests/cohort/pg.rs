@@ -194,8 +194,10 @@ pub fn start_or_skip(test: &str) -> Option<PgServer> {
     match PgServer::start() {
         Ok(s) => Some(s),
         Err(why) => {
-            eprintln!("SKIPPED {test}: {why}");
-            println!("SKIPPED {test}: {why}");
+            // Written to the process's stderr directly, past libtest's output capture, so
+            // the skip shows in a normal `cargo test` run.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
             None
         }
     }
