@@ -239,4 +239,20 @@ pub enum Action {
     Recover(bool),
     /// Look for the session's missing series under this folder.
     Relocate(PathBuf),
+    /// Something for the cohort database.
+    Cohort(CohortAction),
+}
+
+/// What the Cohort tab asks of the cohort database.
+#[derive(Debug, Clone)]
+pub enum CohortAction {
+    /// Read the status again.
+    Refresh,
+    /// Recompute the open (saved) session and add it, by this rater.
+    AddOpenSession {
+        /// The rater.
+        rater: String,
+    },
+    /// Store an outcome.
+    SetOutcome(anchorage_core::cohort::Outcome),
 }
