@@ -20,6 +20,8 @@
 //! Every write is one transaction: a process killed during `add` leaves the database as
 //! it was before or after.
 
+#![warn(missing_docs)]
+
 pub mod demo;
 pub mod error;
 pub mod export;
