@@ -21,9 +21,12 @@ fn add_the_open_session_enter_an_outcome_and_see_it_in_the_list() {
     settle(&mut h);
     // The status line names the database in use.
     h.get_by_label(&format!("Cohort: {}", db.display()));
-    let rater = h.get_by_label("Rater");
-    rater.focus();
-    rater.type_text("alice");
+    // The field starts with the USER variable's name: select it all, then type over it.
+    h.get_by_label("Rater").focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_label("Rater").type_text("alice");
     settle(&mut h);
     h.get_by_label("Add to cohort").click();
     settle(&mut h);
