@@ -191,4 +191,166 @@ fn a_pseudonymised_key_image_names_the_patient_only_by_the_pseudonym() {
             "{v} in the PNG's bytes"
         );
     }
+/// Runs anchorage with the project key in the environment.
+fn run_keyed(args: &[&str]) -> (bool, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_anchorage"))
+        .args(args)
+        .env("ANCHORAGE_PROJECT_KEY", "study-key-2026")
+        .env_remove("ANCHORAGE_DB")
+        .output()
+        .expect("run anchorage");
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    (o.status.success(), text)
+}
+
+#[test]
+fn pseudonymised_cohort_exports_hold_no_identifying_value() {
+    let ids = identifiers();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("cohort.sqlite");
+    let session = sample().join("example-session.json");
+    // The sample's table as `anchorage measure` writes it, with the real ID, added too.
+    let table = dir.path().join("table.csv");
+    let (ok, msg) = run(&["measure", path(&session), "--csv", path(&table)]);
+    assert!(ok, "{msg}");
+    let mut terminal = String::new();
+    for args in [
+        vec![
+            "cohort",
+            "add",
+            "--db",
+            path(&db),
+            path(&session),
+            "--rater",
+            "a",
+            "--pseudonymize",
+        ],
+        vec![
+            "cohort",
+            "add",
+            "--db",
+            path(&db),
+            "--table",
+            path(&table),
+            "--rater",
+            "b",
+            "--pseudonymize",
+        ],
+    ] {
+        let (ok, msg) = run_keyed(&args);
+        assert!(ok, "{msg}");
+        terminal.push_str(&msg);
+    }
+    let (ok, status) = run_keyed(&["cohort", "status", "--db", path(&db), "--json"]);
+    assert!(ok, "{status}");
+    assert!(
+        status.contains("\"patients\": 1"),
+        "one pseudonymous patient: {status}"
+    );
+    assert!(status.contains("\"identifying_patients\": 0"), "{status}");
+    terminal.push_str(&status);
+    let pseudonym = status
+        .split("\"patient_id\": \"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a patient in the status");
+    assert!(pseudonym.starts_with("ANON-"), "{pseudonym}");
+    let outcomes = dir.path().join("outcomes.csv");
+    std::fs::write(
+        &outcomes,
+        format!("patient_id,level,side,loosening,follow_up_months\n{pseudonym},,,1,12\n"),
+    )
+    .expect("write");
+    let (csv, patients, redcap) = (
+        dir.path().join("e.csv"),
+        dir.path().join("p.csv"),
+        dir.path().join("redcap"),
+    );
+    for args in [
+        vec!["cohort", "outcomes", "--db", path(&db), path(&outcomes)],
+        vec!["cohort", "export", "--db", path(&db), "--csv", path(&csv)],
+        vec![
+            "cohort",
+            "export",
+            "--db",
+            path(&db),
+            "--csv",
+            path(&patients),
+            "--patients",
+        ],
+        vec![
+            "cohort",
+            "export",
+            "--db",
+            path(&db),
+            "--redcap",
+            path(&redcap),
+        ],
+        vec!["cohort", "status", "--db", path(&db)],
+    ] {
+        let (ok, msg) = run_keyed(&args);
+        assert!(ok, "{args:?}: {msg}");
+        terminal.push_str(&msg);
+    }
+    let files = [
+        csv.clone(),
+        patients,
+        redcap.join("data-dictionary.csv"),
+        redcap.join("import.csv"),
+    ];
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .map(|f| {
+            (
+                f.display().to_string(),
+                std::fs::read_to_string(f).expect("export"),
+            )
+        })
+        .chain([("terminal".to_string(), terminal)])
+        .collect();
+    assert!(texts[0].1.contains(pseudonym) && texts[3].1.contains(pseudonym));
+    assert_eq!(
+        texts[0].1.lines().count(),
+        9,
+        "both raters' rows: {}",
+        texts[0].1
+    );
+    for v in &ids {
+        for (what, text) in &texts {
+            assert!(!text.contains(v.as_str()), "{what} holds {v:?}");
+        }
+    }
+    // The record ID is not marked an identifier when every patient is pseudonymised.
+    assert!(
+        texts[2]
+            .1
+            .contains("record_id,patient,,text,Patient (record ID),,,,,,,")
+    );
+    // Without --pseudonymize the ID is stored and exported (so the check above can fail).
+    let plain = dir.path().join("plain.sqlite");
+    let (ok, msg) = run(&[
+        "cohort",
+        "add",
+        "--db",
+        path(&plain),
+        path(&session),
+        "--rater",
+        "a",
+    ]);
+    assert!(ok, "{msg}");
+    let (ok, msg) = run(&[
+        "cohort",
+        "export",
+        "--db",
+        path(&plain),
+        "--csv",
+        path(&csv),
+    ]);
+    assert!(ok, "{msg}");
+    assert!(
+        std::fs::read_to_string(&csv)
+            .expect("csv")
+            .contains("ANCH-0001")
+    );
 }

@@ -1,5 +1,6 @@
 //! `anchorage bench load PATH`: load every series under PATH as the workstation does and
 //! report the time to the first slice, the total time, throughput and peak memory.
+//! `anchorage bench cohort` is in `bench_cohort.rs`.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -18,6 +19,13 @@ pub enum BenchCommand {
     Load {
         /// A folder, file or DICOMDIR.
         path: PathBuf,
+    },
+    /// Add 1,000 per-screw tables, then time `cohort status` and the export on 10,000
+    /// screws; on an empty database (`--db`, else a temporary SQLite file).
+    Cohort {
+        /// An empty SQLite file or postgres:// database.
+        #[arg(long, value_parser = |s: &str| anchorage_core::cohort::DbLocation::parse(s).map_err(|e| e.to_string()))]
+        db: Option<anchorage_core::cohort::DbLocation>,
     },
 }
 
@@ -96,7 +104,10 @@ fn first_image(s: &Series) -> Result<render::GreyImage, CliError> {
 
 /// Runs `bench`.
 pub fn run(cmd: &BenchCommand) -> Result<(), CliError> {
-    let BenchCommand::Load { path } = cmd;
+    let path = match cmd {
+        BenchCommand::Load { path } => path,
+        BenchCommand::Cohort { db } => return super::bench_cohort::run(db.as_ref()),
+    };
     let baseline = proc_status_mib("VmRSS:");
     let t0 = Instant::now();
     let report = scan(path)?;

@@ -3,6 +3,8 @@
 //! stderr and give exit status 1, usage errors exit status 2.
 
 mod bench;
+mod bench_cohort;
+mod cohort;
 mod info;
 mod measure;
 mod models;
@@ -41,13 +43,16 @@ pub enum Command {
     Measure(measure::MeasureArgs),
     /// Write the synthetic CT and MR phantom with its ground truth and example session.
     Phantom(phantom::PhantomArgs),
-    /// Benchmarks: `bench load PATH`.
+    /// Benchmarks: `bench load PATH`, `bench cohort [--db DB]`.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
     /// The stress model of the bone around a pedicle screw, as JSON.
     Stress(models::StressArgs),
     /// The loosening-risk nomogram, as JSON.
     Risk(models::RiskArgs),
+    /// The cohort database: `cohort init|add|outcomes|status|export|demo`.
+    #[command(subcommand)]
+    Cohort(cohort::CohortCommand),
 }
 
 /// A command's failure: the message for stderr.
@@ -72,6 +77,7 @@ pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) 
         Some(Command::Phantom(a)) => phantom::run(&a),
         Some(Command::Stress(a)) => models::run_stress(&a),
         Some(Command::Risk(a)) => models::run_risk(&a),
+        Some(Command::Cohort(c)) => cohort::run(&c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

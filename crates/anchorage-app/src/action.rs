@@ -243,4 +243,20 @@ pub enum Action {
     Relocate(PathBuf),
     /// Close the typed-path window without opening anything.
     CloseOpenPrompt,
+    /// Something for the cohort database.
+    Cohort(CohortAction),
+}
+
+/// What the Cohort tab asks of the cohort database.
+#[derive(Debug, Clone)]
+pub enum CohortAction {
+    /// Read the status again.
+    Refresh,
+    /// Recompute the open (saved) session and add it, by this rater.
+    AddOpenSession {
+        /// The rater.
+        rater: String,
+    },
+    /// Store an outcome.
+    SetOutcome(anchorage_core::cohort::Outcome),
 }

@@ -19,6 +19,7 @@ impl App {
         match action {
             Action::Run(id) => self.run(id),
             Action::Open(path) => self.open(&path),
+            Action::Cohort(a) => self.handle_cohort(a),
             Action::SelectSeries(i) => self.select_series(i),
             Action::SetWindow(w) => {
                 if let Some(st) = &mut self.study

@@ -40,6 +40,7 @@ pub mod widgets;
 // Panels.
 pub mod browser;
 pub mod checklist;
+pub mod cohort_view;
 pub mod export;
 pub mod menus;
 pub mod missing;
@@ -54,6 +55,7 @@ pub mod viewer;
 // The App's handling of actions, by concern.
 mod app_access;
 mod handle;
+mod handle_cohort;
 mod handle_export;
 mod handle_file;
 mod handle_roi;
@@ -141,6 +143,9 @@ pub struct App {
     relocate_text: String,
     /// The typed-path window (no file dialog, or a session that did not load).
     open_prompt: Option<browser::OpenPrompt>,
+    /// The cohort database, its last status and the Cohort tab's form.
+    cohort: handle_cohort::CohortState,
+    cohort_form: cohort_view::CohortForm,
 }
 
 /// The tabs beside the results in the bottom panel.
@@ -152,6 +157,8 @@ pub enum BottomTab {
     Risk,
     /// Export.
     Export,
+    /// The cohort database.
+    Cohort,
 }
 
 impl App {
@@ -195,6 +202,8 @@ impl App {
             missing: Vec::new(),
             relocate_text: String::new(),
             open_prompt: None,
+            cohort: handle_cohort::CohortState::from_environment(),
+            cohort_form: cohort_view::CohortForm::default(),
         };
         let open = if options.open_last {
             state::startup_path(options.open, &app.state)
@@ -264,12 +273,14 @@ impl App {
                 actions.extend(menus::window_bar(ui, window, preset));
             });
         });
+        let cohort_db = self.cohort.describe();
         let status = menus::StatusState {
             progress: self.loader.progress(),
             scanning: self.loader.is_scanning(),
             errors: &self.errors,
             note: self.note.as_deref(),
             session: self.doc.path.as_deref().filter(|p| p.is_file()),
+            cohort_db: Some(&cohort_db),
         };
         egui::Panel::bottom("status").show(ui, |ui| actions.extend(menus::status_bar(ui, &status)));
         // Panel sizes follow the window (so 1280 × 800 keeps large views) and then hold:
@@ -352,6 +363,11 @@ impl App {
                                 "Export",
                                 "CSV, JSON, PNG and the session",
                             ),
+                            (
+                                BottomTab::Cohort,
+                                "Cohort",
+                                "The study's cohort database: patients, adding this session, outcomes",
+                            ),
                         ] {
                             ui.selectable_value(&mut self.bottom_tab, tab, label)
                                 .on_hover_text(tip);
@@ -359,6 +375,13 @@ impl App {
                     });
                     right.separator();
                     let tab_height = right.available_height();
+                    let cohort_shown = cohort_view::CohortShown {
+                        database: &cohort_db,
+                        status: self.cohort.status.as_ref(),
+                        sessions: &self.cohort.sessions,
+                        message: self.cohort.message.as_ref(),
+                        can_add: self.doc.path.as_deref().is_some_and(|p| p.is_file()),
+                    };
                     match self.bottom_tab {
                         BottomTab::Stress => actions.extend(stress_view::ui(
                             right,
@@ -379,6 +402,19 @@ impl App {
                                         self.export_last.as_ref(),
                                         self.doc.path.as_deref(),
                                         derived.table.rows.len(),
+                                    ))
+                                });
+                        }
+                        BottomTab::Cohort => {
+                            egui::ScrollArea::both()
+                                .id_salt("cohort_scroll")
+                                .max_height(tab_height)
+                                .auto_shrink([false, false])
+                                .show(right, |ui| {
+                                    actions.extend(cohort_view::ui(
+                                        ui,
+                                        &mut self.cohort_form,
+                                        &cohort_shown,
                                     ))
                                 });
                         }

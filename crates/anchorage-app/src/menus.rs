@@ -235,6 +235,8 @@ pub struct StatusState<'a> {
     pub note: Option<&'a str>,
     /// The session file.
     pub session: Option<&'a std::path::Path>,
+    /// The cohort database in use.
+    pub cohort_db: Option<&'a str>,
 }
 
 /// The status bar: progress with cancel, the session file, errors to dismiss.
@@ -287,6 +289,10 @@ pub fn status_bar(ui: &mut egui::Ui, s: &StatusState) -> Vec<Action> {
                         .weak(),
                 )
                 .on_hover_text("Saved automatically after every change");
+            }
+            if let Some(db) = s.cohort_db {
+                ui.label(RichText::new(format!("Cohort: {db}")).small().weak())
+                    .on_hover_text("The cohort database (ANCHORAGE_DB, else the default file)");
             }
         });
     });

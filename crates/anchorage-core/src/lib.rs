@@ -10,12 +10,14 @@
 //!
 //! Layering (a module uses only those above it in this list): [`geometry`]; [`dicom`];
 //! [`session`]; [`models`]; [`measure`]; [`protocol`]; [`display`], [`export`];
-//! [`pipeline`]; [`phantom`]. This crate depends on no UI or command-line crate.
+//! [`pipeline`]; [`cohort`] (the study database over the pipeline); [`phantom`]. This crate
+//! depends on no UI or command-line crate.
 
 // No `unsafe` code anywhere but in the volume's memory (its zeroed allocation and the byte
 // view the raw reader fills), which allows it: `dicom/memory.rs`.
 #![deny(unsafe_code)]
 
+pub mod cohort;
 pub mod dicom;
 pub mod display;
 pub mod export;
