@@ -191,6 +191,8 @@ fn a_pseudonymised_key_image_names_the_patient_only_by_the_pseudonym() {
             "{v} in the PNG's bytes"
         );
     }
+}
+
 /// Runs anchorage with the project key in the environment.
 fn run_keyed(args: &[&str]) -> (bool, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_anchorage"))
