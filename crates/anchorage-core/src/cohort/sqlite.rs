@@ -53,16 +53,44 @@ impl SqliteBackend {
             | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(path, flags).map_err(err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(err)?;
+        // Switching a new file to WAL takes an exclusive lock without calling the busy
+        // handler: two processes opening one new database at once can see SQLITE_BUSY
+        // here, so it is retried like any other wait for a writer.
+        retry_busy(|| {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")
+        })
+        .map_err(err)?;
         Ok(SqliteBackend {
             path: path.to_path_buf(),
             conn,
         })
+    }
+}
+
+/// Whether an error is SQLite's "another connection holds the lock".
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Runs `f` again while it fails with SQLITE_BUSY, for at most [`BUSY_TIMEOUT`]; used where
+/// SQLite returns BUSY at once instead of calling the busy handler (a journal-mode change,
+/// a read transaction meeting a WAL recovery).
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let start = std::time::Instant::now();
+    let mut wait = Duration::from_millis(2);
+    loop {
+        match f() {
+            Err(e) if is_busy(&e) && start.elapsed() < BUSY_TIMEOUT => {
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_millis(100));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -156,6 +184,28 @@ impl Tx for SqliteTx<'_> {
     }
 }
 
+impl SqliteBackend {
+    /// One try of a transaction: begin, run `f`, commit.
+    fn attempt(
+        &mut self,
+        behavior: TransactionBehavior,
+        f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), CohortError>,
+    ) -> Result<(), CohortError> {
+        let path = self.path.clone();
+        let err = |source| CohortError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction_with_behavior(behavior).map_err(err)?;
+        let mut t = SqliteTx {
+            path: &self.path,
+            tx,
+        };
+        f(&mut t)?;
+        t.tx.commit().map_err(err)
+    }
+}
+
 impl Backend for SqliteBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::Sqlite
@@ -175,18 +225,21 @@ impl Backend for SqliteBackend {
         } else {
             TransactionBehavior::Deferred
         };
-        let path = self.path.clone();
-        let err = |source| CohortError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction_with_behavior(behavior).map_err(err)?;
-        let mut t = SqliteTx {
-            path: &self.path,
-            tx,
-        };
-        f(&mut t)?;
-        t.tx.commit().map_err(err)
+        // A transaction that meets SQLITE_BUSY where the busy handler is not called is
+        // rolled back (dropped) and run again from the start, for at most BUSY_TIMEOUT.
+        let start = std::time::Instant::now();
+        let mut wait = Duration::from_millis(2);
+        loop {
+            match self.attempt(behavior, f) {
+                Err(CohortError::Sqlite { source, .. })
+                    if is_busy(&source) && start.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(wait);
+                    wait = (wait * 2).min(Duration::from_millis(100));
+                }
+                other => return other,
+            }
+        }
     }
 
     fn backup_before_migration(
