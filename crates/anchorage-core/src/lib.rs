@@ -17,6 +17,7 @@
 // view the raw reader fills), which allows it: `dicom/memory.rs`.
 #![deny(unsafe_code)]
 
+pub mod analysis;
 pub mod cohort;
 pub mod dicom;
 pub mod display;
