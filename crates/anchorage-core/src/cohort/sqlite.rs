@@ -56,7 +56,7 @@ impl SqliteBackend {
         // Switching a new file to WAL takes an exclusive lock without calling the busy
         // handler: two processes opening one new database at once can see SQLITE_BUSY
         // here, so it is retried like any other wait for a writer.
-        retry_busy(|| {
+        retry_busy(is_busy, || {
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             conn.pragma_update(None, "foreign_keys", "ON")
@@ -77,15 +77,18 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
-/// Runs `f` again while it fails with SQLITE_BUSY, for at most [`BUSY_TIMEOUT`]; used where
-/// SQLite returns BUSY at once instead of calling the busy handler (a journal-mode change,
-/// a read transaction meeting a WAL recovery).
-fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+/// Runs `f` again while its error `busy` says another connection holds the lock, for at
+/// most [`BUSY_TIMEOUT`]; used where SQLite returns BUSY at once instead of calling the busy
+/// handler (a journal-mode change, a read transaction meeting a WAL recovery).
+fn retry_busy<T, E>(
+    busy: impl Fn(&E) -> bool,
+    mut f: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
     let start = std::time::Instant::now();
     let mut wait = Duration::from_millis(2);
     loop {
         match f() {
-            Err(e) if is_busy(&e) && start.elapsed() < BUSY_TIMEOUT => {
+            Err(e) if busy(&e) && start.elapsed() < BUSY_TIMEOUT => {
                 std::thread::sleep(wait);
                 wait = (wait * 2).min(Duration::from_millis(100));
             }
@@ -226,20 +229,10 @@ impl Backend for SqliteBackend {
             TransactionBehavior::Deferred
         };
         // A transaction that meets SQLITE_BUSY where the busy handler is not called is
-        // rolled back (dropped) and run again from the start, for at most BUSY_TIMEOUT.
-        let start = std::time::Instant::now();
-        let mut wait = Duration::from_millis(2);
-        loop {
-            match self.attempt(behavior, f) {
-                Err(CohortError::Sqlite { source, .. })
-                    if is_busy(&source) && start.elapsed() < BUSY_TIMEOUT =>
-                {
-                    std::thread::sleep(wait);
-                    wait = (wait * 2).min(Duration::from_millis(100));
-                }
-                other => return other,
-            }
-        }
+        // rolled back (dropped) and run again from the start.
+        let busy =
+            |e: &CohortError| matches!(e, CohortError::Sqlite { source, .. } if is_busy(source));
+        retry_busy(busy, || self.attempt(behavior, f))
     }
 
     fn backup_before_migration(
