@@ -1,4 +1,4 @@
-//! `anchorage cohort init|add|outcomes|status|export|demo`: the cohort database
+//! `anchorage cohort init|add|outcomes|status|export|demo|analyze`: the cohort database
 //! ([`anchorage_core::cohort`]). `--db` (or `ANCHORAGE_DB`) is a SQLite file or a
 //! `postgres://` URL; without it, `cohort.sqlite` in the user's data folder.
 
@@ -25,6 +25,8 @@ pub enum CohortCommand {
     Export(ExportArgs),
     /// Add a synthetic cohort and print its stated truth as JSON.
     Demo(DemoArgs),
+    /// Validate a risk model on the cohort, refit it, and measure rater agreement.
+    Analyze(super::cohort_analyze::AnalyzeArgs),
 }
 
 /// The database argument every subcommand takes.
@@ -41,7 +43,7 @@ fn parse_db(s: &str) -> Result<DbLocation, String> {
 }
 
 impl DbArgs {
-    fn location(&self) -> Result<DbLocation, CliError> {
+    pub(crate) fn location(&self) -> Result<DbLocation, CliError> {
         match &self.db {
             Some(d) => Ok(d.clone()),
             None => DbLocation::default_file().ok_or_else(|| {
@@ -52,7 +54,7 @@ impl DbArgs {
 
     /// Opens the database (creating it when `create`), and says on stderr when it was
     /// migrated.
-    fn open(&self, create: bool) -> Result<Cohort, CliError> {
+    pub(crate) fn open(&self, create: bool) -> Result<Cohort, CliError> {
         let cohort = Cohort::open(&self.location()?, create)?;
         if let Opened::Migrated { from, backup } = cohort.opened() {
             let kept = backup
@@ -163,6 +165,7 @@ pub fn run(cmd: &CohortCommand) -> Result<(), CliError> {
             let truth = c.add_demo(a.patients as usize, a.seed)?;
             print_json(&truth)
         }
+        CohortCommand::Analyze(a) => super::cohort_analyze::run(a),
     }
 }
 

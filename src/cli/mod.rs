@@ -4,6 +4,7 @@
 
 mod bench;
 mod bench_cohort;
+mod cohort_analyze;
 mod cohort;
 mod info;
 mod measure;
