@@ -109,8 +109,9 @@ impl Plot {
                 }
             }
         }
-        // Legend.
-        let mut ly = TOP as i64 + 8;
+        // Legend, in the lower right corner.
+        let labelled = self.series.iter().filter(|s| !s.label.is_empty()).count() as i64;
+        let mut ly = y0 as i64 - 8 - labelled * small.line_height();
         for s in self.series.iter().filter(|s| !s.label.is_empty()) {
             let lx = x1 as i64 - 200;
             match s.style {
