@@ -52,11 +52,17 @@ fn options(unit: Unit, bootstrap: usize, seed: u64) -> AnalysisOptions {
 }
 
 /// A SQLite cohort of the given sessions and outcomes.
-fn cohort_of(dir: &Path, name: &str, sessions: &[SessionRecord], outcomes: &[OutcomeLine]) -> Cohort {
+fn cohort_of(
+    dir: &Path,
+    name: &str,
+    sessions: &[SessionRecord],
+    outcomes: &[OutcomeLine],
+) -> Cohort {
     let mut c = Cohort::open(&DbLocation::Sqlite(dir.join(name)), true).unwrap();
     c.add_sessions(sessions).unwrap();
     if !outcomes.is_empty() {
-        c.import_outcomes(Path::new("(test outcomes)"), outcomes).unwrap();
+        c.import_outcomes(Path::new("(test outcomes)"), outcomes)
+            .unwrap();
     }
     c
 }
@@ -125,13 +131,27 @@ fn compare_with_oracle(dir: &Path, db: &Path) {
     for (measure, (_, table)) in &data.agreement {
         let text: String = table
             .iter()
-            .map(|row| row.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(",") + "\n")
+            .map(|row| {
+                row.iter()
+                    .map(|v| format!("{v:?}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+                    + "\n"
+            })
             .collect();
         std::fs::write(dir.join(format!("agreement_{measure}.csv")), text).unwrap();
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/analysis_oracle.py");
-    let o = Command::new("python3").arg(&script).arg(dir).output().unwrap();
-    assert!(o.status.success(), "oracle: {}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new("python3")
+        .arg(&script)
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "oracle: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let py: Value = serde_json::from_slice(&o.stdout).unwrap();
 
     // Discrimination: 1e-6 for the AUC, 1e-4 for CIs.
@@ -158,20 +178,50 @@ fn compare_with_oracle(dir: &Path, db: &Path) {
         ("ppv", report.youden.ppv.unwrap()),
         ("npv", report.youden.npv.unwrap()),
     ] {
-        rel(ours, f(&py["youden"][name]), 1e-12, &format!("youden.{name}"));
+        rel(
+            ours,
+            f(&py["youden"][name]),
+            1e-12,
+            &format!("youden.{name}"),
+        );
     }
     // Calibration.
     let hl = &py["hosmer_lemeshow"];
     rel(report.hosmer_lemeshow.chi2, f(&hl["chi2"]), 1e-6, "HL chi2");
-    assert_eq!(u64::from(report.hosmer_lemeshow.df), hl["df"].as_u64().unwrap());
+    assert_eq!(
+        u64::from(report.hosmer_lemeshow.df),
+        hl["df"].as_u64().unwrap()
+    );
     rel(report.hosmer_lemeshow.p, f(&hl["p"]), 1e-4, "HL p");
-    for (a, b) in report.calibration_table.iter().zip(py["calibration_table"].as_array().unwrap()) {
+    for (a, b) in report
+        .calibration_table
+        .iter()
+        .zip(py["calibration_table"].as_array().unwrap())
+    {
         assert_eq!(a.n as u64, b["n"].as_u64().unwrap());
-        assert_eq!(a.observed_events as u64, b["observed_events"].as_u64().unwrap());
-        rel(a.mean_predicted, f(&b["mean_predicted"]), 1e-12, "decile mean");
+        assert_eq!(
+            a.observed_events as u64,
+            b["observed_events"].as_u64().unwrap()
+        );
+        rel(
+            a.mean_predicted,
+            f(&b["mean_predicted"]),
+            1e-12,
+            "decile mean",
+        );
     }
-    rel(report.calibration.intercept, f(&py["calibration"]["intercept"]), 1e-6, "calibration intercept");
-    rel(report.calibration.slope, f(&py["calibration"]["slope"]), 1e-6, "calibration slope");
+    rel(
+        report.calibration.intercept,
+        f(&py["calibration"]["intercept"]),
+        1e-6,
+        "calibration intercept",
+    );
+    rel(
+        report.calibration.slope,
+        f(&py["calibration"]["slope"]),
+        1e-6,
+        "calibration slope",
+    );
     rel(report.brier, f(&py["brier"]), 1e-12, "brier");
     // Refit against statsmodels Logit.
     let refit = report.refit.as_ref().unwrap();
@@ -180,27 +230,77 @@ fn compare_with_oracle(dir: &Path, db: &Path) {
     assert_eq!(refit.coefficients.len(), coefs.len());
     for (a, b) in refit.coefficients.iter().zip(coefs) {
         assert_eq!(a.term, b["term"].as_str().unwrap());
-        rel(a.estimate, f(&b["estimate"]), 1e-6, &format!("{} estimate", a.term));
+        rel(
+            a.estimate,
+            f(&b["estimate"]),
+            1e-6,
+            &format!("{} estimate", a.term),
+        );
         rel(a.se, f(&b["se"]), 1e-6, &format!("{} se", a.term));
-        rel(a.ci_low, f(&b["ci_low"]), 1e-4, &format!("{} ci_low", a.term));
-        rel(a.ci_high, f(&b["ci_high"]), 1e-4, &format!("{} ci_high", a.term));
+        rel(
+            a.ci_low,
+            f(&b["ci_low"]),
+            1e-4,
+            &format!("{} ci_low", a.term),
+        );
+        rel(
+            a.ci_high,
+            f(&b["ci_high"]),
+            1e-4,
+            &format!("{} ci_high", a.term),
+        );
         rel(a.p, f(&b["p"]), 1e-4, &format!("{} p", a.term));
         rel(a.odds_ratio, a.estimate.exp(), 1e-12, "odds ratio");
     }
-    rel(refit.apparent_auc, f(&py["apparent_auc"]), 1e-6, "apparent AUC");
+    rel(
+        refit.apparent_auc,
+        f(&py["apparent_auc"]),
+        1e-6,
+        "apparent AUC",
+    );
     // Agreement.
     assert_eq!(report.agreement.len(), 5, "{:?}", report.agreement_note);
     for a in &report.agreement {
         let b = &py["agreement"][&a.measure];
-        rel(a.icc_2_1, f(&b["icc_2_1"]), 1e-6, &format!("{} ICC(2,1)", a.measure));
-        rel(a.icc_3_1, f(&b["icc_3_1"]), 1e-6, &format!("{} ICC(3,1)", a.measure));
+        rel(
+            a.icc_2_1,
+            f(&b["icc_2_1"]),
+            1e-6,
+            &format!("{} ICC(2,1)", a.measure),
+        );
+        rel(
+            a.icc_3_1,
+            f(&b["icc_3_1"]),
+            1e-6,
+            &format!("{} ICC(3,1)", a.measure),
+        );
         for k in 0..2 {
-            rel(a.icc_2_1_ci[k], f(&b["icc_2_1_ci"][k]), 1e-4, &format!("{} ICC(2,1) CI", a.measure));
-            rel(a.icc_3_1_ci[k], f(&b["icc_3_1_ci"][k]), 1e-4, &format!("{} ICC(3,1) CI", a.measure));
+            rel(
+                a.icc_2_1_ci[k],
+                f(&b["icc_2_1_ci"][k]),
+                1e-4,
+                &format!("{} ICC(2,1) CI", a.measure),
+            );
+            rel(
+                a.icc_3_1_ci[k],
+                f(&b["icc_3_1_ci"][k]),
+                1e-4,
+                &format!("{} ICC(3,1) CI", a.measure),
+            );
         }
         rel(a.bias, f(&b["bias"]), 1e-6, &format!("{} bias", a.measure));
-        rel(a.loa_low, f(&b["loa_low"]), 1e-6, &format!("{} loa_low", a.measure));
-        rel(a.loa_high, f(&b["loa_high"]), 1e-6, &format!("{} loa_high", a.measure));
+        rel(
+            a.loa_low,
+            f(&b["loa_low"]),
+            1e-6,
+            &format!("{} loa_low", a.measure),
+        );
+        rel(
+            a.loa_high,
+            f(&b["loa_high"]),
+            1e-6,
+            &format!("{} loa_high", a.measure),
+        );
     }
 }
 
@@ -232,14 +332,36 @@ fn the_command_writes_json_tables_figures_and_a_model_risk_loads() {
     let out = dir.path().join("out");
     let json = dir.path().join("report.json");
     let table = run(&[
-        "cohort", "analyze", "--db", s(&db), "--bootstrap", "50", "--seed", "5", "--json",
-        s(&json), "--out", s(&out),
+        "cohort",
+        "analyze",
+        "--db",
+        s(&db),
+        "--bootstrap",
+        "50",
+        "--seed",
+        "5",
+        "--json",
+        s(&json),
+        "--out",
+        s(&out),
     ]);
-    assert!(table.contains("DeLong") && table.contains("ICC(2,1)"), "{table}");
+    assert!(
+        table.contains("DeLong") && table.contains("ICC(2,1)"),
+        "{table}"
+    );
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     for key in [
-        "n_patients", "n_events", "auc", "auc_ci", "youden", "at_cutoff", "hosmer_lemeshow",
-        "calibration", "brier", "refit", "agreement",
+        "n_patients",
+        "n_events",
+        "auc",
+        "auc_ci",
+        "youden",
+        "at_cutoff",
+        "hosmer_lemeshow",
+        "calibration",
+        "brier",
+        "refit",
+        "agreement",
     ] {
         assert!(!v[key].is_null(), "{key} missing");
     }
@@ -253,13 +375,32 @@ fn the_command_writes_json_tables_figures_and_a_model_risk_loads() {
         .collect();
     assert_eq!(
         terms,
-        ["intercept", "age", "pbq", "hu_ratio", "goutallier_2", "goutallier_3", "goutallier_4"]
+        [
+            "intercept",
+            "age",
+            "pbq",
+            "hu_ratio",
+            "goutallier_2",
+            "goutallier_3",
+            "goutallier_4"
+        ]
     );
-    assert!(v["refit"]["optimism_corrected_auc"].as_f64().unwrap() < v["refit"]["apparent_auc"].as_f64().unwrap());
+    assert!(
+        v["refit"]["optimism_corrected_auc"].as_f64().unwrap()
+            < v["refit"]["apparent_auc"].as_f64().unwrap()
+    );
     for name in [
-        "validation.csv", "roc.csv", "calibration.csv", "decision_curve.csv", "coefficients.csv",
-        "agreement.csv", "roc.png", "calibration.png", "decision_curve.png",
-        "bland_altman_hu_ratio.png", "refit-model.json",
+        "validation.csv",
+        "roc.csv",
+        "calibration.csv",
+        "decision_curve.csv",
+        "coefficients.csv",
+        "agreement.csv",
+        "roc.png",
+        "calibration.png",
+        "decision_curve.png",
+        "bland_altman_hu_ratio.png",
+        "refit-model.json",
     ] {
         let bytes = std::fs::read(out.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!bytes.is_empty(), "{name}");
@@ -270,16 +411,34 @@ fn the_command_writes_json_tables_figures_and_a_model_risk_loads() {
     // The refitted model loads in `anchorage risk --model`.
     let model = out.join("refit-model.json");
     let r: Value = serde_json::from_str(&run(&[
-        "risk", "--age", "70", "--pbq", "3.0", "--hu-ratio", "1.6", "--goutallier", "3",
-        "--model", s(&model),
+        "risk",
+        "--age",
+        "70",
+        "--pbq",
+        "3.0",
+        "--hu-ratio",
+        "1.6",
+        "--goutallier",
+        "3",
+        "--model",
+        s(&model),
     ]))
     .unwrap();
     let risk = r["risk"].as_f64().unwrap();
     assert!(risk > 0.0 && risk < 1.0, "{r}");
-    assert!(r["model"]["provenance"].as_str().unwrap().contains("400 patients"), "{r}");
+    assert!(
+        r["model"]["provenance"]
+            .as_str()
+            .unwrap()
+            .contains("400 patients"),
+        "{r}"
+    );
     // And it validates itself on the same cohort with the apparent AUC of the refit.
     let again = report_json(&db, &["--model", s(&model), "--bootstrap", "0"]);
-    let (a, b) = (again["auc"].as_f64().unwrap(), v["refit"]["apparent_auc"].as_f64().unwrap());
+    let (a, b) = (
+        again["auc"].as_f64().unwrap(),
+        v["refit"]["apparent_auc"].as_f64().unwrap(),
+    );
     assert!((a - b).abs() < 1e-12, "{a} vs {b}");
 }
 
@@ -288,7 +447,14 @@ fn the_refit_recovers_the_demo_truth_within_its_confidence_intervals() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.sqlite");
     let truth: Value = serde_json::from_str(&run(&[
-        "cohort", "demo", "--db", s(&db), "--patients", "1500", "--seed", "21",
+        "cohort",
+        "demo",
+        "--db",
+        s(&db),
+        "--patients",
+        "1500",
+        "--seed",
+        "21",
     ]))
     .unwrap();
     let m = &truth["outcome_model"];
@@ -314,7 +480,10 @@ fn the_refit_recovers_the_demo_truth_within_its_confidence_intervals() {
     for ((term, want), c) in expected.iter().zip(coefs) {
         assert_eq!(c["term"], *term);
         let (lo, hi) = (f(&c["ci_low"]), f(&c["ci_high"]));
-        assert!(lo <= *want && *want <= hi, "{term}: {want} outside {lo}..{hi}");
+        assert!(
+            lo <= *want && *want <= hi,
+            "{term}: {want} outside {lo}..{hi}"
+        );
     }
 }
 
@@ -331,7 +500,11 @@ fn the_bootstrap_is_reproducible_and_screws_cluster_by_patient() {
     let s = analyze(&mut c, &options(Unit::Screw, 50, 42)).unwrap();
     assert_eq!(s.n_screws, Some(800));
     assert_eq!(s.n_patients, 200);
-    assert_eq!(s.n_events, 4 * a.n_events, "patient outcomes apply to every screw");
+    assert_eq!(
+        s.n_events,
+        4 * a.n_events,
+        "patient outcomes apply to every screw"
+    );
     assert!(oc(&s).is_finite());
 }
 
@@ -350,7 +523,12 @@ fn bad_input_is_refused_or_handled_with_a_reason() {
     let mut c = cohort_of(dir.path(), "none.sqlite", &sessions, &[]);
     let why = reason(analyze(&mut c, &options(Unit::Patient, 0, 1)).unwrap_err());
     assert!(why.contains("outcome"), "{why}");
-    let o = anchorage(&["cohort", "analyze", "--db", s(&dir.path().join("none.sqlite"))]);
+    let o = anchorage(&[
+        "cohort",
+        "analyze",
+        "--db",
+        s(&dir.path().join("none.sqlite")),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot analyse"));
     // Only events.
@@ -386,12 +564,30 @@ fn bad_input_is_refused_or_handled_with_a_reason() {
     let refit = r.refit.as_ref().unwrap();
     assert_eq!(refit.method, FitMethod::Firth);
     assert!(r.refit_note.as_deref().unwrap().contains("Firth"));
-    assert!(r.warnings.iter().any(|w| w.contains("separated")), "{:?}", r.warnings);
-    assert!(refit.coefficients.iter().all(|c| c.estimate.is_finite() && c.se.is_finite()));
-    assert!(r.warnings.iter().any(|w| w.contains("fewer than 10 per predictor")), "{:?}", r.warnings);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("separated")),
+        "{:?}",
+        r.warnings
+    );
+    assert!(
+        refit
+            .coefficients
+            .iter()
+            .all(|c| c.estimate.is_finite() && c.se.is_finite())
+    );
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("fewer than 10 per predictor")),
+        "{:?}",
+        r.warnings
+    );
     // Missing predictors: complete cases, counted; a single rater: no agreement, a note.
-    let mut single: Vec<SessionRecord> =
-        sessions.iter().filter(|s| s.rater == "rater1").cloned().collect();
+    let mut single: Vec<SessionRecord> = sessions
+        .iter()
+        .filter(|s| s.rater == "rater1")
+        .cloned()
+        .collect();
     for s in single.iter_mut().take(5) {
         for screw in &mut s.screws {
             screw.set("pbq", String::new());
@@ -401,7 +597,16 @@ fn bad_input_is_refused_or_handled_with_a_reason() {
     let r = analyze(&mut c, &options(Unit::Patient, 0, 1)).unwrap();
     assert_eq!(r.n_excluded, 5);
     assert_eq!(r.n_patients, 55);
-    assert!(r.warnings.iter().any(|w| w.contains("complete cases")), "{:?}", r.warnings);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("complete cases")),
+        "{:?}",
+        r.warnings
+    );
     assert!(r.agreement.is_empty());
-    assert!(r.agreement_note.as_deref().unwrap().contains("two or more raters"));
+    assert!(
+        r.agreement_note
+            .as_deref()
+            .unwrap()
+            .contains("two or more raters")
+    );
 }

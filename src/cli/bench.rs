@@ -1,6 +1,7 @@
 //! `anchorage bench load PATH`: load every series under PATH as the workstation does and
 //! report the time to the first slice, the total time, throughput and peak memory.
-//! `anchorage bench cohort` is in `bench_cohort.rs`.
+//! `anchorage bench cohort` is in `bench_cohort.rs`, `anchorage bench analysis` in
+//! `bench_analysis.rs`.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -26,6 +27,16 @@ pub enum BenchCommand {
         /// An empty SQLite file or postgres:// database.
         #[arg(long, value_parser = |s: &str| anchorage_core::cohort::DbLocation::parse(s).map_err(|e| e.to_string()))]
         db: Option<anchorage_core::cohort::DbLocation>,
+    },
+    /// Time `cohort analyze` on a demo cohort (default 10,000 patients, 1,000 bootstrap
+    /// resamples) in a temporary SQLite file.
+    Analysis {
+        /// Patients in the demo cohort.
+        #[arg(long, default_value_t = 10_000)]
+        patients: usize,
+        /// Bootstrap resamples.
+        #[arg(long, default_value_t = 1_000)]
+        bootstrap: usize,
     },
 }
 
@@ -107,6 +118,10 @@ pub fn run(cmd: &BenchCommand) -> Result<(), CliError> {
     let path = match cmd {
         BenchCommand::Load { path } => path,
         BenchCommand::Cohort { db } => return super::bench_cohort::run(db.as_ref()),
+        BenchCommand::Analysis {
+            patients,
+            bootstrap,
+        } => return super::bench_analysis::run(*patients, *bootstrap),
     };
     let baseline = proc_status_mib("VmRSS:");
     let t0 = Instant::now();

@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::cohort::DbArgs;
 use super::{CliError, print_out};
-use anchorage_core::analysis::{
-    AnalysisOptions, AnalysisReport, Unit, analyze, figures, output,
-};
+use anchorage_core::analysis::{AnalysisOptions, AnalysisReport, Unit, analyze, figures, output};
 use anchorage_core::models::risk::RiskModel;
 use anchorage_core::session::write_atomic;
 
@@ -48,8 +46,7 @@ pub struct AnalyzeArgs {
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    write_atomic(path, bytes)
-        .map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))
+    write_atomic(path, bytes).map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))
 }
 
 /// Runs `cohort analyze`.
@@ -86,7 +83,10 @@ pub fn run(a: &AnalyzeArgs) -> Result<(), CliError> {
             print_out(&(serde_json::to_string_pretty(&report)? + "\n"))
         }
         Some(p) => {
-            write(p, (serde_json::to_string_pretty(&report)? + "\n").as_bytes())?;
+            write(
+                p,
+                (serde_json::to_string_pretty(&report)? + "\n").as_bytes(),
+            )?;
             print_out(&output::text_table(&report))
         }
         None => print_out(&output::text_table(&report)),

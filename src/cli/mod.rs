@@ -3,9 +3,10 @@
 //! stderr and give exit status 1, usage errors exit status 2.
 
 mod bench;
+mod bench_analysis;
 mod bench_cohort;
-mod cohort_analyze;
 mod cohort;
+mod cohort_analyze;
 mod info;
 mod measure;
 mod models;
@@ -44,7 +45,7 @@ pub enum Command {
     Measure(measure::MeasureArgs),
     /// Write the synthetic CT and MR phantom with its ground truth and example session.
     Phantom(phantom::PhantomArgs),
-    /// Benchmarks: `bench load PATH`, `bench cohort [--db DB]`.
+    /// Benchmarks: `bench load PATH`, `bench cohort [--db DB]`, `bench analysis`.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
     /// The stress model of the bone around a pedicle screw, as JSON.

@@ -60,13 +60,11 @@ pub fn icc(table: &[Vec<f64>]) -> Option<IccResult> {
     // ICC(2,1): McGraw & Wong's approximate df (Satterthwaite).
     let a = kf * icc2 / (nf * (1.0 - icc2));
     let b = 1.0 + kf * icc2 * (nf - 1.0) / (nf * (1.0 - icc2));
-    let v = (a * msc + b * mse).powi(2)
-        / ((a * msc).powi(2) / dfc + (b * mse).powi(2) / dfe);
+    let v = (a * msc + b * mse).powi(2) / ((a * msc).powi(2) / dfc + (b * mse).powi(2) / dfe);
     let fs = f_quantile(0.975, dfr, v);
     let fstar = f_quantile(0.975, v, dfr);
     let low = nf * (msr - fs * mse) / (fs * (kf * msc + (kf * nf - kf - nf) * mse) + nf * msr);
-    let high =
-        nf * (fstar * msr - mse) / (kf * msc + (kf * nf - kf - nf) * mse + nf * fstar * msr);
+    let high = nf * (fstar * msr - mse) / (kf * msc + (kf * nf - kf - nf) * mse + nf * fstar * msr);
     let diffs: Vec<f64> = table.iter().map(|r| r[1] - r[0]).collect();
     let bias = diffs.iter().sum::<f64>() / nf;
     let sd = (diffs.iter().map(|d| (d - bias).powi(2)).sum::<f64>() / (nf - 1.0)).sqrt();

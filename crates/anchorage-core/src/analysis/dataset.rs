@@ -263,8 +263,11 @@ fn agreement_tables(
         let mut subjects = Vec::new();
         let mut n_studies = 0;
         for sids in &tables {
-            let lists: Vec<&Vec<&StoredScrew>> =
-                sids.iter().take(k).filter_map(|s| by_session.get(s)).collect();
+            let lists: Vec<&Vec<&StoredScrew>> = sids
+                .iter()
+                .take(k)
+                .filter_map(|s| by_session.get(s))
+                .collect();
             let before = subjects.len();
             if per_study {
                 let vals: Vec<Option<f64>> =

@@ -279,7 +279,11 @@ mod tests {
         // scipy.special.betainc(2, 3, 0.4) = 0.5248
         assert!(close(beta_inc(2.0, 3.0, 0.4), 0.5248, 1e-12));
         // scipy.stats.f.ppf(0.975, 5, 10) = 4.236085668188633
-        assert!(close(f_quantile(0.975, 5.0, 10.0), 4.236_085_668_188_633, 1e-9));
+        assert!(close(
+            f_quantile(0.975, 5.0, 10.0),
+            4.236_085_668_188_633,
+            1e-9
+        ));
         // scipy.stats.f.ppf(0.975, 49, 3.7)
         let q = f_quantile(0.975, 49.0, 3.7);
         assert!(close(f_cdf(q, 49.0, 3.7), 0.975, 1e-12));

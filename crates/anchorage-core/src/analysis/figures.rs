@@ -63,7 +63,12 @@ impl Plot {
         // Frame and ticks.
         let (x0, y0) = self.px(self.x.0, self.y.0);
         let (x1, y1) = self.px(self.x.1, self.y.1);
-        for (a, b) in [((x0, y0), (x1, y0)), ((x0, y0), (x0, y1)), ((x1, y0), (x1, y1)), ((x0, y1), (x1, y1))] {
+        for (a, b) in [
+            ((x0, y0), (x1, y0)),
+            ((x0, y0), (x0, y1)),
+            ((x1, y0), (x1, y1)),
+            ((x0, y1), (x1, y1)),
+        ] {
             line(&mut img, a, b, BLACK, false);
         }
         for k in 0..=5 {
@@ -75,10 +80,28 @@ impl Plot {
             line(&mut img, (px, y0), (px, y0 + 5.0), BLACK, false);
             line(&mut img, (x0 - 5.0, py), (x0, py), BLACK, false);
             let (lx, ly) = (tick(xv), tick(yv));
-            small.text(&mut img, px as i64 - small.width(&lx) / 2, y0 as i64 + 8, &lx, BLACK);
-            small.text(&mut img, x0 as i64 - 8 - small.width(&ly), py as i64 - 7, &ly, BLACK);
+            small.text(
+                &mut img,
+                px as i64 - small.width(&lx) / 2,
+                y0 as i64 + 8,
+                &lx,
+                BLACK,
+            );
+            small.text(
+                &mut img,
+                x0 as i64 - 8 - small.width(&ly),
+                py as i64 - 7,
+                &ly,
+                BLACK,
+            );
         }
-        text.text(&mut img, (W as i64 - text.width(&self.title)) / 2, 10, &self.title, BLACK);
+        text.text(
+            &mut img,
+            (W as i64 - text.width(&self.title)) / 2,
+            10,
+            &self.title,
+            BLACK,
+        );
         text.text(
             &mut img,
             (W as i64 - text.width(&self.x_label)) / 2,
@@ -104,7 +127,13 @@ impl Plot {
                 }
                 Style::Line | Style::Dashed => {
                     for pair in pts.windows(2) {
-                        line(&mut img, pair[0], pair[1], s.color, s.style == Style::Dashed);
+                        line(
+                            &mut img,
+                            pair[0],
+                            pair[1],
+                            s.color,
+                            s.style == Style::Dashed,
+                        );
                     }
                 }
             }
@@ -183,7 +212,10 @@ pub fn all_figures(r: &AnalysisReport) -> Vec<(String, Vec<u8>)> {
     plots.push((
         "roc.png".into(),
         Plot {
-            title: format!("ROC: AUC {:.3} ({:.3}–{:.3})", r.auc, r.auc_ci[0], r.auc_ci[1]),
+            title: format!(
+                "ROC: AUC {:.3} ({:.3}–{:.3})",
+                r.auc, r.auc_ci[0], r.auc_ci[1]
+            ),
             x_label: "1 − specificity".into(),
             y_label: "Sensitivity".into(),
             x: (0.0, 1.0),
@@ -269,13 +301,21 @@ pub fn all_figures(r: &AnalysisReport) -> Vec<(String, Vec<u8>)> {
             y: (-0.05 * nb_top.max(0.05) * 2.0, nb_top * 1.1),
             series: vec![
                 Series {
-                    points: r.decision_curve.iter().map(|d| (d.threshold, d.model)).collect(),
+                    points: r
+                        .decision_curve
+                        .iter()
+                        .map(|d| (d.threshold, d.model))
+                        .collect(),
                     color: BLUE,
                     style: Style::Line,
                     label: "model".into(),
                 },
                 Series {
-                    points: r.decision_curve.iter().map(|d| (d.threshold, d.treat_all)).collect(),
+                    points: r
+                        .decision_curve
+                        .iter()
+                        .map(|d| (d.threshold, d.treat_all))
+                        .collect(),
                     color: ORANGE,
                     style: Style::Line,
                     label: "treat all".into(),
@@ -295,14 +335,19 @@ pub fn all_figures(r: &AnalysisReport) -> Vec<(String, Vec<u8>)> {
             .iter()
             .map(|[x, y]| (0.5 * (x + y), y - x))
             .collect();
-        let xr = padded(pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| {
-            (l.min(p.0), h.max(p.0))
-        }));
+        let xr = padded(
+            pts.iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| {
+                    (l.min(p.0), h.max(p.0))
+                }),
+        );
         let yr = padded(
             pts.iter()
                 .map(|p| p.1)
                 .chain([a.loa_low, a.loa_high])
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v))),
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                    (l.min(v), h.max(v))
+                }),
         );
         let hline = |v: f64, color, style, label: String| Series {
             points: vec![(xr.0, v), (xr.1, v)],
@@ -326,8 +371,18 @@ pub fn all_figures(r: &AnalysisReport) -> Vec<(String, Vec<u8>)> {
                         label: String::new(),
                     },
                     hline(a.bias, RED, Style::Line, format!("bias {:.3}", a.bias)),
-                    hline(a.loa_low, GREY, Style::Dashed, format!("LoA {:.3}", a.loa_low)),
-                    hline(a.loa_high, GREY, Style::Dashed, format!("LoA {:.3}", a.loa_high)),
+                    hline(
+                        a.loa_low,
+                        GREY,
+                        Style::Dashed,
+                        format!("LoA {:.3}", a.loa_low),
+                    ),
+                    hline(
+                        a.loa_high,
+                        GREY,
+                        Style::Dashed,
+                        format!("LoA {:.3}", a.loa_high),
+                    ),
                 ],
             },
         ));

@@ -95,7 +95,9 @@ pub fn analyze_dataset(
     let events: Vec<bool> = rows.iter().map(|r| r.event).collect();
     let n_events = events.iter().filter(|&&e| e).count();
     if n_events == 0 {
-        return Err(nothing(format!("no events: none of the {n} {what} loosened")));
+        return Err(nothing(format!(
+            "no events: none of the {n} {what} loosened"
+        )));
     }
     if n_events == n {
         return Err(nothing(format!("no non-events: all {n} {what} loosened")));
@@ -111,8 +113,8 @@ pub fn analyze_dataset(
         nothing("fewer than 2 events or 2 non-events: no AUC confidence interval".into())
     })?;
     let roc_points = roc::roc_curve(&risk, &events);
-    let youden = roc::youden(&risk, &events, &roc_points)
-        .ok_or_else(|| nothing("no ROC curve".into()))?;
+    let youden =
+        roc::youden(&risk, &events, &roc_points).ok_or_else(|| nothing("no ROC curve".into()))?;
     let at = roc::operating(&risk, &events, opts.model.cutoff);
     let hosmer_lemeshow = calibration::hosmer_lemeshow(&risk, &events)
         .ok_or_else(|| nothing("fewer than 10 rows for Hosmer–Lemeshow".into()))?;

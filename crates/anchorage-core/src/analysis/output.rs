@@ -5,7 +5,11 @@
 use super::report::AnalysisReport;
 
 fn num(v: f64) -> String {
-    if v.is_finite() { format!("{v}") } else { String::new() }
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
 }
 
 fn opt(v: Option<f64>) -> String {
@@ -31,7 +35,10 @@ pub fn csv_tables(r: &AnalysisReport) -> Vec<(&'static str, String)> {
         ("unit", format!("{:?}", r.unit).to_lowercase()),
         ("model", r.model.clone()),
         ("n_patients", r.n_patients.to_string()),
-        ("n_screws", r.n_screws.map_or(String::new(), |n| n.to_string())),
+        (
+            "n_screws",
+            r.n_screws.map_or(String::new(), |n| n.to_string()),
+        ),
         ("n_events", r.n_events.to_string()),
         ("n_excluded", r.n_excluded.to_string()),
         ("auc", num(r.auc)),
@@ -56,7 +63,10 @@ pub fn csv_tables(r: &AnalysisReport) -> Vec<(&'static str, String)> {
     ];
     if let Some(f) = &r.refit {
         summary.push(("refit_apparent_auc", num(f.apparent_auc)));
-        summary.push(("refit_optimism_corrected_auc", opt(f.optimism_corrected_auc)));
+        summary.push((
+            "refit_optimism_corrected_auc",
+            opt(f.optimism_corrected_auc),
+        ));
         summary.push(("refit_bootstrap", f.bootstrap.to_string()));
         summary.push(("refit_seed", f.seed.to_string()));
     }
@@ -72,14 +82,26 @@ pub fn csv_tables(r: &AnalysisReport) -> Vec<(&'static str, String)> {
                 &["threshold", "fpr", "tpr"],
                 r.roc
                     .iter()
-                    .map(|p| vec![p.threshold.map_or("inf".into(), num), num(p.fpr), num(p.tpr)])
+                    .map(|p| {
+                        vec![
+                            p.threshold.map_or("inf".into(), num),
+                            num(p.fpr),
+                            num(p.tpr),
+                        ]
+                    })
                     .collect(),
             ),
         ),
         (
             "calibration.csv",
             csv_text(
-                &["group", "n", "mean_predicted", "observed_events", "observed_rate"],
+                &[
+                    "group",
+                    "n",
+                    "mean_predicted",
+                    "observed_events",
+                    "observed_rate",
+                ],
                 r.calibration_table
                     .iter()
                     .map(|b| {
@@ -100,7 +122,14 @@ pub fn csv_tables(r: &AnalysisReport) -> Vec<(&'static str, String)> {
                 &["threshold", "model", "treat_all", "treat_none"],
                 r.decision_curve
                     .iter()
-                    .map(|d| vec![num(d.threshold), num(d.model), num(d.treat_all), num(d.treat_none)])
+                    .map(|d| {
+                        vec![
+                            num(d.threshold),
+                            num(d.model),
+                            num(d.treat_all),
+                            num(d.treat_none),
+                        ]
+                    })
                     .collect(),
             ),
         ),
@@ -109,7 +138,15 @@ pub fn csv_tables(r: &AnalysisReport) -> Vec<(&'static str, String)> {
         out.push((
             "coefficients.csv",
             csv_text(
-                &["term", "estimate", "se", "ci_low", "ci_high", "p", "odds_ratio"],
+                &[
+                    "term",
+                    "estimate",
+                    "se",
+                    "ci_low",
+                    "ci_high",
+                    "p",
+                    "odds_ratio",
+                ],
                 f.coefficients
                     .iter()
                     .map(|c| {
@@ -131,9 +168,19 @@ pub fn csv_tables(r: &AnalysisReport) -> Vec<(&'static str, String)> {
         "agreement.csv",
         csv_text(
             &[
-                "measure", "n_studies", "n_subjects", "n_raters", "icc_2_1", "icc_2_1_ci_low",
-                "icc_2_1_ci_high", "icc_3_1", "icc_3_1_ci_low", "icc_3_1_ci_high", "bias",
-                "loa_low", "loa_high",
+                "measure",
+                "n_studies",
+                "n_subjects",
+                "n_raters",
+                "icc_2_1",
+                "icc_2_1_ci_low",
+                "icc_2_1_ci_high",
+                "icc_3_1",
+                "icc_3_1_ci_low",
+                "icc_3_1_ci_high",
+                "bias",
+                "loa_low",
+                "loa_high",
             ],
             r.agreement
                 .iter()
@@ -170,7 +217,8 @@ pub fn text_table(r: &AnalysisReport) -> String {
     s += &format!(
         "  patients {}{}, events {}, left out {}\n",
         r.n_patients,
-        r.n_screws.map_or(String::new(), |n| format!(", screws {n}")),
+        r.n_screws
+            .map_or(String::new(), |n| format!(", screws {n}")),
         r.n_events,
         r.n_excluded
     );
@@ -234,7 +282,9 @@ pub fn text_table(r: &AnalysisReport) -> String {
     if r.agreement.is_empty() {
         s += &format!(
             "  none: {}\n",
-            r.agreement_note.as_deref().unwrap_or("no multi-rater study")
+            r.agreement_note
+                .as_deref()
+                .unwrap_or("no multi-rater study")
         );
     } else {
         s += "  measure               studies  ICC(2,1) (95 % CI)     ICC(3,1) (95 % CI)     bias (95 % LoA)\n";

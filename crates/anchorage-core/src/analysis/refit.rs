@@ -3,6 +3,7 @@
 //! maximum-likelihood fit (Firth's when the data are separated), the Wald table, the
 //! apparent and optimism-corrected AUC, and the model file.
 
+use super::AnalysisOptions;
 use super::bootstrap::optimism;
 use super::dataset::Dataset;
 use super::dist::{Z_975, normal_two_sided_p};
@@ -10,7 +11,6 @@ use super::logistic::{Design, fit_firth, fit_ml, logistic};
 use super::refit_model::{RefitCoefficients, RefitProvenance, refit_model};
 use super::report::{Coefficient, FitMethod, Refit, Unit};
 use super::roc::{auc_weighted, roc_curve, youden};
-use super::AnalysisOptions;
 
 /// The design of the rows and its term names.
 pub fn design(data: &Dataset) -> (Design, Vec<String>) {
@@ -27,7 +27,11 @@ pub fn design(data: &Dataset) -> (Design, Vec<String>) {
     let mut x = Vec::with_capacity(rows.len() * p);
     for r in rows {
         x.extend([1.0, r.age_years, r.pbq, r.hu_ratio]);
-        x.extend(grades.iter().map(|&g| f64::from(u8::from(r.goutallier == g))));
+        x.extend(
+            grades
+                .iter()
+                .map(|&g| f64::from(u8::from(r.goutallier == g))),
+        );
     }
     (
         Design {
@@ -117,7 +121,16 @@ pub fn refit(
             }
         };
         let firth = method == FitMethod::Firth;
-        match optimism(&d, &y, &events, &cluster, opts.bootstrap, opts.seed, firth, &fit.beta) {
+        match optimism(
+            &d,
+            &y,
+            &events,
+            &cluster,
+            opts.bootstrap,
+            opts.seed,
+            firth,
+            &fit.beta,
+        ) {
             Some(o) => {
                 if o.skipped > 0 {
                     warnings.push(format!(
@@ -128,22 +141,20 @@ pub fn refit(
                 Some(apparent_auc - o.mean_optimism)
             }
             None => {
-                warnings.push("no bootstrap resample could be refitted: no optimism-corrected AUC".into());
+                warnings.push(
+                    "no bootstrap resample could be refitted: no optimism-corrected AUC".into(),
+                );
                 None
             }
         }
     };
     // The model file.
-    let coef = |t: &str| {
-        terms
-            .iter()
-            .position(|x| x == t)
-            .map(|j| fit.beta[j])
-    };
+    let coef = |t: &str| terms.iter().position(|x| x == t).map(|j| fit.beta[j]);
     let risk: Vec<f64> = eta.iter().map(|&e| logistic(e)).collect();
     let roc = roc_curve(&risk, &events);
-    let cut = youden(&risk, &events, &roc)
-        .map_or((0.5, f64::NAN, f64::NAN), |o| (o.threshold, o.sensitivity, o.specificity));
+    let cut = youden(&risk, &events, &roc).map_or((0.5, f64::NAN, f64::NAN), |o| {
+        (o.threshold, o.sensitivity, o.specificity)
+    });
     let absent_grades: Vec<u8> = (2..=4)
         .filter(|g| coef(&format!("goutallier_{g}")).is_none())
         .collect();
@@ -153,7 +164,11 @@ pub fn refit(
             age: fit.beta[1],
             pbq: fit.beta[2],
             hu_ratio: fit.beta[3],
-            goutallier: [coef("goutallier_2"), coef("goutallier_3"), coef("goutallier_4")],
+            goutallier: [
+                coef("goutallier_2"),
+                coef("goutallier_3"),
+                coef("goutallier_4"),
+            ],
         },
         [
             range(rows.iter().map(|r| r.age_years)),

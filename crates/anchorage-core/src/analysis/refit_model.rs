@@ -47,7 +47,11 @@ pub struct RefitCoefficients {
 }
 
 fn axis(coefficient: f64, (lo, hi): (f64, f64)) -> ContinuousPredictor {
-    let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+    let (lo, hi) = if hi > lo {
+        (lo, hi)
+    } else {
+        (lo - 0.5, lo + 0.5)
+    };
     ContinuousPredictor {
         coefficient,
         axis_min: lo,
@@ -74,10 +78,19 @@ pub fn refit_model(
         coefficients: grades,
     };
     let span = |p: &ContinuousPredictor| (p.coefficient * (p.axis_max - p.axis_min)).abs();
-    let g_hi = goutallier.coefficients.values().copied().fold(f64::MIN, f64::max);
-    let widest = [span(&age), span(&pbq), span(&hu_ratio), g_hi - goutallier.low_risk_coefficient()]
-        .into_iter()
-        .fold(0.0, f64::max);
+    let g_hi = goutallier
+        .coefficients
+        .values()
+        .copied()
+        .fold(f64::MIN, f64::max);
+    let widest = [
+        span(&age),
+        span(&pbq),
+        span(&hu_ratio),
+        g_hi - goutallier.low_risk_coefficient(),
+    ]
+    .into_iter()
+    .fold(0.0, f64::max);
     let points_per_lp = if widest > 1e-12 && widest.is_finite() {
         100.0 / widest
     } else {
@@ -92,7 +105,10 @@ pub fn refit_model(
         )
     };
     let info = ModelInfo {
-        name: format!("Cohort refit ({} {}s, {} events)", prov.n_rows, prov.unit, prov.n_events),
+        name: format!(
+            "Cohort refit ({} {}s, {} events)",
+            prov.n_rows, prov.unit, prov.n_events
+        ),
         version: prov.date.clone(),
         source: format!(
             "anchorage cohort analyze of the cohort database {}: logistic regression of loosening on age, PBQ, HU ratio and Goutallier grade (categories against grade 1), one row per {}.",
@@ -100,7 +116,13 @@ pub fn refit_model(
         ),
         provenance: format!(
             "Refitted by {} on {} by {} on {} {}s of {} patients with {} events. Axes span the analysed values; the points scale gives the widest predictor 100 points; the cutoff is the Youden-optimal threshold on the same data (apparent, not validated).{absent} A research aid, not a diagnosis.",
-            prov.software, prov.date, prov.method, prov.n_rows, prov.unit, prov.n_patients, prov.n_events
+            prov.software,
+            prov.date,
+            prov.method,
+            prov.n_rows,
+            prov.unit,
+            prov.n_patients,
+            prov.n_events
         ),
     };
     RiskModel {

@@ -155,7 +155,11 @@ pub fn operating(scores: &[f64], events: &[bool], threshold: f64) -> Operating {
 
 /// The Youden-optimal threshold (the first ROC point with the largest tpr − fpr, as
 /// `numpy.argmax` over `roc_curve`) and its operating characteristics.
-pub fn youden(scores: &[f64], events: &[bool], roc: &[(Option<f64>, f64, f64)]) -> Option<Operating> {
+pub fn youden(
+    scores: &[f64],
+    events: &[bool],
+    roc: &[(Option<f64>, f64, f64)],
+) -> Option<Operating> {
     let mut best: Option<(f64, f64)> = None;
     for &(t, fpr, tpr) in roc {
         let j = tpr - fpr;
