@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::report::Unit;
-use super::{AnalysisError, AnalysisOptions};
+use super::options::{AnalysisError, AnalysisOptions};
 use crate::cohort::{Cohort, StoredScrew};
 use crate::models::risk::RiskInput;
 

@@ -10,6 +10,7 @@ pub mod dataset;
 pub mod dist;
 pub mod figures;
 pub mod logistic;
+pub mod options;
 pub mod output;
 pub mod refit;
 pub mod refit_model;
@@ -20,40 +21,9 @@ pub use report::AnalysisReport;
 
 pub use report::Unit;
 
-use crate::cohort::{Cohort, CohortError};
-use crate::models::risk::RiskModel;
+pub use options::{AnalysisError, AnalysisOptions};
 
-/// What to analyse and how.
-#[derive(Debug, Clone)]
-pub struct AnalysisOptions {
-    /// The model validated (the bundled one by default).
-    pub model: RiskModel,
-    /// How the model is named in the report (its name and file).
-    pub model_label: String,
-    /// Patient or screw rows.
-    pub unit: Unit,
-    /// Bootstrap resamples for the optimism correction (0: none).
-    pub bootstrap: usize,
-    /// Seed of the resampling.
-    pub seed: u64,
-}
-
-/// Why an analysis could not be made.
-#[derive(Debug, thiserror::Error)]
-pub enum AnalysisError {
-    /// The cohort database could not be read.
-    #[error(transparent)]
-    Cohort(#[from] CohortError),
-    /// Nothing to validate: no patient with outcome and complete predictors, or only one
-    /// outcome class.
-    #[error("cannot analyse {location}: {reason}")]
-    NothingToAnalyse {
-        /// The database.
-        location: String,
-        /// What is missing ("no patient has an outcome", "no events", …).
-        reason: String,
-    },
-}
+use crate::cohort::Cohort;
 
 /// Analyses the cohort: validation of `opts.model`, refit and rater agreement.
 pub fn analyze(

@@ -3,7 +3,7 @@
 //! maximum-likelihood fit (Firth's when the data are separated), the Wald table, the
 //! apparent and optimism-corrected AUC, and the model file.
 
-use super::AnalysisOptions;
+use super::options::AnalysisOptions;
 use super::bootstrap::optimism;
 use super::dataset::Dataset;
 use super::dist::{Z_975, normal_two_sided_p};
