@@ -47,7 +47,7 @@ pub fn icc(table: &[Vec<f64>]) -> Option<IccResult> {
     let sse = sst - ssr - ssc;
     let (dfr, dfc, dfe) = (nf - 1.0, kf - 1.0, (nf - 1.0) * (kf - 1.0));
     let (msr, msc, mse) = (ssr / dfr, ssc / dfc, sse / dfe);
-    if !(mse > 0.0) {
+    if mse.is_nan() || mse <= 0.0 {
         return None;
     }
     let icc2 = (msr - mse) / (msr + (kf - 1.0) * mse + kf * (msc - mse) / nf);

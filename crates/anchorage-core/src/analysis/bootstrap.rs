@@ -8,7 +8,7 @@
 use rayon::prelude::*;
 
 use super::logistic::{Design, fit_firth, fit_ml};
-use super::roc::auc_weighted;
+use super::roc::auc_pair;
 use crate::cohort::demo::DemoRng;
 
 /// The SplitMix64 finaliser: a well-mixed 64-bit value of `x`.
@@ -30,25 +30,39 @@ pub struct Optimism {
     pub skipped: usize,
 }
 
-/// Harrell's optimism of the AUC. `cluster[i]` is row i's cluster (0..n_clusters);
-/// `firth` refits by Firth's method; `start` warm-starts the Newton iterations.
+/// How to resample and refit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan<'a> {
+    /// Resamples.
+    pub resamples: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Refit by Firth's method (else maximum likelihood, Firth's where separated).
+    pub firth: bool,
+    /// Warm start of the Newton iterations (the fit on the original rows).
+    pub start: &'a [f64],
+}
+
+/// Harrell's optimism of the AUC. `cluster[i]` is row i's cluster (0..n_clusters).
 pub fn optimism(
     d: &Design,
     y: &[f64],
     events: &[bool],
     cluster: &[usize],
-    resamples: usize,
-    seed: u64,
-    firth: bool,
-    start: &[f64],
+    plan: Plan<'_>,
 ) -> Option<Optimism> {
+    let Plan {
+        resamples,
+        seed,
+        firth,
+        start,
+    } = plan;
     let n_clusters = cluster.iter().copied().max().map_or(0, |m| m + 1);
     // Rows of each cluster.
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_clusters];
     for (i, &c) in cluster.iter().enumerate() {
         members[c].push(i);
     }
-    let ones = vec![1.0; d.n];
     let results: Vec<Option<f64>> = (0..resamples)
         .into_par_iter()
         .map(|b| {
@@ -69,9 +83,8 @@ pub fn optimism(
                 }
             }?;
             let eta: Vec<f64> = (0..d.n).map(|i| d.eta(i, &fit.beta)).collect();
-            let boot = auc_weighted(&eta, events, &w)?;
-            let orig = auc_weighted(&eta, events, &ones)?;
-            Some(boot - orig)
+            let (boot, orig) = auc_pair(&eta, events, &w);
+            Some(boot? - orig?)
         })
         .collect();
     let used: Vec<f64> = results.iter().flatten().copied().collect();

@@ -9,8 +9,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::report::Unit;
 use super::options::{AnalysisError, AnalysisOptions};
+use super::report::Unit;
 use crate::cohort::{Cohort, StoredScrew};
 use crate::models::risk::RiskInput;
 

@@ -57,7 +57,7 @@ pub fn normal_two_sided_p(z: f64) -> f64 {
 
 /// The regularised upper incomplete gamma function Q(a, x) = Γ(a, x) / Γ(a).
 pub fn gamma_q(a: f64, x: f64) -> f64 {
-    if !(a > 0.0) || x.is_nan() {
+    if a.is_nan() || a <= 0.0 || x.is_nan() {
         return f64::NAN;
     }
     if x <= 0.0 {
@@ -226,7 +226,7 @@ pub fn spd_inverse(a: &[f64], p: usize) -> Option<Vec<f64>> {
                 s -= l[i * p + k] * l[j * p + k];
             }
             if i == j {
-                if !(s > 1e-300) || !s.is_finite() {
+                if s.is_nan() || s <= 1e-300 || !s.is_finite() {
                     return None;
                 }
                 l[i * p + i] = s.sqrt();

@@ -3,11 +3,11 @@
 //! maximum-likelihood fit (Firth's when the data are separated), the Wald table, the
 //! apparent and optimism-corrected AUC, and the model file.
 
-use super::options::AnalysisOptions;
-use super::bootstrap::optimism;
+use super::bootstrap::{Plan, optimism};
 use super::dataset::Dataset;
 use super::dist::{Z_975, normal_two_sided_p};
 use super::logistic::{Design, fit_firth, fit_ml, logistic};
+use super::options::AnalysisOptions;
 use super::refit_model::{RefitCoefficients, RefitProvenance, refit_model};
 use super::report::{Coefficient, FitMethod, Refit, Unit};
 use super::roc::{auc_weighted, roc_curve, youden};
@@ -126,10 +126,12 @@ pub fn refit(
             &y,
             &events,
             &cluster,
-            opts.bootstrap,
-            opts.seed,
-            firth,
-            &fit.beta,
+            Plan {
+                resamples: opts.bootstrap,
+                seed: opts.seed,
+                firth,
+                start: &fit.beta,
+            },
         ) {
             Some(o) => {
                 if o.skipped > 0 {

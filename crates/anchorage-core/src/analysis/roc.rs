@@ -16,26 +16,42 @@ fn ascending(scores: &[f64]) -> Vec<usize> {
 /// The AUC (probability that an event scores above a non-event, ties counting half) with
 /// row weights; None when either class has no weight.
 pub fn auc_weighted(scores: &[f64], events: &[bool], weights: &[f64]) -> Option<f64> {
+    auc_pair(scores, events, weights).0
+}
+
+/// The weighted AUC and the unweighted one of the same scores, with one sort (the
+/// bootstrap's AUC on the resample and on the original rows).
+pub fn auc_pair(scores: &[f64], events: &[bool], weights: &[f64]) -> (Option<f64>, Option<f64>) {
     let idx = ascending(scores);
-    let (mut neg_below, mut sum, mut pos_total) = (0.0, 0.0, 0.0);
+    // [weighted, unweighted]: negatives below, sum, positives.
+    let mut neg_below = [0.0; 2];
+    let mut sum = [0.0; 2];
+    let mut pos_total = [0.0; 2];
     let mut k = 0;
     while k < idx.len() {
         let s = scores[idx[k]];
-        let (mut pos, mut neg) = (0.0, 0.0);
+        let (mut pos, mut neg) = ([0.0; 2], [0.0; 2]);
         while k < idx.len() && scores[idx[k]] == s {
             let i = idx[k];
-            if events[i] {
-                pos += weights[i];
+            let (target, w) = if events[i] {
+                (&mut pos, weights[i])
             } else {
-                neg += weights[i];
-            }
+                (&mut neg, weights[i])
+            };
+            target[0] += w;
+            target[1] += 1.0;
             k += 1;
         }
-        sum += pos * (neg_below + 0.5 * neg);
-        neg_below += neg;
-        pos_total += pos;
+        for j in 0..2 {
+            sum[j] += pos[j] * (neg_below[j] + 0.5 * neg[j]);
+            neg_below[j] += neg[j];
+            pos_total[j] += pos[j];
+        }
     }
-    (pos_total > 0.0 && neg_below > 0.0).then(|| sum / (pos_total * neg_below))
+    let auc = |j: usize| {
+        (pos_total[j] > 0.0 && neg_below[j] > 0.0).then(|| sum[j] / (pos_total[j] * neg_below[j]))
+    };
+    (auc(0), auc(1))
 }
 
 /// Mid-ranks (1-based, ties averaged) of `values`.
