@@ -211,9 +211,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_small_fit_matches_statsmodels() {
-        // statsmodels Logit(y, [1, x]): params [-3.2847, 1.3154]? Checked by symmetry
-        // instead: the score is zero at the estimate.
+    fn the_score_vanishes_at_the_estimate_and_separation_is_detected() {
+        // (tests/cohort_analysis.rs compares the fits with statsmodels.)
         let xs = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
         let ys = [0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0];
         let d = Design {
