@@ -245,6 +245,8 @@ pub enum Action {
     CloseOpenPrompt,
     /// Something for the cohort database.
     Cohort(CohortAction),
+    /// Something for the Analysis tab: analyse the cohort, or use the refitted model.
+    Analysis(AnalysisAction),
 }
 
 /// What the Cohort tab asks of the cohort database.
@@ -259,4 +261,20 @@ pub enum CohortAction {
     },
     /// Store an outcome.
     SetOutcome(anchorage_core::cohort::Outcome),
+}
+
+/// What the Analysis tab asks of the App.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnalysisAction {
+    /// Analyse the cohort database with the session's risk model.
+    Analyze {
+        /// Patient or screw rows.
+        unit: anchorage_core::analysis::Unit,
+        /// Bootstrap resamples of the optimism correction (0: none).
+        bootstrap: usize,
+        /// Seed of the resampling.
+        seed: u64,
+    },
+    /// Make the last analysis's refitted model the session's risk model (one undo step).
+    UseRefittedModel,
 }

@@ -20,6 +20,7 @@ impl App {
             Action::Run(id) => self.run(id),
             Action::Open(path) => self.open(&path),
             Action::Cohort(a) => self.handle_cohort(a),
+            Action::Analysis(a) => self.handle_analysis(a),
             Action::SelectSeries(i) => self.select_series(i),
             Action::SetWindow(w) => {
                 if let Some(st) = &mut self.study

@@ -19,6 +19,7 @@
 
 // Shared modules.
 pub mod action;
+pub mod analysis_plots;
 pub mod commands;
 pub mod derived;
 pub mod document;
@@ -38,6 +39,7 @@ pub mod wheel;
 pub mod widgets;
 
 // Panels.
+pub mod analysis_view;
 pub mod browser;
 pub mod checklist;
 pub mod cohort_view;
@@ -55,6 +57,7 @@ pub mod viewer;
 // The App's handling of actions, by concern.
 mod app_access;
 mod handle;
+mod handle_analysis;
 mod handle_cohort;
 mod handle_export;
 mod handle_file;
@@ -146,6 +149,9 @@ pub struct App {
     /// The cohort database, its last status and the Cohort tab's form.
     cohort: handle_cohort::CohortState,
     cohort_form: cohort_view::CohortForm,
+    /// The last analysis of the cohort database and the Analysis tab's form.
+    analysis: handle_analysis::AnalysisState,
+    analysis_form: analysis_view::AnalysisForm,
 }
 
 /// The tabs beside the results in the bottom panel.
@@ -159,6 +165,8 @@ pub enum BottomTab {
     Export,
     /// The cohort database.
     Cohort,
+    /// The analysis of the cohort database: validation, refit, agreement.
+    Analysis,
 }
 
 impl App {
@@ -204,6 +212,8 @@ impl App {
             open_prompt: None,
             cohort: handle_cohort::CohortState::from_environment(),
             cohort_form: cohort_view::CohortForm::default(),
+            analysis: handle_analysis::AnalysisState::default(),
+            analysis_form: analysis_view::AnalysisForm::default(),
         };
         let open = if options.open_last {
             state::startup_path(options.open, &app.state)
@@ -368,6 +378,11 @@ impl App {
                                 "Cohort",
                                 "The study's cohort database: patients, adding this session, outcomes",
                             ),
+                            (
+                                BottomTab::Analysis,
+                                "Analysis",
+                                "The cohort's analysis: the model validated, refitted, and the raters' agreement",
+                            ),
                         ] {
                             ui.selectable_value(&mut self.bottom_tab, tab, label)
                                 .on_hover_text(tip);
@@ -417,6 +432,20 @@ impl App {
                                         &cohort_shown,
                                     ))
                                 });
+                        }
+                        BottomTab::Analysis => {
+                            let shown = analysis_view::AnalysisShown {
+                                database: &cohort_db,
+                                report: self.analysis.report.as_ref(),
+                                message: self.analysis.message.as_ref(),
+                                session_model: &derived.models.risk.info.name,
+                            };
+                            actions.extend(analysis_view::ui(
+                                right,
+                                &mut self.analysis_form,
+                                &shown,
+                                tab_height,
+                            ));
                         }
                     }
                 });
