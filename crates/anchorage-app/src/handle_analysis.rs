@@ -141,3 +141,10 @@ impl App {
         ))
     }
 }
+
+impl App {
+    /// The figure the Analysis tab shows.
+    pub fn analysis_plot(&self) -> crate::analysis_plots::PlotKind {
+        self.analysis_form.plot
+    }
+}
