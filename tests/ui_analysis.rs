@@ -46,12 +46,36 @@ fn report() -> AnalysisReport {
         auc: 0.904,
         auc_ci: [0.856, 0.953],
         roc: vec![
-            RocPoint { threshold: None, fpr: 0.0, tpr: 0.0 },
-            RocPoint { threshold: Some(0.6), fpr: 0.05, tpr: 0.5 },
-            RocPoint { threshold: Some(0.25), fpr: 0.119, tpr: 0.8 },
-            RocPoint { threshold: Some(0.212), fpr: 0.15, tpr: 0.82 },
-            RocPoint { threshold: Some(0.05), fpr: 0.6, tpr: 1.0 },
-            RocPoint { threshold: Some(0.0), fpr: 1.0, tpr: 1.0 },
+            RocPoint {
+                threshold: None,
+                fpr: 0.0,
+                tpr: 0.0,
+            },
+            RocPoint {
+                threshold: Some(0.6),
+                fpr: 0.05,
+                tpr: 0.5,
+            },
+            RocPoint {
+                threshold: Some(0.25),
+                fpr: 0.119,
+                tpr: 0.8,
+            },
+            RocPoint {
+                threshold: Some(0.212),
+                fpr: 0.15,
+                tpr: 0.82,
+            },
+            RocPoint {
+                threshold: Some(0.05),
+                fpr: 0.6,
+                tpr: 1.0,
+            },
+            RocPoint {
+                threshold: Some(0.0),
+                fpr: 1.0,
+                tpr: 1.0,
+            },
         ],
         youden: Operating {
             threshold: 0.25,
@@ -67,8 +91,15 @@ fn report() -> AnalysisReport {
             ppv: Some(0.48),
             npv: None,
         },
-        hosmer_lemeshow: HosmerLemeshow { chi2: 8.42, df: 8, p: 0.393 },
-        calibration: Calibration { intercept: -0.05, slope: 0.97 },
+        hosmer_lemeshow: HosmerLemeshow {
+            chi2: 8.42,
+            df: 8,
+            p: 0.393,
+        },
+        calibration: Calibration {
+            intercept: -0.05,
+            slope: 0.97,
+        },
         brier: 0.0712,
         calibration_table: (1..=10)
             .map(|g| CalibrationBin {
@@ -148,7 +179,9 @@ fn the_analysis_shows_its_table_and_figures_and_its_refit_becomes_the_sessions_m
     h.get_by_label("χ² 8.42, df 8, p 0.393");
     h.get_by_label("goutallier_2");
     h.get_by_label_contains("optimism-corrected 0.883");
-    h.get_all_by_label("0.910 (0.800–0.960)").next().expect("ICC(2,1) with its CI");
+    h.get_all_by_label("0.910 (0.800–0.960)")
+        .next()
+        .expect("ICC(2,1) with its CI");
     assert_eq!(h.state().analysis_plot(), PlotKind::Roc);
     // Each figure in turn.
     for (label, kind) in [
@@ -161,7 +194,8 @@ fn the_analysis_shows_its_table_and_figures_and_its_refit_becomes_the_sessions_m
         settle(&mut h);
         assert_eq!(h.state().analysis_plot(), kind, "{label} chosen");
     }
-    h.get_by_role_and_label(Role::Button, "Bland–Altman").click();
+    h.get_by_role_and_label(Role::Button, "Bland–Altman")
+        .click();
     settle(&mut h);
     h.get_by_role_and_label(Role::Button, "pbq").click();
     settle(&mut h);
@@ -178,9 +212,19 @@ fn the_analysis_shows_its_table_and_figures_and_its_refit_becomes_the_sessions_m
         matches!(&message, Some(Ok(m)) if m.contains("Refitted on the test cohort")),
         "{message:?}"
     );
-    let chosen = h.state().session().models.risk_model.clone().expect("a model file");
+    let chosen = h
+        .state()
+        .session()
+        .models
+        .risk_model
+        .clone()
+        .expect("a model file");
     let file = study.join(&chosen);
-    assert!(file.is_file(), "the model file {} is written", file.display());
+    assert!(
+        file.is_file(),
+        "the model file {} is written",
+        file.display()
+    );
     let m = RiskModel::from_file(&file).expect("the written model loads");
     assert_eq!(m.cutoff, 0.3);
     let risk = h.state_mut().derived().models.risk.clone();

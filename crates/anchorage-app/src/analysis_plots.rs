@@ -59,7 +59,13 @@ fn base(id: &str, height: f32, x: &str, y: &str) -> Plot<'static> {
 
 /// Draws figure `kind` of `report` in `height` points; `measure` is the index of the
 /// agreement measure of the Bland–Altman plot.
-pub fn draw(ui: &mut egui::Ui, report: &AnalysisReport, kind: PlotKind, measure: usize, height: f32) {
+pub fn draw(
+    ui: &mut egui::Ui,
+    report: &AnalysisReport,
+    kind: PlotKind,
+    measure: usize,
+    height: f32,
+) {
     match kind {
         PlotKind::Roc => roc(ui, report, height),
         PlotKind::Calibration => calibration(ui, report, height),
@@ -86,23 +92,17 @@ fn roc(ui: &mut egui::Ui, r: &AnalysisReport, height: f32) {
             );
             plot.line(
                 Line::new(
-                    format!(
-                        "AUC {:.3} ({:.3}–{:.3})",
-                        r.auc, r.auc_ci[0], r.auc_ci[1]
-                    ),
+                    format!("AUC {:.3} ({:.3}–{:.3})", r.auc, r.auc_ci[0], r.auc_ci[1]),
                     PlotPoints::new(curve),
                 )
                 .color(MODEL)
                 .width(2.0),
             );
             plot.points(
-                Points::new(
-                    format!("Youden {:.3}", r.youden.threshold),
-                    vec![youden],
-                )
-                .color(YOUDEN)
-                .radius(6.0)
-                .shape(MarkerShape::Diamond),
+                Points::new(format!("Youden {:.3}", r.youden.threshold), vec![youden])
+                    .color(YOUDEN)
+                    .radius(6.0)
+                    .shape(MarkerShape::Diamond),
             );
             plot.points(
                 Points::new(format!("cutoff {:.3}", r.at_cutoff.cutoff), vec![cutoff])
@@ -119,36 +119,44 @@ fn calibration(ui: &mut egui::Ui, r: &AnalysisReport, height: f32) {
         .iter()
         .map(|b| [b.mean_predicted, b.observed_rate])
         .collect();
-    base("analysis_calibration", height, "mean predicted risk", "observed rate")
-        .include_x(0.0)
-        .include_x(1.0)
-        .include_y(0.0)
-        .include_y(1.0)
-        .data_aspect(1.0)
-        .show(ui, |plot| {
-            plot.line(
-                Line::new("ideal", PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]]))
-                    .color(GREY)
-                    .style(LineStyle::dashed_loose()),
-            );
-            plot.line(Line::new("deciles", PlotPoints::new(bins.clone())).color(MODEL));
-            plot.points(
-                Points::new(
-                    format!(
-                        "slope {:.2}, intercept {:.2}",
-                        r.calibration.slope, r.calibration.intercept
-                    ),
-                    bins,
-                )
-                .color(MODEL)
-                .radius(4.0),
-            );
-        });
+    base(
+        "analysis_calibration",
+        height,
+        "mean predicted risk",
+        "observed rate",
+    )
+    .include_x(0.0)
+    .include_x(1.0)
+    .include_y(0.0)
+    .include_y(1.0)
+    .data_aspect(1.0)
+    .show(ui, |plot| {
+        plot.line(
+            Line::new("ideal", PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]]))
+                .color(GREY)
+                .style(LineStyle::dashed_loose()),
+        );
+        plot.line(Line::new("deciles", PlotPoints::new(bins.clone())).color(MODEL));
+        plot.points(
+            Points::new(
+                format!(
+                    "slope {:.2}, intercept {:.2}",
+                    r.calibration.slope, r.calibration.intercept
+                ),
+                bins,
+            )
+            .color(MODEL)
+            .radius(4.0),
+        );
+    });
 }
 
 fn decision(ui: &mut egui::Ui, r: &AnalysisReport, height: f32) {
     let pick = |f: fn(&anchorage_core::analysis::report::NetBenefit) -> f64| -> Vec<[f64; 2]> {
-        r.decision_curve.iter().map(|n| [n.threshold, f(n)]).collect()
+        r.decision_curve
+            .iter()
+            .map(|n| [n.threshold, f(n)])
+            .collect()
     };
     // Treat all falls without bound at high thresholds: show net benefits from a little
     // below zero up to the prevalence.
@@ -157,26 +165,31 @@ fn decision(ui: &mut egui::Ui, r: &AnalysisReport, height: f32) {
         .iter()
         .map(|n| n.model.max(n.treat_all))
         .fold(0.05, f64::max);
-    base("analysis_decision", height, "threshold probability", "net benefit")
-        .include_x(0.0)
-        .include_x(1.0)
-        .include_y(-0.05)
-        .include_y(top * 1.1)
-        .auto_bounds(egui::Vec2b::new(true, false))
-        .default_y_bounds(-0.05, top * 1.1)
-        .show(ui, |plot| {
-            plot.line(
-                Line::new("model", PlotPoints::new(pick(|n| n.model)))
-                    .color(MODEL)
-                    .width(2.0),
-            );
-            plot.line(Line::new("treat all", PlotPoints::new(pick(|n| n.treat_all))).color(YOUDEN));
-            plot.line(
-                Line::new("treat none", PlotPoints::new(pick(|n| n.treat_none)))
-                    .color(GREY)
-                    .style(LineStyle::dashed_loose()),
-            );
-        });
+    base(
+        "analysis_decision",
+        height,
+        "threshold probability",
+        "net benefit",
+    )
+    .include_x(0.0)
+    .include_x(1.0)
+    .include_y(-0.05)
+    .include_y(top * 1.1)
+    .auto_bounds(egui::Vec2b::new(true, false))
+    .default_y_bounds(-0.05, top * 1.1)
+    .show(ui, |plot| {
+        plot.line(
+            Line::new("model", PlotPoints::new(pick(|n| n.model)))
+                .color(MODEL)
+                .width(2.0),
+        );
+        plot.line(Line::new("treat all", PlotPoints::new(pick(|n| n.treat_all))).color(YOUDEN));
+        plot.line(
+            Line::new("treat none", PlotPoints::new(pick(|n| n.treat_none)))
+                .color(GREY)
+                .style(LineStyle::dashed_loose()),
+        );
+    });
 }
 
 fn bland_altman(ui: &mut egui::Ui, r: &AnalysisReport, measure: usize, height: f32) {

@@ -7,8 +7,8 @@
 
 use egui::RichText;
 
-use anchorage_core::analysis::report::{Operating, Unit};
 use anchorage_core::analysis::AnalysisReport;
+use anchorage_core::analysis::report::{Operating, Unit};
 
 use crate::action::{Action, AnalysisAction};
 use crate::analysis_plots::{self, PlotKind};
