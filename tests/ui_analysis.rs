@@ -177,6 +177,8 @@ fn the_analysis_shows_its_table_and_figures_and_its_refit_becomes_the_sessions_m
     h.get_by_label("AUC (95 % CI)");
     h.get_by_label("0.904 (0.856–0.953)");
     h.get_by_label("χ² 8.42, df 8, p 0.393");
+    // The Youden threshold's sensitivity and specificity.
+    h.get_by_label("80.0 % / 88.1 %");
     h.get_by_label("goutallier_2");
     h.get_by_label_contains("optimism-corrected 0.883");
     h.get_all_by_label("0.910 (0.800–0.960)")
@@ -202,8 +204,23 @@ fn the_analysis_shows_its_table_and_figures_and_its_refit_becomes_the_sessions_m
 
     // The refitted model becomes the session's: the results use its cutoff.
     assert!((h.state_mut().derived().models.risk.cutoff - 0.212).abs() < 1e-12);
-    // The tab scrolls at 1280 × 800: bring the button into view, as a user would.
-    h.get_by_label("Use the refitted model").scroll_to_me();
+    // The tab scrolls at 1280 × 800: the wheel over the table brings the button into view.
+    h.hover_at(analyze.left_bottom() + Vec2::new(0.0, 60.0));
+    h.step();
+    let mut notches = 0;
+    while h.get_by_label("Use the refitted model").rect().bottom() > size.y - 4.0 {
+        assert!(notches < 60, "60 wheel notches did not reach the button");
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Line,
+            delta: Vec2::new(0.0, -3.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+        h.step();
+        notches += 1;
+    }
     settle(&mut h);
     h.get_by_label("Use the refitted model").click();
     settle(&mut h);

@@ -5,7 +5,7 @@
 //! Analysis tab; draws only what the report holds, never computes a statistic.
 
 use egui::Color32;
-use egui_plot::{HLine, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
+use egui_plot::{Corner, HLine, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoints, Points};
 
 use anchorage_core::analysis::AnalysisReport;
 
@@ -48,10 +48,12 @@ const YOUDEN: Color32 = Color32::from_rgb(240, 170, 60);
 const CUTOFF: Color32 = Color32::from_rgb(230, 80, 80);
 const GREY: Color32 = Color32::from_rgb(150, 150, 150);
 
-fn base(id: &str, height: f32, x: &str, y: &str) -> Plot<'static> {
+/// A plot of `height` points with its axes named and its legend in `legend`, the corner
+/// the figure leaves empty.
+fn base(id: &str, height: f32, x: &str, y: &str, legend: Corner) -> Plot<'static> {
     Plot::new(id.to_string())
         .height(height)
-        .legend(Legend::default())
+        .legend(Legend::default().position(legend))
         .x_axis_label(x.to_string())
         .y_axis_label(y.to_string())
         .allow_scroll(false)
@@ -78,39 +80,44 @@ fn roc(ui: &mut egui::Ui, r: &AnalysisReport, height: f32) {
     let curve: Vec<[f64; 2]> = r.roc.iter().map(|p| [p.fpr, p.tpr]).collect();
     let youden = [1.0 - r.youden.specificity, r.youden.sensitivity];
     let cutoff = [1.0 - r.at_cutoff.specificity, r.at_cutoff.sensitivity];
-    base("analysis_roc", height, "1 − specificity", "sensitivity")
-        .include_x(0.0)
-        .include_x(1.0)
-        .include_y(0.0)
-        .include_y(1.0)
-        .data_aspect(1.0)
-        .show(ui, |plot| {
-            plot.line(
-                Line::new("chance", PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]]))
-                    .color(GREY)
-                    .style(LineStyle::dashed_loose()),
-            );
-            plot.line(
-                Line::new(
-                    format!("AUC {:.3} ({:.3}–{:.3})", r.auc, r.auc_ci[0], r.auc_ci[1]),
-                    PlotPoints::new(curve),
-                )
-                .color(MODEL)
-                .width(2.0),
-            );
-            plot.points(
-                Points::new(format!("Youden {:.3}", r.youden.threshold), vec![youden])
-                    .color(YOUDEN)
-                    .radius(6.0)
-                    .shape(MarkerShape::Diamond),
-            );
-            plot.points(
-                Points::new(format!("cutoff {:.3}", r.at_cutoff.cutoff), vec![cutoff])
-                    .color(CUTOFF)
-                    .radius(6.0)
-                    .shape(MarkerShape::Square),
-            );
-        });
+    base(
+        "analysis_roc",
+        height,
+        "1 − specificity",
+        "sensitivity",
+        Corner::RightBottom,
+    )
+    .include_x(0.0)
+    .include_x(1.0)
+    .include_y(0.0)
+    .include_y(1.0)
+    .show(ui, |plot| {
+        plot.line(
+            Line::new("chance", PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]]))
+                .color(GREY)
+                .style(LineStyle::dashed_loose()),
+        );
+        plot.line(
+            Line::new(
+                format!("AUC {:.3} ({:.3}–{:.3})", r.auc, r.auc_ci[0], r.auc_ci[1]),
+                PlotPoints::new(curve),
+            )
+            .color(MODEL)
+            .width(2.0),
+        );
+        plot.points(
+            Points::new(format!("Youden {:.3}", r.youden.threshold), vec![youden])
+                .color(YOUDEN)
+                .radius(6.0)
+                .shape(MarkerShape::Diamond),
+        );
+        plot.points(
+            Points::new(format!("cutoff {:.3}", r.at_cutoff.cutoff), vec![cutoff])
+                .color(CUTOFF)
+                .radius(6.0)
+                .shape(MarkerShape::Square),
+        );
+    });
 }
 
 fn calibration(ui: &mut egui::Ui, r: &AnalysisReport, height: f32) {
@@ -124,12 +131,12 @@ fn calibration(ui: &mut egui::Ui, r: &AnalysisReport, height: f32) {
         height,
         "mean predicted risk",
         "observed rate",
+        Corner::LeftTop,
     )
     .include_x(0.0)
     .include_x(1.0)
     .include_y(0.0)
     .include_y(1.0)
-    .data_aspect(1.0)
     .show(ui, |plot| {
         plot.line(
             Line::new("ideal", PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]]))
@@ -170,6 +177,7 @@ fn decision(ui: &mut egui::Ui, r: &AnalysisReport, height: f32) {
         height,
         "threshold probability",
         "net benefit",
+        Corner::RightTop,
     )
     .include_x(0.0)
     .include_x(1.0)
@@ -211,6 +219,7 @@ fn bland_altman(ui: &mut egui::Ui, r: &AnalysisReport, measure: usize, height: f
         height,
         &format!("mean of the two raters ({})", a.measure),
         "second − first",
+        Corner::RightTop,
     )
     .show(ui, |plot| {
         plot.points(

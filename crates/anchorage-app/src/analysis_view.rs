@@ -91,7 +91,11 @@ pub fn ui(
                 let [left, right] = cols else {
                     return;
                 };
-                tables(left, report, &mut out);
+                // The tables scroll sideways within their half: never under the figure.
+                egui::ScrollArea::horizontal()
+                    .id_salt("analysis_tables_scroll")
+                    .auto_shrink([false, true])
+                    .show(left, |ui| tables(ui, report, &mut out));
                 figure(right, form, report, plot_height);
             });
         });
@@ -105,13 +109,8 @@ fn controls(
     shown: &AnalysisShown<'_>,
     out: &mut Vec<Action>,
 ) {
-    ui.label(
-        RichText::new(format!(
-            "Database: {} · model: {}",
-            shown.database, shown.session_model
-        ))
-        .small(),
-    );
+    ui.label(RichText::new(format!("Database: {}", shown.database)).small());
+    ui.label(RichText::new(format!("Model: {}", shown.session_model)).small());
     ui.horizontal_wrapped(|ui| {
         ui.label("Unit");
         ui.selectable_value(&mut form.unit, Unit::Patient, "patient")
@@ -158,17 +157,23 @@ fn row(ui: &mut egui::Ui, label: &str, value: String) {
     ui.end_row();
 }
 
+/// Three rows for an operating point: its threshold, sensitivity and specificity, PPV and
+/// NPV (short rows, so the table stays narrow beside the figure).
 fn operating(ui: &mut egui::Ui, title: &str, threshold: f64, o: &Operating) {
+    row(ui, title, format!("{threshold:.3}"));
     row(
         ui,
-        title,
+        "  sensitivity / specificity",
         format!(
-            "{threshold:.3}: sens {} spec {} PPV {} NPV {}",
+            "{} / {}",
             pct(Some(o.sensitivity)),
-            pct(Some(o.specificity)),
-            pct(o.ppv),
-            pct(o.npv)
+            pct(Some(o.specificity))
         ),
+    );
+    row(
+        ui,
+        "  PPV / NPV",
+        format!("{} / {}", pct(o.ppv), pct(o.npv)),
     );
 }
 
@@ -194,7 +199,7 @@ fn tables(ui: &mut egui::Ui, r: &AnalysisReport, out: &mut Vec<Action>) {
                 "AUC (95 % CI)",
                 format!("{:.3} ({:.3}–{:.3})", r.auc, r.auc_ci[0], r.auc_ci[1]),
             );
-            operating(ui, "Youden", r.youden.threshold, &r.youden);
+            operating(ui, "Youden threshold", r.youden.threshold, &r.youden);
             let c = &r.at_cutoff;
             operating(
                 ui,
@@ -263,10 +268,13 @@ fn refit(ui: &mut egui::Ui, r: &AnalysisReport, out: &mut Vec<Action>) {
         || "no bootstrap".to_string(),
         |a| format!("{a:.3} ({} resamples, seed {})", f.bootstrap, f.seed),
     );
-    ui.label(format!(
-        "Apparent AUC {:.3}; optimism-corrected {corrected}",
-        f.apparent_auc
-    ));
+    ui.add(
+        egui::Label::new(format!(
+            "Apparent AUC {:.3}; optimism-corrected {corrected}",
+            f.apparent_auc
+        ))
+        .wrap_mode(egui::TextWrapMode::Extend),
+    );
     if ui
         .button("Use the refitted model")
         .on_hover_text(
