@@ -20,7 +20,7 @@ Reported, with exit status 1 when any is found:
 Usage:
     tools/module_graph.py crates/anchorage-core
     tools/module_graph.py crates/anchorage-app --app 'lib,handle*,app_*' \\
-        --shared 'action,commands,derived,document,labels,loader,measure_cache,overlay,placement,roi_paint,state,study,style,tools,undo,view,wheel,widgets'
+        --shared 'action,commands,derived,document,labels,loader,measure_cache,overlay,placement,roi_paint,state,study,style,tools,undo,view,wheel,widgets,analysis_plots'
 
 Options: `--depth N` collapses modules to their first N path segments (1: the top-level
 modules, so only cycles between subsystems are reported); `--edges` prints the graph.

@@ -3,7 +3,8 @@
 //! goes through [`App::change`] (one undo step each, saved at once). What the actions do is
 //! spread by concern: `handle_view.rs` (series, slices, windows), `handle_roi.rs` (the
 //! checklist and proposals), `handle_file.rs` (opening, loading, relocating, recovering)
-//! and `handle_export.rs` (exports).
+//! `handle_export.rs` (exports), `handle_cohort.rs` (the cohort database) and
+//! `handle_analysis.rs` (the cohort's analysis and its refitted model).
 
 use std::path::PathBuf;
 
