@@ -2,7 +2,7 @@
 //! panels return, [`App::run`] each command of the table, and every change to the document
 //! goes through [`App::change`] (one undo step each, saved at once). What the actions do is
 //! spread by concern: `handle_view.rs` (series, slices, windows), `handle_roi.rs` (the
-//! checklist and proposals), `handle_file.rs` (opening, loading, relocating, recovering)
+//! checklist and proposals), `handle_file.rs` (opening, loading, relocating, recovering),
 //! `handle_export.rs` (exports), `handle_cohort.rs` (the cohort database) and
 //! `handle_analysis.rs` (the cohort's analysis and its refitted model).
 
