@@ -10,7 +10,7 @@ use anchorage_app::analysis_plots::PlotKind;
 use anchorage_core::analysis::AnalysisReport;
 use anchorage_core::analysis::report::{
     Agreement, AtCutoff, Calibration, CalibrationBin, Coefficient, FitMethod, HosmerLemeshow,
-    NetBenefit, Operating, Refit, RocPoint, Unit,
+    NetBenefit, Operating, Rates, Refit, RocPoint, Unit,
 };
 use anchorage_core::cohort::{Cohort, DbLocation};
 use anchorage_core::models::risk::RiskModel;
@@ -79,17 +79,21 @@ fn report() -> AnalysisReport {
         ],
         youden: Operating {
             threshold: 0.25,
-            sensitivity: 0.8,
-            specificity: 0.881,
-            ppv: Some(0.53),
-            npv: Some(0.96),
+            rates: Rates {
+                sensitivity: 0.8,
+                specificity: 0.881,
+                ppv: Some(0.53),
+                npv: Some(0.96),
+            },
         },
         at_cutoff: AtCutoff {
             cutoff: 0.212,
-            sensitivity: 0.82,
-            specificity: 0.85,
-            ppv: Some(0.48),
-            npv: None,
+            rates: Rates {
+                sensitivity: 0.82,
+                specificity: 0.85,
+                ppv: Some(0.48),
+                npv: None,
+            },
         },
         hosmer_lemeshow: HosmerLemeshow {
             chi2: 8.42,

@@ -78,8 +78,11 @@ pub fn draw(
 
 fn roc(ui: &mut egui::Ui, r: &AnalysisReport, height: f32) {
     let curve: Vec<[f64; 2]> = r.roc.iter().map(|p| [p.fpr, p.tpr]).collect();
-    let youden = [1.0 - r.youden.specificity, r.youden.sensitivity];
-    let cutoff = [1.0 - r.at_cutoff.specificity, r.at_cutoff.sensitivity];
+    let youden = [1.0 - r.youden.rates.specificity, r.youden.rates.sensitivity];
+    let cutoff = [
+        1.0 - r.at_cutoff.rates.specificity,
+        r.at_cutoff.rates.sensitivity,
+    ];
     base(
         "analysis_roc",
         height,

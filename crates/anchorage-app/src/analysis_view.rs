@@ -8,7 +8,7 @@
 use egui::RichText;
 
 use anchorage_core::analysis::AnalysisReport;
-use anchorage_core::analysis::report::{Operating, Unit};
+use anchorage_core::analysis::report::{Rates, Unit};
 
 use crate::action::{Action, AnalysisAction};
 use crate::analysis_plots::{self, PlotKind};
@@ -159,7 +159,7 @@ fn row(ui: &mut egui::Ui, label: &str, value: String) {
 
 /// Three rows for an operating point: its threshold, sensitivity and specificity, PPV and
 /// NPV (short rows, so the table stays narrow beside the figure).
-fn operating(ui: &mut egui::Ui, title: &str, threshold: f64, o: &Operating) {
+fn operating(ui: &mut egui::Ui, title: &str, threshold: f64, o: &Rates) {
     row(ui, title, format!("{threshold:.3}"));
     row(
         ui,
@@ -199,20 +199,8 @@ fn tables(ui: &mut egui::Ui, r: &AnalysisReport, out: &mut Vec<Action>) {
                 "AUC (95 % CI)",
                 format!("{:.3} ({:.3}–{:.3})", r.auc, r.auc_ci[0], r.auc_ci[1]),
             );
-            operating(ui, "Youden threshold", r.youden.threshold, &r.youden);
-            let c = &r.at_cutoff;
-            operating(
-                ui,
-                "At cutoff",
-                c.cutoff,
-                &Operating {
-                    threshold: c.cutoff,
-                    sensitivity: c.sensitivity,
-                    specificity: c.specificity,
-                    ppv: c.ppv,
-                    npv: c.npv,
-                },
-            );
+            operating(ui, "Youden threshold", r.youden.threshold, &r.youden.rates);
+            operating(ui, "At cutoff", r.at_cutoff.cutoff, &r.at_cutoff.rates);
             let hl = &r.hosmer_lemeshow;
             row(
                 ui,

@@ -234,13 +234,13 @@ pub fn all_figures(r: &AnalysisReport) -> Vec<(String, Vec<u8>)> {
                     label: "model".into(),
                 },
                 Series {
-                    points: vec![(1.0 - r.youden.specificity, r.youden.sensitivity)],
+                    points: vec![(1.0 - r.youden.rates.specificity, r.youden.rates.sensitivity)],
                     color: RED,
                     style: Style::Points,
                     label: format!("Youden {:.3}", r.youden.threshold),
                 },
                 Series {
-                    points: vec![(1.0 - at.specificity, at.sensitivity)],
+                    points: vec![(1.0 - at.rates.specificity, at.rates.sensitivity)],
                     color: ORANGE,
                     style: Style::Points,
                     label: format!("cutoff {:.3}", at.cutoff),

@@ -85,7 +85,7 @@ pub fn analyze_dataset(
     let roc_points = roc::roc_curve(&risk, &events);
     let youden =
         roc::youden(&risk, &events, &roc_points).ok_or_else(|| nothing("no ROC curve".into()))?;
-    let at = roc::operating(&risk, &events, opts.model.cutoff);
+    let at = roc::rates_at(&risk, &events, opts.model.cutoff);
     let hosmer_lemeshow = calibration::hosmer_lemeshow(&risk, &events)
         .ok_or_else(|| nothing("fewer than 10 rows for Hosmer–Lemeshow".into()))?;
     let calib = calibration::recalibration(&risk, &events).unwrap_or_else(|| {
@@ -126,10 +126,7 @@ pub fn analyze_dataset(
         youden,
         at_cutoff: report::AtCutoff {
             cutoff: opts.model.cutoff,
-            sensitivity: at.sensitivity,
-            specificity: at.specificity,
-            ppv: at.ppv,
-            npv: at.npv,
+            rates: at,
         },
         hosmer_lemeshow,
         calibration: calib,

@@ -45,15 +45,15 @@ pub fn csv_tables(r: &AnalysisReport) -> Vec<(&'static str, String)> {
         ("auc_ci_low", num(r.auc_ci[0])),
         ("auc_ci_high", num(r.auc_ci[1])),
         ("youden_threshold", num(r.youden.threshold)),
-        ("youden_sensitivity", num(r.youden.sensitivity)),
-        ("youden_specificity", num(r.youden.specificity)),
-        ("youden_ppv", opt(r.youden.ppv)),
-        ("youden_npv", opt(r.youden.npv)),
+        ("youden_sensitivity", num(r.youden.rates.sensitivity)),
+        ("youden_specificity", num(r.youden.rates.specificity)),
+        ("youden_ppv", opt(r.youden.rates.ppv)),
+        ("youden_npv", opt(r.youden.rates.npv)),
         ("cutoff", num(r.at_cutoff.cutoff)),
-        ("cutoff_sensitivity", num(r.at_cutoff.sensitivity)),
-        ("cutoff_specificity", num(r.at_cutoff.specificity)),
-        ("cutoff_ppv", opt(r.at_cutoff.ppv)),
-        ("cutoff_npv", opt(r.at_cutoff.npv)),
+        ("cutoff_sensitivity", num(r.at_cutoff.rates.sensitivity)),
+        ("cutoff_specificity", num(r.at_cutoff.rates.specificity)),
+        ("cutoff_ppv", opt(r.at_cutoff.rates.ppv)),
+        ("cutoff_npv", opt(r.at_cutoff.rates.npv)),
         ("hosmer_lemeshow_chi2", num(r.hosmer_lemeshow.chi2)),
         ("hosmer_lemeshow_df", r.hosmer_lemeshow.df.to_string()),
         ("hosmer_lemeshow_p", num(r.hosmer_lemeshow.p)),
@@ -227,24 +227,18 @@ pub fn text_table(r: &AnalysisReport) -> String {
         "  AUC                  {:.3} (95 % CI {:.3}–{:.3}, DeLong)\n",
         r.auc, r.auc_ci[0], r.auc_ci[1]
     );
-    let y = &r.youden;
-    s += &format!(
-        "  Youden threshold     {:.3}: sensitivity {}, specificity {}, PPV {}, NPV {}\n",
-        y.threshold,
-        pct(y.sensitivity),
-        pct(y.specificity),
-        optp(y.ppv),
-        optp(y.npv)
-    );
-    let c = &r.at_cutoff;
-    s += &format!(
-        "  Model cutoff         {:.3}: sensitivity {}, specificity {}, PPV {}, NPV {}\n",
-        c.cutoff,
-        pct(c.sensitivity),
-        pct(c.specificity),
-        optp(c.ppv),
-        optp(c.npv)
-    );
+    for (label, threshold, q) in [
+        ("Youden threshold", r.youden.threshold, &r.youden.rates),
+        ("Model cutoff", r.at_cutoff.cutoff, &r.at_cutoff.rates),
+    ] {
+        s += &format!(
+            "  {label:<20} {threshold:.3}: sensitivity {}, specificity {}, PPV {}, NPV {}\n",
+            pct(q.sensitivity),
+            pct(q.specificity),
+            optp(q.ppv),
+            optp(q.npv)
+        );
+    }
     let h = &r.hosmer_lemeshow;
     s += &format!(
         "  Hosmer–Lemeshow      χ² {:.3}, df {}, P = {:.3}\n",

@@ -155,7 +155,7 @@ pub fn refit(
     let risk: Vec<f64> = eta.iter().map(|&e| logistic(e)).collect();
     let roc = roc_curve(&risk, &events);
     let cut = youden(&risk, &events, &roc).map_or((0.5, f64::NAN, f64::NAN), |o| {
-        (o.threshold, o.sensitivity, o.specificity)
+        (o.threshold, o.rates.sensitivity, o.rates.specificity)
     });
     let absent_grades: Vec<u8> = (2..=4)
         .filter(|g| coef(&format!("goutallier_{g}")).is_none())

@@ -16,11 +16,9 @@ pub enum Unit {
     Screw,
 }
 
-/// Sensitivity, specificity and predictive values at one threshold.
+/// Sensitivity, specificity and predictive values when risk ≥ a threshold is positive.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Operating {
-    /// The predicted-risk threshold (risk ≥ threshold is "positive").
-    pub threshold: f64,
+pub struct Rates {
     /// True-positive rate.
     pub sensitivity: f64,
     /// True-negative rate.
@@ -31,19 +29,24 @@ pub struct Operating {
     pub npv: Option<f64>,
 }
 
-/// The same four at the model file's own cutoff.
+/// The Youden-optimal operating point: `{threshold, sensitivity, specificity, ppv, npv}`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Operating {
+    /// The predicted-risk threshold (risk ≥ threshold is "positive").
+    pub threshold: f64,
+    /// The rates at that threshold (flattened into this object in the JSON).
+    #[serde(flatten)]
+    pub rates: Rates,
+}
+
+/// The same four at the model file's own cutoff: `{cutoff, sensitivity, …}`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AtCutoff {
     /// The model's cutoff (0.212 for the bundled model).
     pub cutoff: f64,
-    /// True-positive rate.
-    pub sensitivity: f64,
-    /// True-negative rate.
-    pub specificity: f64,
-    /// Positive predictive value (None when nothing is positive).
-    pub ppv: Option<f64>,
-    /// Negative predictive value (None when nothing is negative).
-    pub npv: Option<f64>,
+    /// The rates at the cutoff (flattened into this object in the JSON).
+    #[serde(flatten)]
+    pub rates: Rates,
 }
 
 /// One point of the ROC curve.

@@ -4,7 +4,7 @@
 //! +∞), the Youden-optimal threshold, and the operating characteristics at a threshold.
 
 use super::dist::Z_975;
-use super::report::Operating;
+use super::report::{Operating, Rates};
 
 /// Indices sorting `scores` ascending (stable; NaN last).
 fn ascending(scores: &[f64]) -> Vec<usize> {
@@ -149,7 +149,7 @@ pub fn roc_curve(scores: &[f64], events: &[bool]) -> Vec<(Option<f64>, f64, f64)
 }
 
 /// Sensitivity, specificity, PPV and NPV when risk ≥ `threshold` is positive.
-pub fn operating(scores: &[f64], events: &[bool], threshold: f64) -> Operating {
+pub fn rates_at(scores: &[f64], events: &[bool], threshold: f64) -> Rates {
     let (mut tp, mut fp, mut tn, mut fneg) = (0usize, 0usize, 0usize, 0usize);
     for (s, &e) in scores.iter().zip(events) {
         match (*s >= threshold, e) {
@@ -160,8 +160,7 @@ pub fn operating(scores: &[f64], events: &[bool], threshold: f64) -> Operating {
         }
     }
     let ratio = |a: usize, b: usize| (a + b > 0).then(|| a as f64 / (a + b) as f64);
-    Operating {
-        threshold,
+    Rates {
         sensitivity: ratio(tp, fneg).unwrap_or(f64::NAN),
         specificity: ratio(tn, fp).unwrap_or(f64::NAN),
         ppv: ratio(tp, fp),
@@ -184,7 +183,10 @@ pub fn youden(
         }
     }
     let (_, t) = best?;
-    t.is_finite().then(|| operating(scores, events, t))
+    t.is_finite().then(|| Operating {
+        threshold: t,
+        rates: rates_at(scores, events, t),
+    })
 }
 
 #[cfg(test)]
