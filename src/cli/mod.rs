@@ -11,6 +11,7 @@ mod info;
 mod measure;
 mod models;
 mod phantom;
+mod sr;
 mod stats;
 
 use std::path::PathBuf;
@@ -52,6 +53,10 @@ pub enum Command {
     Stress(models::StressArgs),
     /// The loosening-risk nomogram, as JSON.
     Risk(models::RiskArgs),
+    /// The session's measurements as a DICOM SR (TID 1500 Measurement Report).
+    Sr(sr::SrArgs),
+    /// Recreate a session from an SR that Anchorage wrote, against its images.
+    SrImport(sr::SrImportArgs),
     /// The cohort database: `cohort init|add|outcomes|status|export|demo`.
     #[command(subcommand)]
     Cohort(cohort::CohortCommand),
@@ -80,6 +85,8 @@ pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) 
         Some(Command::Stress(a)) => models::run_stress(&a),
         Some(Command::Risk(a)) => models::run_risk(&a),
         Some(Command::Cohort(c)) => cohort::run(&c),
+        Some(Command::Sr(a)) => sr::run(&a),
+        Some(Command::SrImport(a)) => sr::run_import(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,8 @@
 //! the volume's memory (`memory`, the crate's only `unsafe` code), discovery and grouping of series ([`series`]), the volume and its
 //! loading ([`volume`]), the pixel decoders ([`decode`]), the phantom's writer
 //! ([`write`]) and the loading errors ([`error`]). It knows nothing of ROIs, sessions or
-//! protocols.
+//! protocols — except [`sr`], the Structured Report of a session's measurements, which
+//! sits above the session and the pipeline and only shares the DICOM plumbing.
 
 pub mod decode;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod header;
 #[allow(unsafe_code)]
 pub(crate) mod memory;
 pub mod series;
+pub mod sr;
 pub mod syntax;
 pub mod un;
 pub mod volume;
