@@ -15,6 +15,7 @@ use anchorage_core::display::snapshot::{Caption, KeyImage, Outline, Rgb, key_ima
 use anchorage_core::measure::{find_slice, measure_roi};
 use anchorage_core::session::{Roi, Session};
 use common::*;
+use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 /// The sample's CT series and volume.
@@ -191,6 +192,13 @@ fn the_key_image_has_native_size_labels_beside_each_roi_and_a_true_scale_bar() {
 }
 
 /// The PNG written by the window's export panel, decoded.
+/// The `k`-th text field of the window.
+fn field<'a>(h: &'a Harness<'_, anchorage_app::App>, k: usize) -> egui_kittest::Node<'a> {
+    h.get_all_by_role(egui::accesskit::Role::TextInput)
+        .nth(k)
+        .expect("text field")
+}
+
 fn decode(path: &Path) -> image::RgbImage {
     image::open(path).expect("a PNG").to_rgb8()
 }
@@ -213,9 +221,16 @@ fn the_window_exports_the_key_image_at_native_size_or_enlarged() {
     h.get_by_role_and_label(egui::accesskit::Role::Button, "Export")
         .click();
     settle(&mut h);
-    h.get_by_role(egui::accesskit::Role::TextInput).click();
+    // The folder is the panel's first text field (the rater's follows).
+    let folder = || egui::accesskit::Role::TextInput;
+    h.get_all_by_role(folder())
+        .next()
+        .expect("folder field")
+        .click();
     h.step();
-    h.get_by_role(egui::accesskit::Role::TextInput)
+    h.get_all_by_role(folder())
+        .next()
+        .expect("folder field")
         .type_text(&out.display().to_string());
     settle(&mut h);
     h.get_by_label("Export PNG").click();
@@ -241,4 +256,56 @@ fn the_window_exports_the_key_image_at_native_size_or_enlarged() {
     let img = decode(&written);
     assert_eq!((img.width() as usize, img.height() as usize), (cols, rows));
     assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+}
+
+#[test]
+fn the_window_saves_the_sr_that_anchorage_sr_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = dir.path().join("study");
+    copy_sample(&study);
+    let s = Session::load(&sample().join("example-session.json")).expect("example");
+    s.save(&study.join("anchorage-session.json")).expect("save");
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let mut h = harness(&dir.path().join("config"), &study);
+    wait_for(&mut h, "both series", |a| {
+        a.session_series_loaded() && !a.is_busy()
+    });
+    settle(&mut h);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Export")
+        .click();
+    settle(&mut h);
+    field(&h, 0).click();
+    h.step();
+    field(&h, 0).type_text(&out.display().to_string());
+    settle(&mut h);
+    field(&h, 1).click();
+    h.step();
+    field(&h, 1).type_text("Rater^Bob");
+    settle(&mut h);
+    h.get_by_label("Save SR…").click();
+    settle(&mut h);
+    let written = match h.state().last_export() {
+        Some(Ok(p)) => p.clone(),
+        other => panic!("export: {other:?}"),
+    };
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+    let obj = dicom::object::open_file(&written).expect("a DICOM file");
+    let class = obj
+        .element(dicom::dictionary_std::tags::SOP_CLASS_UID)
+        .expect("SOPClassUID")
+        .to_str()
+        .expect("text")
+        .trim_end_matches('\0')
+        .to_string();
+    assert_eq!(class, anchorage_core::dicom::sr::COMPREHENSIVE_SR);
+    // It reads back into the session the window had open.
+    let back = anchorage_core::dicom::sr::import_sr(&written, &study, None).expect("import");
+    assert_eq!(back.session.rois, s.rois);
+    assert!(
+        std::fs::read(&written)
+            .expect("read")
+            .windows(9)
+            .any(|w| w == b"Rater^Bob")
+    );
 }

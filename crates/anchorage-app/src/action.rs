@@ -115,6 +115,8 @@ pub enum ExportKind {
     Png,
     /// The session file.
     Session,
+    /// The measurements as a DICOM SR (TID 1500), as `anchorage sr` writes it.
+    Sr,
 }
 
 impl ExportKind {
@@ -139,6 +141,7 @@ impl ExportKind {
             ExportKind::Json => format!("{stem}-screws.json"),
             ExportKind::Png => format!("{stem}-view.png"),
             ExportKind::Session => format!("{stem}-session.json"),
+            ExportKind::Sr => format!("{stem}-report.dcm"),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The export panel: the folder, the pseudonymisation and its project key (the panel's
-//! own form, never saved), the buttons that ask for the per-screw table as CSV or JSON, a
-//! PNG of the shown slice and the session, and the outcome of the last export. The App
+//! own form, never saved), the rater named in the SR, the buttons that ask for the
+//! per-screw table as CSV or JSON, a PNG of the shown slice, the session and the DICOM SR,
+//! and the outcome of the last export. The App
 //! writes the files (`handle_export.rs`).
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,8 @@ pub struct ExportForm {
     /// How many times the PNG is enlarged (1: the image's native size); 0 for enough to
     /// make it at least 512 pixels wide (native for most CT).
     pub png_scale: usize,
+    /// The rater, written into the SR as the person observer (`Family^Given`).
+    pub rater: String,
 }
 
 impl ExportForm {
@@ -78,6 +81,15 @@ pub fn ui(
                  (enlarged to at least 512 pixels wide, so the labels fit a small image)",
             );
     });
+    ui.horizontal(|ui| {
+        ui.label("Rater");
+        ui.add(
+            egui::TextEdit::singleline(&mut form.rater)
+                .hint_text("Family^Given")
+                .desired_width(200.0),
+        )
+        .on_hover_text("Named in the DICOM SR as the observer who measured");
+    });
     // The form as it is when a button is clicked.
     let export = |kind| Action::Export {
         kind,
@@ -122,6 +134,16 @@ pub fn ui(
             .clicked()
         {
             out.push(export(ExportKind::Session));
+        }
+        if ui
+            .add_enabled(session_path.is_some(), egui::Button::new("Save SR…"))
+            .on_hover_text(
+                "The measurements as a DICOM Structured Report (TID 1500 Measurement \
+                 Report), the same as `anchorage sr`; written to the folder, sent nowhere",
+            )
+            .clicked()
+        {
+            out.push(export(ExportKind::Sr));
         }
     });
     if rows == 0 {

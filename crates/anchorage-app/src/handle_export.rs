@@ -1,7 +1,8 @@
 //! Writing an export: the per-screw table as CSV and JSON (the bytes `anchorage measure`
 //! writes for the same session: same `screw_table`, `to_csv`, `to_json`), a PNG key image
 //! of the shown slice with its ROIs, their statistics and the slice's facts
-//! (`snapshot::key_image`), and the session itself. Every
+//! (`snapshot::key_image`), the session itself, and the DICOM SR of the session
+//! (`dicom::sr::export_sr`, the bytes `anchorage sr` writes). Every
 //! file is written atomically; a failed write says why and leaves the old file as it was.
 //! Optionally pseudonymised with a project key (`ScrewTable::pseudonymize`; the PNG then
 //! names the patient only by the same pseudonym, and gives no series description).
@@ -12,6 +13,7 @@ use super::App;
 use super::action::ExportKind;
 use super::derived::Derived;
 use super::labels;
+use anchorage_core::dicom::sr::{SrOptions, export_sr};
 use anchorage_core::display::render::WindowPreset;
 use anchorage_core::display::snapshot::{Caption, Outline, key_image};
 use anchorage_core::export::{MIN_KEY_CHARS, pseudonym, to_json};
@@ -61,8 +63,28 @@ impl App {
                 session_bytes(&self.doc.session, self.doc.path.as_deref(), &folder)?
             }
             ExportKind::Png => self.snapshot(key.as_deref())?,
+            ExportKind::Sr => self.structured_report(key)?,
         };
         write(&path, &bytes)
+    }
+
+    /// The session's DICOM SR, measured from the session's files on disk (as `anchorage
+    /// sr` does), naming the export panel's rater.
+    fn structured_report(&self, key: Option<String>) -> Result<Vec<u8>, String> {
+        let path = self
+            .doc
+            .path
+            .as_deref()
+            .ok_or("save the session first: the SR is measured from the session's files")?;
+        let rater = self.export_form.rater.trim();
+        let opts = SrOptions {
+            observer: (!rater.is_empty()).then(|| rater.to_string()),
+            pseudonymize_key: key,
+            ..SrOptions::default()
+        };
+        export_sr(&self.doc.session, path, &opts)
+            .map(|e| e.bytes)
+            .map_err(|e| e.to_string())
     }
 
     /// The shown slice as a key image (its ROIs with their labels and statistics, the
