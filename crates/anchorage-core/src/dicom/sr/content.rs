@@ -9,7 +9,7 @@ use dicom::dictionary_std::tags;
 use dicom::object::InMemDicomObject;
 
 use super::codes::{Code, CodedConcept, NumConcept};
-use super::{SrError, tag_name};
+use super::error::{SrError, tag_name};
 use crate::dicom::write::format_ds;
 
 /// Relationship Type (0040,A010) of a content item to its parent.

@@ -6,13 +6,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::INTENDED_USE_NOTE;
 use super::codes::{self as c, CodedConcept, NumConcept};
 use super::content::{GraphicType, ImageRef, Item, Relationship as Rel, Value};
 use crate::geometry::{ImagePlane, Vec3};
 use crate::measure::RoiMeasurement;
 use crate::protocol::{LevelResult, Models, ProtocolResults, ScrewResult};
 use crate::session::{Level, Roi, RoiKind, Session, Side};
+
+/// The research-use note written into every report.
+pub const INTENDED_USE_NOTE: &str = "Research aid, not a diagnosis: measurements and model \
+    estimates for research on pedicle-screw loosening; not for clinical decisions.";
 
 /// The exact geometry of an ROI, as the ROI-GEOMETRY text item holds it (JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,10 +11,14 @@ use dicom::object::InMemDicomObject;
 
 use super::codes::{PRIVATE_SCHEME, PRIVATE_SCHEME_NAME};
 use super::content::{opt_str, put_seq};
-use super::{COMPREHENSIVE_SR, SR_MANUFACTURER, SrError};
+use super::error::SrError;
 use crate::dicom::guard::{ReadUpTo, check_file, open_checked};
 use crate::export::pseudonym;
 
+/// SOP Class UID of Comprehensive SR Storage.
+pub const COMPREHENSIVE_SR: &str = "1.2.840.10008.5.1.4.1.1.88.33";
+/// Manufacturer (0008,0070) of every SR Anchorage writes; the reader requires it.
+pub const SR_MANUFACTURER: &str = "Anchorage";
 /// The patient and study attributes the SR copies from its source images.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StudyHeader {

@@ -14,8 +14,9 @@ use dicom::object::InMemDicomObject;
 
 use super::codes::{self as c, CodedConcept};
 use super::content::{GraphicType, ImageRef, Item, Value, opt_str};
+use super::error::{SrError, tag_name};
 use super::groups::{ExactGeometry, scoord_points};
-use super::{COMPREHENSIVE_SR, SR_MANUFACTURER, SrError, tag_name};
+use super::header::{COMPREHENSIVE_SR, SR_MANUFACTURER};
 use crate::dicom::guard::{ReadUpTo, check_file, open_checked};
 use crate::dicom::series::{ScanReport, scan};
 use crate::export::pseudonym_uid;
@@ -484,24 +485,4 @@ fn read_patient(g: &Item, session: &mut Session) -> Result<(), SrError> {
     session.models.stress_model = g.child_text(&c::STRESS_MODEL_FILE).map(PathBuf::from);
     session.models.risk_model = g.child_text(&c::RISK_MODEL_FILE).map(PathBuf::from);
     Ok(())
-}
-
-/// Whether a file looks like an SR that Anchorage wrote (for the window's open path):
-/// readable, Comprehensive SR, Anchorage's manufacturer.
-pub fn is_anchorage_sr(path: &Path) -> bool {
-    open_sr(path).is_ok()
-}
-
-/// The first SR written by Anchorage directly inside `folder` (not in sub-folders).
-pub fn find_sr_in(folder: &Path) -> Option<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    files.into_iter().find(|p| {
-        // Cheap check first: only DICOM files with an SR SOP class are opened fully.
-        check_file(p).is_ok() && is_anchorage_sr(p)
-    })
 }

@@ -11,11 +11,12 @@ use dicom::core::{DataElement, VR};
 use dicom::dictionary_std::{tags, uids};
 use dicom::object::{FileMetaTableBuilder, InMemDicomObject};
 
-use super::codes as c;
+use super::codes::{self as c};
 use super::content::{ImageRef, Item, Relationship as Rel, Value, image_item, put_seq};
+use super::error::SrError;
 use super::groups::{RoiContext, level_group, patient_group, roi_group, screw_group};
+use super::header::COMPREHENSIVE_SR;
 use super::header::{Instance, StudyHeader, dicom_date_time, put_character_set, put_header};
-use super::{COMPREHENSIVE_SR, SrError};
 use crate::dicom::header::{FileKind, read_header};
 use crate::dicom::write::{
     IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, derive_uid, fnv1a64,
