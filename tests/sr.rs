@@ -521,3 +521,37 @@ fn bad_input_gives_a_clear_error() {
         ],
     );
 }
+
+#[test]
+fn every_session_field_the_example_leaves_empty_survives_the_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Session::load(&example()).unwrap();
+    s.screws[0].emg_threshold_ma = Some(9.5);
+    s.screws[0].insertion_torque_nm = Some(1.25);
+    s.rois[0].note = "re-drawn after review".into();
+    s.models.force_n = Some(250.0);
+    s.models.poisson = Some(0.31);
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/models/stress-default.json");
+    s.models.stress_model = Some(model.clone());
+    for r in &mut s.series {
+        r.path = sample().join(&r.path);
+    }
+    let session = dir.path().join("full.json");
+    s.save(&session).unwrap();
+    let sr = dir.path().join("full.dcm");
+    let o = anchorage(&[os("sr"), session.as_os_str(), os("--out"), sr.as_os_str()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let back = dir.path().join("back.json");
+    let o = import(&sr, &sample(), &back, None);
+    assert!(o.status.success(), "{}", text(&o));
+    let b = Session::load(&back).unwrap();
+    assert_eq!(b.rois, s.rois);
+    assert_eq!(b.screws, s.screws);
+    assert_eq!(b.models, s.models);
+    assert_eq!(measure_csv(&back), measure_csv(&session));
+    if Command::new("dciodvfy").output().is_ok() {
+        let out = text(&Command::new("dciodvfy").arg(&sr).output().unwrap());
+        let errors: Vec<&str> = out.lines().filter(|l| l.contains("Error")).collect();
+        assert!(errors.is_empty(), "dciodvfy: {errors:#?}");
+    }
+}

@@ -326,9 +326,9 @@ pub const STRESS_MODEL: CodedConcept = private("STRESS-MODEL", "Stress model");
 /// TEXT: the risk model's name and version.
 pub const RISK_MODEL: CodedConcept = private("RISK-MODEL", "Risk model");
 /// TEXT: the stress model file the session chose (absent: the bundled model).
-pub const STRESS_MODEL_FILE: CodedConcept = private("STRESS-MODEL-FILE", "Stress model file");
+pub const STRESS_MODEL_FILE: CodedConcept = private("STRESS-FILE", "Stress model file");
 /// TEXT: the risk model file the session chose (absent: the bundled model).
-pub const RISK_MODEL_FILE: CodedConcept = private("RISK-MODEL-FILE", "Risk model file");
+pub const RISK_MODEL_FILE: CodedConcept = private("RISK-FILE", "Risk model file");
 /// CODE: the reference level of the patient HU ratio.
 pub const REFERENCE_LEVEL: CodedConcept = private("REFERENCE-LEVEL", "HU ratio reference level");
 /// CODE: the level of the CSF ROI.
