@@ -294,3 +294,43 @@ fn analysing_an_empty_cohort_database_says_why_without_a_panic() {
     );
     assert!(!absent.exists(), "the analysis created no database");
 }
+
+#[test]
+fn the_analysis_opens_in_its_own_large_window_and_comes_back_into_the_tab() {
+    let size = Vec2::new(1280.0, 800.0);
+    let (dir, _study, mut h) = open_example(size);
+    h.state_mut()
+        .set_cohort_database(DbLocation::Sqlite(dir.path().join("cohort.sqlite")));
+    h.state_mut().set_analysis_report(report());
+    h.get_by_role_and_label(Role::Button, "Analysis").click();
+    settle(&mut h);
+    let in_tab = h.get_by_label("AUC (95 % CI)").rect();
+    h.get_by_label("Open in a window").click();
+    settle(&mut h);
+    // The tab says where the analysis went; the window holds the table and the figure.
+    h.get_by_label("The analysis is open in its own window.");
+    assert_eq!(h.get_all_by_label("AUC (95 % CI)").count(), 1);
+    let in_window = h.get_by_label("AUC (95 % CI)").rect();
+    assert!(
+        in_window.top() < in_tab.top() - 200.0,
+        "the window's table starts well above the tab's: {in_window:?} vs {in_tab:?}"
+    );
+    let roc = h.get_by_role_and_label(Role::Button, "ROC").rect();
+    assert!(
+        roc.left() > size.x * 0.45 && roc.top() < size.y * 0.5,
+        "the figure's selector sits in the window's right half (the window spans 10–90 % of the screen), high up: {roc:?}"
+    );
+    assert!(h.query_by_label("Open in a window").is_none());
+    // Back into the tab with the window's button.
+    h.get_by_label("Back into the tab").click();
+    settle(&mut h);
+    assert!(
+        h.query_by_label("The analysis is open in its own window.")
+            .is_none()
+    );
+    let back = h.get_by_label("AUC (95 % CI)").rect();
+    assert!(
+        (back.top() - in_tab.top()).abs() < 1.0,
+        "{back:?} vs {in_tab:?}"
+    );
+}
