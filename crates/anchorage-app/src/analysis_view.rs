@@ -54,6 +54,8 @@ pub struct AnalysisShown<'a> {
     pub message: Option<&'a Result<String, String>>,
     /// The name of the session's risk model (the one analysed).
     pub session_model: &'a str,
+    /// An analysis is running (Analyze waits; a spinner shows it).
+    pub running: bool,
 }
 
 /// Formats a proportion as a percentage, "–" when missing.
@@ -180,7 +182,7 @@ fn controls(
         ui.add(egui::DragValue::new(&mut form.seed))
             .labelled_by(label.id);
         if ui
-            .button("Analyze")
+            .add_enabled(!shown.running, egui::Button::new("Analyze"))
             .on_hover_text(
                 "Validate the session's risk model on the cohort, refit it, and measure the \
                  raters' agreement",
@@ -209,6 +211,12 @@ fn controls(
         }
     });
     match shown.message {
+        Some(Ok(m)) if shown.running => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(m);
+            });
+        }
         Some(Ok(m)) => {
             ui.add(egui::Label::new(m).wrap());
         }

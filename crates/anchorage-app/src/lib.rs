@@ -321,6 +321,7 @@ impl App {
             database: &cohort_db,
             report: self.analysis.report.as_ref(),
             message: self.analysis.message.as_ref(),
+            running: self.analysis_running(),
             session_model: &derived.models.risk.info.name,
         };
         let highlight = self.tools.highlight.clone();
@@ -546,6 +547,7 @@ impl App {
             self.handle(a);
         }
         self.prefetch();
+        self.poll_analysis();
         if self.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
