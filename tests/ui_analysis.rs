@@ -161,6 +161,73 @@ fn report() -> AnalysisReport {
     }
 }
 
+/// Steps the window until the analysis thread has answered (at most 60 s).
+fn wait_for_analysis(h: &mut egui_kittest::Harness<'_, anchorage_app::App>) {
+    let start = std::time::Instant::now();
+    h.step();
+    while h.state().analysis_running() {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "the analysis did not answer in 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.step();
+    }
+    settle(h);
+}
+
+#[test]
+fn the_window_analyses_a_real_cohort_off_its_thread_with_the_cores_numbers() {
+    let (dir, _study, mut h) = open_example(Vec2::new(1600.0, 1000.0));
+    let db = DbLocation::Sqlite(dir.path().join("demo.sqlite"));
+    let (sessions, outcomes, _) = anchorage_core::cohort::demo::generate(150, 4);
+    let mut c = Cohort::open(&db, true).expect("a new database");
+    c.add_sessions(&sessions).expect("the demo sessions");
+    c.import_outcomes(std::path::Path::new("(demo)"), &outcomes)
+        .expect("the demo outcomes");
+    // The core's own analysis of the same database, with the window's options.
+    let opts = anchorage_core::analysis::AnalysisOptions {
+        model: RiskModel::bundled(),
+        model_label: "bundled".into(),
+        unit: anchorage_core::analysis::Unit::Patient,
+        bootstrap: 200,
+        seed: 1,
+    };
+    let expected = anchorage_core::analysis::analyze(&mut c, &opts).expect("the core analyses");
+    drop(c);
+    h.state_mut().set_cohort_database(db);
+    h.get_by_role_and_label(Role::Button, "Analysis").click();
+    settle(&mut h);
+    h.get_by_label("Analyze").click();
+    h.step();
+    assert!(
+        h.state().analysis_running() || h.state().analysis_report().is_some(),
+        "Analyze started the analysis"
+    );
+    wait_for_analysis(&mut h);
+    let got = h
+        .state()
+        .analysis_report()
+        .expect("the report arrived")
+        .clone();
+    assert_eq!(got.n_patients, 150);
+    assert_eq!(got.auc, expected.auc);
+    let (g, e) = (
+        got.refit.as_ref().expect("a refit"),
+        expected.refit.as_ref().expect("a refit"),
+    );
+    // The same refit, bootstrap included (only the model file's timestamps differ).
+    assert_eq!(g.coefficients, e.coefficients);
+    assert_eq!(g.apparent_auc, e.apparent_auc);
+    assert_eq!(g.optimism_corrected_auc, e.optimism_corrected_auc);
+    assert!(g.optimism_corrected_auc.is_some());
+    h.get_by_label(&format!(
+        "{:.3} ({:.3}–{:.3})",
+        expected.auc, expected.auc_ci[0], expected.auc_ci[1]
+    ));
+    h.get_by_label_contains("analysed 150 patient(s)");
+}
+
 #[test]
 fn the_analysis_shows_its_table_and_figures_and_its_refit_becomes_the_sessions_model() {
     let size = Vec2::new(1280.0, 800.0);
@@ -271,7 +338,7 @@ fn analysing_an_empty_cohort_database_says_why_without_a_panic() {
     settle(&mut h);
     h.get_by_label_contains("No analysis yet");
     h.get_by_label("Analyze").click();
-    settle(&mut h);
+    wait_for_analysis(&mut h);
     let Some(Err(why)) = h.state().analysis_message().cloned() else {
         panic!(
             "an empty database gives an error: {:?}",
@@ -286,11 +353,51 @@ fn analysing_an_empty_cohort_database_says_why_without_a_panic() {
     h.state_mut()
         .set_cohort_database(DbLocation::Sqlite(absent.clone()));
     h.get_by_label("Analyze").click();
-    settle(&mut h);
+    wait_for_analysis(&mut h);
     assert!(
         matches!(h.state().analysis_message(), Some(Err(_))),
         "{:?}",
         h.state().analysis_message()
     );
     assert!(!absent.exists(), "the analysis created no database");
+}
+
+#[test]
+fn the_analysis_opens_in_its_own_large_window_and_comes_back_into_the_tab() {
+    let size = Vec2::new(1280.0, 800.0);
+    let (dir, _study, mut h) = open_example(size);
+    h.state_mut()
+        .set_cohort_database(DbLocation::Sqlite(dir.path().join("cohort.sqlite")));
+    h.state_mut().set_analysis_report(report());
+    h.get_by_role_and_label(Role::Button, "Analysis").click();
+    settle(&mut h);
+    let in_tab = h.get_by_label("AUC (95 % CI)").rect();
+    h.get_by_label("Open in a window").click();
+    settle(&mut h);
+    // The tab says where the analysis went; the window holds the table and the figure.
+    h.get_by_label("The analysis is open in its own window.");
+    assert_eq!(h.get_all_by_label("AUC (95 % CI)").count(), 1);
+    let in_window = h.get_by_label("AUC (95 % CI)").rect();
+    assert!(
+        in_window.top() < in_tab.top() - 200.0,
+        "the window's table starts well above the tab's: {in_window:?} vs {in_tab:?}"
+    );
+    let roc = h.get_by_role_and_label(Role::Button, "ROC").rect();
+    assert!(
+        roc.left() > size.x * 0.45 && roc.top() < size.y * 0.5,
+        "the figure's selector sits in the window's right half (the window spans 10–90 % of the screen), high up: {roc:?}"
+    );
+    assert!(h.query_by_label("Open in a window").is_none());
+    // Back into the tab with the window's button.
+    h.get_by_label("Back into the tab").click();
+    settle(&mut h);
+    assert!(
+        h.query_by_label("The analysis is open in its own window.")
+            .is_none()
+    );
+    let back = h.get_by_label("AUC (95 % CI)").rect();
+    assert!(
+        (back.top() - in_tab.top()).abs() < 1.0,
+        "{back:?} vs {in_tab:?}"
+    );
 }

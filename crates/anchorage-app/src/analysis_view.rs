@@ -27,6 +27,8 @@ pub struct AnalysisForm {
     pub plot: PlotKind,
     /// The agreement measure of the Bland–Altman plot (index in the report).
     pub measure: usize,
+    /// Shown in its own large window instead of the tab (the tab is small at 1280 × 800).
+    pub detached: bool,
 }
 
 impl Default for AnalysisForm {
@@ -37,6 +39,7 @@ impl Default for AnalysisForm {
             seed: 1,
             plot: PlotKind::Roc,
             measure: 0,
+            detached: false,
         }
     }
 }
@@ -51,6 +54,8 @@ pub struct AnalysisShown<'a> {
     pub message: Option<&'a Result<String, String>>,
     /// The name of the session's risk model (the one analysed).
     pub session_model: &'a str,
+    /// An analysis is running (Analyze waits; a spinner shows it).
+    pub running: bool,
 }
 
 /// Formats a proportion as a percentage, "–" when missing.
@@ -67,8 +72,55 @@ fn p_value(p: f64) -> String {
     }
 }
 
-/// Draws the tab in `height` points (its content scrolls within).
-pub fn ui(
+/// Draws the tab in `height` points: the analysis, or, while it is open in its own
+/// window, a note and the button that brings it back.
+pub fn tab(
+    ui: &mut egui::Ui,
+    form: &mut AnalysisForm,
+    shown: &AnalysisShown<'_>,
+    height: f32,
+) -> Vec<Action> {
+    if form.detached {
+        ui.label("The analysis is open in its own window.");
+        if ui.button("Bring the analysis back here").clicked() {
+            form.detached = false;
+        }
+        return Vec::new();
+    }
+    analysis(ui, form, shown, height)
+}
+
+/// The analysis in its own window (80 % of the screen at first; movable, resizable),
+/// while `form.detached`; closing the window brings it back into the tab.
+pub fn window(
+    ctx: &egui::Context,
+    form: &mut AnalysisForm,
+    shown: &AnalysisShown<'_>,
+) -> Vec<Action> {
+    let mut out = Vec::new();
+    if !form.detached {
+        return out;
+    }
+    let screen = ctx.content_rect();
+    let size = screen.size() * 0.8;
+    let mut open = true;
+    egui::Window::new("Cohort analysis")
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(true)
+        .default_size(size)
+        .default_pos(screen.center() - size / 2.0)
+        .show(ctx, |ui| {
+            let height = ui.available_height().max(size.y - 40.0);
+            out = analysis(ui, form, shown, height);
+        });
+    form.detached &= open;
+    out
+}
+
+/// The controls, then the report's tables beside its figure, in `height` points (the
+/// content scrolls within).
+fn analysis(
     ui: &mut egui::Ui,
     form: &mut AnalysisForm,
     shown: &AnalysisShown<'_>,
@@ -86,7 +138,12 @@ pub fn ui(
                 return;
             };
             ui.separator();
-            let plot_height = (height - 90.0).clamp(160.0, 420.0);
+            // Below the controls and the figure selector; the window has room for more.
+            let plot_height = if form.detached {
+                (height - 160.0).clamp(160.0, 900.0)
+            } else {
+                (height - 90.0).clamp(160.0, 420.0)
+            };
             ui.columns(2, |cols| {
                 let [left, right] = cols else {
                     return;
@@ -125,7 +182,7 @@ fn controls(
         ui.add(egui::DragValue::new(&mut form.seed))
             .labelled_by(label.id);
         if ui
-            .button("Analyze")
+            .add_enabled(!shown.running, egui::Button::new("Analyze"))
             .on_hover_text(
                 "Validate the session's risk model on the cohort, refit it, and measure the \
                  raters' agreement",
@@ -138,8 +195,28 @@ fn controls(
                 seed: form.seed,
             }));
         }
+        let (label, tip) = if form.detached {
+            (
+                "Back into the tab",
+                "Show the analysis in the Analysis tab again",
+            )
+        } else {
+            (
+                "Open in a window",
+                "Show the analysis in its own large window",
+            )
+        };
+        if ui.button(label).on_hover_text(tip).clicked() {
+            form.detached = !form.detached;
+        }
     });
     match shown.message {
+        Some(Ok(m)) if shown.running => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(m);
+            });
+        }
         Some(Ok(m)) => {
             ui.add(egui::Label::new(m).wrap());
         }

@@ -2,9 +2,12 @@
 //! the Cohort tab uses), and the handling of [`AnalysisAction`]s — analysing through
 //! [`anchorage_core::analysis::analyze`] with the session's risk model, and making the
 //! refitted model the session's risk model (written as a model file beside the session,
-//! chosen in the session's models: one undo step, as any other model choice).
+//! chosen in the session's models: one undo step, as any other model choice). The
+//! analysis runs on its own thread (thousands of bootstrap resamples take seconds); the
+//! window polls it every frame and stays responsive.
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
 
 use anchorage_core::analysis::{AnalysisOptions, AnalysisReport, analyze};
 use anchorage_core::cohort::Cohort;
@@ -20,6 +23,8 @@ pub struct AnalysisState {
     pub report: Option<AnalysisReport>,
     /// What the last operation did, or why it failed.
     pub message: Option<Result<String, String>>,
+    /// The analysis running on its own thread, if any: its result arrives here.
+    running: Option<Receiver<Result<AnalysisReport, String>>>,
 }
 
 /// The first `refitted-risk-model[-N].json` free in `folder`.
@@ -41,6 +46,7 @@ impl App {
         self.analysis = AnalysisState {
             report: Some(report),
             message: None,
+            running: None,
         };
     }
 
@@ -54,7 +60,39 @@ impl App {
         self.analysis.message.as_ref()
     }
 
+    /// Whether an analysis is running (its thread has not answered yet).
+    pub fn analysis_running(&self) -> bool {
+        self.analysis.running.is_some()
+    }
+
+    /// Takes the running analysis's result when it has arrived (called every frame).
+    pub(crate) fn poll_analysis(&mut self) {
+        let Some(rx) = &self.analysis.running else {
+            return;
+        };
+        let outcome = match rx.try_recv() {
+            Err(TryRecvError::Empty) => return,
+            Ok(outcome) => outcome,
+            Err(TryRecvError::Disconnected) => {
+                Err("the analysis stopped without a result (an internal error)".into())
+            }
+        };
+        self.analysis.running = None;
+        self.analysis.message = Some(outcome.map(|report| {
+            let done = format!(
+                "analysed {} patient(s), {} event(s)",
+                report.n_patients, report.n_events
+            );
+            self.analysis.report = Some(report);
+            done
+        }));
+    }
+
     pub(crate) fn handle_analysis(&mut self, action: AnalysisAction) {
+        if self.analysis.running.is_some() {
+            // The button is disabled meanwhile; an action from elsewhere waits its turn.
+            return;
+        }
         self.analysis.message = Some(match action {
             AnalysisAction::Analyze {
                 unit,
@@ -65,7 +103,8 @@ impl App {
         });
     }
 
-    /// Analyses the cohort database with the session's risk model.
+    /// Starts the analysis of the cohort database with the session's risk model on its own
+    /// thread; what it finds arrives through [`App::poll_analysis`].
     fn analyze_cohort(
         &mut self,
         unit: anchorage_core::analysis::Unit,
@@ -91,14 +130,21 @@ impl App {
             bootstrap,
             seed,
         };
-        let mut c = Cohort::open(&db, false).map_err(|e| e.to_string())?;
-        let report = analyze(&mut c, &opts).map_err(|e| e.to_string())?;
-        let done = format!(
-            "analysed {} patient(s), {} event(s)",
-            report.n_patients, report.n_events
-        );
-        self.analysis.report = Some(report);
-        Ok(done)
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("cohort-analysis".into())
+            .spawn(move || {
+                let outcome = Cohort::open(&db, false)
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut c| analyze(&mut c, &opts).map_err(|e| e.to_string()));
+                // The window may have closed meanwhile: nobody to tell.
+                let _ = tx.send(outcome);
+            })
+            .map_err(|e| format!("cannot start the analysis: {e}"))?;
+        self.analysis.running = Some(rx);
+        Ok(format!(
+            "analysing the cohort ({bootstrap} bootstrap resamples)…"
+        ))
     }
 
     /// Writes the refitted model as a model file beside the session (or in the

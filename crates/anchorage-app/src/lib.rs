@@ -317,6 +317,13 @@ impl App {
             });
         let derived = self.derived();
         self.measurements.adopt(&self.doc.session, &derived);
+        let analysis_shown = analysis_view::AnalysisShown {
+            database: &cohort_db,
+            report: self.analysis.report.as_ref(),
+            message: self.analysis.message.as_ref(),
+            running: self.analysis_running(),
+            session_model: &derived.models.risk.info.name,
+        };
         let highlight = self.tools.highlight.clone();
         let selected = self.study.as_ref().and_then(|s| s.selected);
         let reformats = match (selected, self.study.as_ref().and_then(|s| s.current())) {
@@ -433,20 +440,12 @@ impl App {
                                     ))
                                 });
                         }
-                        BottomTab::Analysis => {
-                            let shown = analysis_view::AnalysisShown {
-                                database: &cohort_db,
-                                report: self.analysis.report.as_ref(),
-                                message: self.analysis.message.as_ref(),
-                                session_model: &derived.models.risk.info.name,
-                            };
-                            actions.extend(analysis_view::ui(
-                                right,
-                                &mut self.analysis_form,
-                                &shown,
-                                tab_height,
-                            ));
-                        }
+                        BottomTab::Analysis => actions.extend(analysis_view::tab(
+                            right,
+                            &mut self.analysis_form,
+                            &analysis_shown,
+                            tab_height,
+                        )),
                     }
                 });
                 ui.advance_cursor_after_rect(full);
@@ -535,6 +534,8 @@ impl App {
         }
         actions.extend(menus::help_window(&ctx, self.show_help));
         actions.extend(recover::ui(&ctx, self.recovery.as_ref(), &self.doc.session));
+        let form = &mut self.analysis_form;
+        actions.extend(analysis_view::window(&ctx, form, &analysis_shown));
         if let Some(p) = &mut self.open_prompt {
             actions.extend(browser::open_prompt(&ctx, p));
         }
@@ -546,6 +547,7 @@ impl App {
             self.handle(a);
         }
         self.prefetch();
+        self.poll_analysis();
         if self.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }

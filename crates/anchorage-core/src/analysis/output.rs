@@ -2,7 +2,7 @@
 //! the ROC curve, the calibration table, the decision curve, the refit's coefficients and
 //! the agreement table. Numbers are written with full precision; an absent value is empty.
 
-use super::report::AnalysisReport;
+use super::report::{AnalysisReport, FitMethod};
 
 fn num(v: f64) -> String {
     if v.is_finite() {
@@ -241,8 +241,10 @@ pub fn text_table(r: &AnalysisReport) -> String {
     }
     let h = &r.hosmer_lemeshow;
     s += &format!(
-        "  Hosmer–Lemeshow      χ² {:.3}, df {}, P = {:.3}\n",
-        h.chi2, h.df, h.p
+        "  Hosmer–Lemeshow      χ² {:.3}, df {}, P {}\n",
+        h.chi2,
+        h.df,
+        p_text(h.p)
     );
     s += &format!(
         "  Calibration          intercept {:.3}, slope {:.3}; Brier {:.4}\n",
@@ -250,12 +252,22 @@ pub fn text_table(r: &AnalysisReport) -> String {
     );
     match &r.refit {
         Some(f) => {
-            s += &format!("\nRefit ({:?})\n", f.method);
+            let method = match f.method {
+                FitMethod::MaximumLikelihood => "maximum likelihood",
+                FitMethod::Firth => "Firth's penalised likelihood",
+            };
+            s += &format!("\nRefit ({method})\n");
             s += "  term              estimate        SE   95 % CI               P      OR\n";
             for k in &f.coefficients {
                 s += &format!(
-                    "  {:<14} {:>11.4} {:>9.4}   {:>8.3} to {:>8.3}  {:>7.4} {:>7.3}\n",
-                    k.term, k.estimate, k.se, k.ci_low, k.ci_high, k.p, k.odds_ratio
+                    "  {:<14} {:>11.4} {:>9.4}   {:>8.3} to {:>8.3}  {:>7} {:>7.3}\n",
+                    k.term,
+                    k.estimate,
+                    k.se,
+                    k.ci_low,
+                    k.ci_high,
+                    p_text(k.p).trim_start_matches("= "),
+                    k.odds_ratio
                 );
             }
             s += &format!(
@@ -307,4 +319,13 @@ pub fn text_table(r: &AnalysisReport) -> String {
         s += &format!("warning: {w}\n");
     }
     s
+}
+
+/// A p-value as the text table prints it: "= 0.393", or "< 0.001" below 0.001.
+fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".into()
+    } else {
+        format!("= {p:.3}")
+    }
 }
