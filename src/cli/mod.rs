@@ -10,6 +10,7 @@ mod cohort_analyze;
 mod info;
 mod measure;
 mod models;
+mod pacs;
 mod phantom;
 mod stats;
 
@@ -55,6 +56,9 @@ pub enum Command {
     /// The cohort database: `cohort init|add|outcomes|status|export|demo`.
     #[command(subcommand)]
     Cohort(cohort::CohortCommand),
+    /// DICOM exchange with a PACS: `pacs echo|find|retrieve|store --pacs AET@HOST:PORT`.
+    #[command(subcommand)]
+    Pacs(pacs::PacsCommand),
 }
 
 /// A command's failure: the message for stderr.
@@ -80,6 +84,7 @@ pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) 
         Some(Command::Stress(a)) => models::run_stress(&a),
         Some(Command::Risk(a)) => models::run_risk(&a),
         Some(Command::Cohort(c)) => cohort::run(&c),
+        Some(Command::Pacs(c)) => pacs::run(&c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
