@@ -5,7 +5,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::node::PacsNode;
+use super::node::{NodeError, PacsNode};
 use super::status::DimseStatus;
 
 /// The step of an exchange, for messages.
@@ -47,24 +47,9 @@ impl fmt::Display for Step {
 /// Everything that can go wrong talking to a PACS.
 #[derive(Debug, thiserror::Error)]
 pub enum PacsError {
-    /// The `AET@HOST:PORT` text does not name a node.
-    #[error(
-        "{text:?} is not a DICOM node: {why} (expected AET@HOST:PORT, e.g. ORTHANC@127.0.0.1:4242)"
-    )]
-    BadNode {
-        /// What was given.
-        text: String,
-        /// What is wrong with it.
-        why: String,
-    },
-    /// An AE title that DICOM does not allow.
-    #[error("AE title {text:?}: {why}")]
-    BadAeTitle {
-        /// What was given.
-        text: String,
-        /// What is wrong with it.
-        why: String,
-    },
+    /// A node or AE title that cannot be used.
+    #[error(transparent)]
+    Node(#[from] NodeError),
     /// A query value that cannot be sent (a malformed date range, say).
     #[error("query: {0}")]
     BadQuery(String),

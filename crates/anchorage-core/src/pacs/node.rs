@@ -5,7 +5,26 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::error::PacsError;
+/// A node or AE title that cannot be used, with what was given and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NodeError {
+    /// The `AET@HOST:PORT` text does not name a node.
+    #[error("{text:?} is not a DICOM node: {why} (expected AET@HOST:PORT, e.g. ORTHANC@127.0.0.1:4242)")]
+    BadNode {
+        /// What was given.
+        text: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// An AE title that DICOM does not allow.
+    #[error("AE title {text:?}: {why}")]
+    BadAeTitle {
+        /// What was given.
+        text: String,
+        /// What is wrong with it.
+        why: String,
+    },
+}
 
 /// The AE title Anchorage calls itself unless told otherwise.
 pub const DEFAULT_OUR_AET: &str = "ANCHORAGE";
@@ -26,8 +45,8 @@ pub struct PacsNode {
 
 /// Checks an AE title: 1 to 16 characters of printable ASCII without a backslash, not
 /// only spaces. Returns the title without leading and trailing spaces.
-pub fn check_ae_title(text: &str) -> Result<String, PacsError> {
-    let bad = |why: &str| PacsError::BadAeTitle {
+pub fn check_ae_title(text: &str) -> Result<String, NodeError> {
+    let bad = |why: &str| NodeError::BadAeTitle {
         text: text.to_string(),
         why: why.to_string(),
     };
@@ -49,10 +68,10 @@ pub fn check_ae_title(text: &str) -> Result<String, PacsError> {
 }
 
 impl FromStr for PacsNode {
-    type Err = PacsError;
+    type Err = NodeError;
 
-    fn from_str(text: &str) -> Result<Self, PacsError> {
-        let bad = |why: &str| PacsError::BadNode {
+    fn from_str(text: &str) -> Result<Self, NodeError> {
+        let bad = |why: &str| NodeError::BadNode {
             text: text.to_string(),
             why: why.to_string(),
         };
@@ -119,7 +138,7 @@ pub struct PacsConfig {
 
 impl PacsConfig {
     /// Settings with a checked AE title of ours and a timeout in seconds (at least 1).
-    pub fn new(peer: PacsNode, our_aet: &str, timeout_s: u64) -> Result<PacsConfig, PacsError> {
+    pub fn new(peer: PacsNode, our_aet: &str, timeout_s: u64) -> Result<PacsConfig, NodeError> {
         Ok(PacsConfig {
             peer,
             our_aet: check_ae_title(our_aet)?,
