@@ -9,7 +9,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NodeError {
     /// The `AET@HOST:PORT` text does not name a node.
-    #[error("{text:?} is not a DICOM node: {why} (expected AET@HOST:PORT, e.g. ORTHANC@127.0.0.1:4242)")]
+    #[error(
+        "{text:?} is not a DICOM node: {why} (expected AET@HOST:PORT, e.g. ORTHANC@127.0.0.1:4242)"
+    )]
     BadNode {
         /// What was given.
         text: String,
