@@ -181,7 +181,7 @@ mod tests {
         ] {
             let e = text.parse::<PacsNode>().unwrap_err().to_string();
             assert!(e.contains(why), "{text}: {e}");
-            assert!(e.contains(text), "{text}: {e}");
+            assert!(e.contains(&format!("{text:?}")), "{text}: {e}");
         }
     }
 }
