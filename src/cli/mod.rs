@@ -10,6 +10,7 @@ mod cohort_analyze;
 mod info;
 mod measure;
 mod models;
+mod pacs;
 mod phantom;
 mod sr;
 mod stats;
@@ -60,6 +61,9 @@ pub enum Command {
     /// The cohort database: `cohort init|add|outcomes|status|export|demo`.
     #[command(subcommand)]
     Cohort(cohort::CohortCommand),
+    /// DICOM exchange with a PACS: `pacs echo|find|retrieve|store --pacs AET@HOST:PORT`.
+    #[command(subcommand)]
+    Pacs(pacs::PacsCommand),
 }
 
 /// A command's failure: the message for stderr.
@@ -87,6 +91,7 @@ pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) 
         Some(Command::Cohort(c)) => cohort::run(&c),
         Some(Command::Sr(a)) => sr::run(&a),
         Some(Command::SrImport(a)) => sr::run_import(&a),
+        Some(Command::Pacs(c)) => pacs::run(&c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -250,6 +250,21 @@ pub enum Action {
     Cohort(CohortAction),
     /// Something for the Analysis tab: analyse the cohort, or use the refitted model.
     Analysis(AnalysisAction),
+    /// Something for the PACS tab.
+    Pacs(PacsAction),
+}
+
+/// What the PACS tab asks of the App (the node and query are in its form).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PacsAction {
+    /// C-ECHO the node.
+    Echo,
+    /// C-FIND with the form's query.
+    Find,
+    /// Retrieve the study with this StudyInstanceUID and open it.
+    Retrieve(String),
+    /// Cancel the retrieve running.
+    Cancel,
 }
 
 /// What the Cohort tab asks of the cohort database.

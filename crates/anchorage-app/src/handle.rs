@@ -21,6 +21,7 @@ impl App {
             Action::Run(id) => self.run(id),
             Action::Open(path) => self.open(&path),
             Action::Cohort(a) => self.handle_cohort(a),
+            Action::Pacs(a) => self.handle_pacs(a),
             Action::Analysis(a) => self.handle_analysis(a),
             Action::SelectSeries(i) => self.select_series(i),
             Action::SetWindow(w) => {

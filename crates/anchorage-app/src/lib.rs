@@ -46,6 +46,7 @@ pub mod cohort_view;
 pub mod export;
 pub mod menus;
 pub mod missing;
+pub mod pacs_view;
 pub mod patient_panel;
 pub mod recover;
 pub mod results;
@@ -61,6 +62,7 @@ mod handle_analysis;
 mod handle_cohort;
 mod handle_export;
 mod handle_file;
+mod handle_pacs;
 mod handle_roi;
 mod handle_view;
 
@@ -149,6 +151,9 @@ pub struct App {
     /// The cohort database, its last status and the Cohort tab's form.
     cohort: handle_cohort::CohortState,
     cohort_form: cohort_view::CohortForm,
+    /// The PACS tab: the worker and its results, and the tab's form.
+    pacs: handle_pacs::PacsState,
+    pacs_form: pacs_view::PacsForm,
     /// The last analysis of the cohort database and the Analysis tab's form.
     analysis: handle_analysis::AnalysisState,
     analysis_form: analysis_view::AnalysisForm,
@@ -167,6 +172,8 @@ pub enum BottomTab {
     Cohort,
     /// The analysis of the cohort database: validation, refit, agreement.
     Analysis,
+    /// Query and retrieve with a PACS.
+    Pacs,
 }
 
 impl App {
@@ -212,9 +219,13 @@ impl App {
             open_prompt: None,
             cohort: handle_cohort::CohortState::from_environment(),
             cohort_form: cohort_view::CohortForm::default(),
+            pacs: handle_pacs::PacsState::default(),
+            pacs_form: pacs_view::PacsForm::default(),
             analysis: handle_analysis::AnalysisState::default(),
             analysis_form: analysis_view::AnalysisForm::default(),
         };
+        app.pacs_form.node = app.state.pacs_node.clone();
+        app.pacs_form.our_aet = app.state.pacs_aet.clone();
         let open = if options.open_last {
             state::startup_path(options.open, &app.state)
         } else {
@@ -246,10 +257,12 @@ impl App {
             self.merge = None;
         }
         self.poll(&ctx);
+        self.pacs.ctx = Some(ctx.clone());
         let mut actions: Vec<Action> = commands::pressed(&ctx)
             .into_iter()
             .map(Action::Run)
             .collect();
+        actions.extend(self.poll_pacs());
         let dropped = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -284,6 +297,7 @@ impl App {
             });
         });
         let cohort_db = self.cohort.describe();
+        let pacs_busy = self.pacs_busy_line();
         let status = menus::StatusState {
             progress: self.loader.progress(),
             scanning: self.loader.is_scanning(),
@@ -390,6 +404,11 @@ impl App {
                                 "Analysis",
                                 "The cohort's analysis: the model validated, refitted, and the raters' agreement",
                             ),
+                            (
+                                BottomTab::Pacs,
+                                "PACS",
+                                "Find studies on the configured PACS and retrieve one into the data folder",
+                            ),
                         ] {
                             ui.selectable_value(&mut self.bottom_tab, tab, label)
                                 .on_hover_text(tip);
@@ -438,6 +457,21 @@ impl App {
                                         &mut self.cohort_form,
                                         &cohort_shown,
                                     ))
+                                });
+                        }
+                        BottomTab::Pacs => {
+                            let busy = pacs_busy.as_ref().map(|(t, f)| (t.as_str(), *f));
+                            let shown = pacs_view::PacsShown {
+                                results: &self.pacs.results,
+                                busy,
+                                message: self.pacs.message.as_ref(),
+                            };
+                            egui::ScrollArea::both()
+                                .id_salt("pacs_scroll")
+                                .max_height(tab_height)
+                                .auto_shrink([false, false])
+                                .show(right, |ui| {
+                                    actions.extend(pacs_view::ui(ui, &mut self.pacs_form, &shown))
                                 });
                         }
                         BottomTab::Analysis => actions.extend(analysis_view::tab(

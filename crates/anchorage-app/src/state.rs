@@ -27,6 +27,10 @@ pub struct AppState {
     pub screw_diameter_mm: f64,
     /// Whether the reformatted views are shown beside a CT's native view.
     pub show_reformats: bool,
+    /// The PACS node of the PACS tab, AET@HOST:PORT ("" when none is configured).
+    pub pacs_node: String,
+    /// Our AE title towards the PACS.
+    pub pacs_aet: String,
 }
 
 impl Default for AppState {
@@ -37,6 +41,8 @@ impl Default for AppState {
             last_study: None,
             screw_diameter_mm: 6.5,
             show_reformats: true,
+            pacs_node: String::new(),
+            pacs_aet: anchorage_core::pacs::node::DEFAULT_OUR_AET.to_string(),
         }
     }
 }

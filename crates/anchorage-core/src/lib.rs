@@ -10,7 +10,8 @@
 //!
 //! Layering (a module uses only those above it in this list): [`geometry`]; [`dicom`];
 //! [`session`]; [`models`]; [`measure`]; [`protocol`]; [`display`], [`export`];
-//! [`pipeline`]; [`cohort`] (the study database over the pipeline); [`phantom`]. This crate
+//! [`pipeline`]; [`cohort`] (the study database over the pipeline); [`phantom`]; [`pacs`]
+//! (DICOM networking: query, retrieve and store with a PACS, over [`dicom`]'s writer). This crate
 //! depends on no UI or command-line crate.
 
 // No `unsafe` code anywhere but in the volume's memory (its zeroed allocation and the byte
@@ -25,6 +26,7 @@ pub mod export;
 pub mod geometry;
 pub mod measure;
 pub mod models;
+pub mod pacs;
 pub mod phantom;
 pub mod pipeline;
 pub mod protocol;
