@@ -40,6 +40,7 @@ pub mod widgets;
 
 // Panels.
 pub mod analysis_view;
+pub mod bottom_tab;
 pub mod browser;
 pub mod checklist;
 pub mod cohort_view;
@@ -65,6 +66,8 @@ mod handle_file;
 mod handle_pacs;
 mod handle_roi;
 mod handle_view;
+
+pub use bottom_tab::BottomTab;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -157,23 +160,6 @@ pub struct App {
     /// The last analysis of the cohort database and the Analysis tab's form.
     analysis: handle_analysis::AnalysisState,
     analysis_form: analysis_view::AnalysisForm,
-}
-
-/// The tabs beside the results in the bottom panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BottomTab {
-    /// The stress figure.
-    Stress,
-    /// The risk nomogram.
-    Risk,
-    /// Export.
-    Export,
-    /// The cohort database.
-    Cohort,
-    /// The analysis of the cohort database: validation, refit, agreement.
-    Analysis,
-    /// Query and retrieve with a PACS.
-    Pacs,
 }
 
 impl App {
@@ -377,43 +363,7 @@ impl App {
                     });
                     left.separator();
                     actions.extend(results::ui(left, &self.doc.session, &derived, &highlight));
-                    right.horizontal(|ui| {
-                        for (tab, label, tip) in [
-                            (
-                                BottomTab::Stress,
-                                "Stress",
-                                "σH against p.s.c., the paper's figure, with each screw",
-                            ),
-                            (
-                                BottomTab::Risk,
-                                "Risk",
-                                "The nomogram with the patient marked",
-                            ),
-                            (
-                                BottomTab::Export,
-                                "Export",
-                                "CSV, JSON, PNG and the session",
-                            ),
-                            (
-                                BottomTab::Cohort,
-                                "Cohort",
-                                "The study's cohort database: patients, adding this session, outcomes",
-                            ),
-                            (
-                                BottomTab::Analysis,
-                                "Analysis",
-                                "The cohort's analysis: the model validated, refitted, and the raters' agreement",
-                            ),
-                            (
-                                BottomTab::Pacs,
-                                "PACS",
-                                "Find studies on the configured PACS and retrieve one into the data folder",
-                            ),
-                        ] {
-                            ui.selectable_value(&mut self.bottom_tab, tab, label)
-                                .on_hover_text(tip);
-                        }
-                    });
+                    bottom_tab::strip(right, &mut self.bottom_tab);
                     right.separator();
                     let tab_height = right.available_height();
                     let cohort_shown = cohort_view::CohortShown {
