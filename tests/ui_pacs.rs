@@ -99,3 +99,64 @@ fn find_and_retrieve_a_study_from_the_pacs_tab() {
     let state = std::fs::read_to_string(config.join("state.json")).unwrap();
     assert!(state.contains(&o.node()), "{state}");
 }
+
+#[test]
+fn send_the_sr_to_the_pacs_from_the_export_tab() {
+    let Some(o) = orthanc::start_or_skip("send_the_sr_to_the_pacs_from_the_export_tab") else {
+        return;
+    };
+    let (_dir, _study, mut h) = common::open_example(Vec2::new(1600.0, 1000.0));
+    h.get_by_label("Export").click();
+    settle(&mut h);
+    // No node yet: nothing is sent, and the Export tab says where to set one.
+    h.get_by_label("Send SR to PACS").click();
+    settle(&mut h);
+    match h.state().pacs_send_line() {
+        Some(Err(e)) => assert!(e.contains("PACS tab"), "{e}"),
+        other => panic!("without a node: {other:?}"),
+    }
+    assert!(
+        o.rest("GET", "/instances", b"")
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    h.get_by_label("PACS").click();
+    settle(&mut h);
+    set_field(&mut h, "PACS node", &o.node());
+    h.get_by_label("Export").click();
+    settle(&mut h);
+    h.get_by_label("Send SR to PACS").click();
+    h.step();
+    assert!(h.state().pacs_busy(), "the store runs off the UI thread");
+    wait_for(&mut h, "the store", |a| !a.pacs_busy());
+    settle(&mut h);
+    let line = h.state().pacs_send_line();
+    assert!(
+        matches!(&line, Some(Ok(m)) if m.starts_with("sent 1 file(s)")),
+        "{line:?}"
+    );
+    h.get_by_label(&format!("PACS: {}", line.unwrap().unwrap()));
+    // The SR written to the export folder is the one now in Orthanc.
+    let written = match h.state().last_export() {
+        Some(Ok(p)) => p.clone(),
+        other => panic!("export: {other:?}"),
+    };
+    let obj = dicom::object::open_file(&written).expect("a DICOM file");
+    let uid = obj
+        .element(dicom::dictionary_std::tags::SOP_INSTANCE_UID)
+        .expect("SOPInstanceUID")
+        .to_str()
+        .expect("text")
+        .trim_end_matches('\0')
+        .to_string();
+    let ids = o.find_instance(&uid);
+    assert_eq!(ids.len(), 1, "the SR {uid} is in Orthanc");
+    let tags = o.rest(
+        "GET",
+        &format!("/instances/{}/simplified-tags", ids[0]),
+        b"",
+    );
+    assert_eq!(tags["Modality"], "SR", "{tags}");
+}

@@ -223,6 +223,14 @@ pub enum Action {
         /// The project key of the pseudonymisation, if pseudonymised.
         key: Option<String>,
     },
+    /// Write the session's DICOM SR to `folder` (as [`ExportKind::Sr`]) and send it to the
+    /// PACS node of the PACS tab.
+    SendSr {
+        /// The folder to write to.
+        folder: Option<PathBuf>,
+        /// The project key of the pseudonymisation, if pseudonymised.
+        key: Option<String>,
+    },
     /// Propose the largest ellipse inside the bone around pixel `px` (column, row) of
     /// slice `slice` of the shown series.
     ProposeEllipse {
@@ -265,6 +273,8 @@ pub enum PacsAction {
     Retrieve(String),
     /// Cancel the retrieve running.
     Cancel,
+    /// C-STORE these files to the node (the Export tab's "Send SR to PACS").
+    Store(Vec<PathBuf>),
 }
 
 /// What the Cohort tab asks of the cohort database.

@@ -1,7 +1,8 @@
 //! The export panel: the folder, the pseudonymisation and its project key (the panel's
 //! own form, never saved), the rater named in the SR, the buttons that ask for the
-//! per-screw table as CSV or JSON, a PNG of the shown slice, the session and the DICOM SR,
-//! and the outcome of the last export. The App
+//! per-screw table as CSV or JSON, a PNG of the shown slice, the session and the DICOM SR
+//! (saved, or saved and sent to the PACS tab's node), and the outcome of the last export
+//! and of the last send. The App
 //! writes the files (`handle_export.rs`).
 
 use std::path::{Path, PathBuf};
@@ -37,13 +38,14 @@ impl ExportForm {
     }
 }
 
-/// The export panel.
+/// The export panel; `sent` is the last "Send SR to PACS": running, done, or why not.
 pub fn ui(
     ui: &mut egui::Ui,
     form: &mut ExportForm,
     last: Option<&Result<PathBuf, String>>,
     session_path: Option<&Path>,
     rows: usize,
+    sent: Option<Result<String, String>>,
 ) -> Vec<Action> {
     let mut out = Vec::new();
     ui.horizontal(|ui| {
@@ -145,6 +147,18 @@ pub fn ui(
         {
             out.push(export(ExportKind::Sr));
         }
+        if ui
+            .add_enabled(session_path.is_some(), egui::Button::new("Send SR to PACS"))
+            .on_hover_text(
+                "Save the SR as above, then send it (C-STORE) to the node set in the PACS tab",
+            )
+            .clicked()
+        {
+            out.push(Action::SendSr {
+                folder: form.folder(session_path),
+                key: form.pseudonymize.then(|| form.key.clone()),
+            });
+        }
     });
     if rows == 0 {
         ui.label(
@@ -158,6 +172,15 @@ pub fn ui(
         }
         Some(Err(e)) => {
             ui.colored_label(WARN, format!("Export failed: {e}"));
+        }
+        None => {}
+    }
+    match sent {
+        Some(Ok(m)) => {
+            ui.label(format!("PACS: {m}"));
+        }
+        Some(Err(e)) => {
+            ui.colored_label(WARN, format!("Not sent: {e}"));
         }
         None => {}
     }

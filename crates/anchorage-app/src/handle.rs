@@ -114,6 +114,7 @@ impl App {
                 self.tools.highlight = ids;
             }
             Action::Export { kind, folder, key } => self.export(kind, folder, key),
+            Action::SendSr { folder, key } => self.send_sr(folder, key),
             Action::ProposeEllipse { slice, px } => self.propose_ellipse_at(slice, px),
             Action::ProposeTrajectory { slice, px } => self.propose_trajectory_at(slice, px),
             Action::ProposeFromCaliper(id) => self.propose_from_caliper(id),

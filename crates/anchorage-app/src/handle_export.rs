@@ -36,6 +36,19 @@ impl App {
         self.export_last = Some(result);
     }
 
+    /// Writes the SR as "Save SR…" does, then sends it to the PACS tab's node (on the PACS
+    /// worker thread); the outcome shows in the Export tab.
+    pub(super) fn send_sr(&mut self, folder: Option<PathBuf>, key: Option<String>) {
+        self.export(ExportKind::Sr, folder, key);
+        match &self.export_last {
+            Some(Ok(path)) => {
+                let path = path.clone();
+                self.pacs_store_from_export(path);
+            }
+            _ => self.pacs.last_store = Some(Err("the SR was not written: nothing sent".into())),
+        }
+    }
+
     fn export_to(
         &mut self,
         kind: ExportKind,

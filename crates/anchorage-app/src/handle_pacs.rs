@@ -11,6 +11,8 @@ use anchorage_core::pacs::echo::echo;
 use anchorage_core::pacs::find::{FindQuery, StudyRecord, find_studies};
 use anchorage_core::pacs::node::{DEFAULT_TIMEOUT_S, PacsConfig, PacsNode};
 use anchorage_core::pacs::retrieve::{Progress, RetrieveMethod, retrieve_study};
+use anchorage_core::pacs::status::StatusKind;
+use anchorage_core::pacs::store::store_files;
 
 use crate::App;
 use crate::action::{Action, PacsAction};
@@ -21,6 +23,7 @@ enum Event {
     Echoed(String),
     Found(Vec<StudyRecord>),
     Retrieved(PathBuf, usize),
+    Stored(String),
     Failed(String),
 }
 
@@ -41,6 +44,10 @@ pub struct PacsState {
     pub download_dir: Option<PathBuf>,
     /// The window's context, to wake it when the worker reports.
     pub ctx: Option<egui::Context>,
+    /// The work running is a store asked for by the Export tab.
+    storing: bool,
+    /// The Export tab's last send: what was sent, or why not.
+    pub last_store: Option<Result<String, String>>,
 }
 
 /// The folder retrieved studies are written under: `$XDG_DATA_HOME/anchorage/pacs`, else
@@ -72,6 +79,35 @@ impl App {
     /// The PACS tab's last message.
     pub fn pacs_message(&self) -> Option<&Result<String, String>> {
         self.pacs.message.as_ref()
+    }
+
+    /// Sends `path` to the node (the Export tab's "Send SR to PACS"); what happens shows in
+    /// the Export tab ([`App::pacs_send_line`]).
+    pub(crate) fn pacs_store_from_export(&mut self, path: PathBuf) {
+        if self.pacs.busy.is_some() {
+            self.pacs.last_store = Some(Err(
+                "the PACS is busy (see the PACS tab): send again when it is done".into(),
+            ));
+            return;
+        }
+        self.handle_pacs(PacsAction::Store(vec![path]));
+        if self.pacs.busy.is_some() {
+            self.pacs.storing = true;
+            self.pacs.last_store = None;
+        } else {
+            self.pacs.last_store = Some(Err(match &self.pacs.message {
+                Some(Err(e)) => format!("{e} (set the node in the PACS tab)"),
+                _ => "nothing sent: set the PACS node in the PACS tab".into(),
+            }));
+        }
+    }
+
+    /// The Export tab's line about sending the SR: running, done, or why not.
+    pub fn pacs_send_line(&self) -> Option<Result<String, String>> {
+        match (&self.pacs.busy, self.pacs.storing) {
+            (Some(label), true) => Some(Ok(format!("{label}…"))),
+            _ => self.pacs.last_store.clone(),
+        }
     }
 
     fn pacs_config(&mut self) -> Option<PacsConfig> {
@@ -124,6 +160,46 @@ impl App {
         let label;
         match action {
             PacsAction::Cancel => return,
+            PacsAction::Store(files) => {
+                label = format!("Sending to {}", cfg.peer);
+                std::thread::spawn(move || {
+                    let e = match store_files(&cfg, &files, &mut |_| {}) {
+                        Ok(outcomes) => {
+                            let refused: Vec<String> = outcomes
+                                .iter()
+                                .filter_map(|o| match &o.result {
+                                    Ok(s)
+                                        if matches!(
+                                            s.kind(),
+                                            StatusKind::Success | StatusKind::Warning
+                                        ) =>
+                                    {
+                                        None
+                                    }
+                                    Ok(s) => Some(format!("{}: status {s}", o.path.display())),
+                                    Err(e) => Some(format!("{}: {e}", o.path.display())),
+                                })
+                                .collect();
+                            if refused.is_empty() {
+                                Event::Stored(format!(
+                                    "sent {} file(s) to {}",
+                                    outcomes.len(),
+                                    cfg.peer
+                                ))
+                            } else {
+                                Event::Failed(format!(
+                                    "{} refused: {}",
+                                    cfg.peer,
+                                    refused.join("; ")
+                                ))
+                            }
+                        }
+                        Err(e) => Event::Failed(e.to_string()),
+                    };
+                    let _ = tx.send(e);
+                    repaint();
+                });
+            }
             PacsAction::Echo => {
                 label = format!("C-ECHO {}", cfg.peer);
                 std::thread::spawn(move || {
@@ -220,6 +296,10 @@ impl App {
                     out.push(Action::Open(dir));
                     done = true;
                 }
+                Ok(Event::Stored(m)) => {
+                    self.pacs.message = Some(Ok(m));
+                    done = true;
+                }
                 Ok(Event::Failed(e)) => {
                     self.pacs.message = Some(Err(e));
                     done = true;
@@ -232,6 +312,9 @@ impl App {
             }
         }
         if done {
+            if std::mem::take(&mut self.pacs.storing) {
+                self.pacs.last_store = self.pacs.message.clone();
+            }
             self.pacs.busy = None;
             self.pacs.rx = None;
             self.pacs.progress = None;

@@ -284,6 +284,7 @@ impl App {
         });
         let cohort_db = self.cohort.describe();
         let pacs_busy = self.pacs_busy_line();
+        let send_line = self.pacs_send_line();
         let status = menus::StatusState {
             progress: self.loader.progress(),
             scanning: self.loader.is_scanning(),
@@ -393,6 +394,7 @@ impl App {
                                         self.export_last.as_ref(),
                                         self.doc.path.as_deref(),
                                         derived.table.rows.len(),
+                                        send_line.clone(),
                                     ))
                                 });
                         }
