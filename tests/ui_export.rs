@@ -308,4 +308,47 @@ fn the_window_saves_the_sr_that_anchorage_sr_writes() {
             .windows(9)
             .any(|w| w == b"Rater^Bob")
     );
+
+    // Opening the SR in the window recreates the session beside it (its images are found
+    // in the folder above) and opens it with the same ROIs.
+    h.state_mut()
+        .handle(anchorage_app::action::Action::Open(written.clone()));
+    wait_for(&mut h, "the SR's session", |a| {
+        a.session_series_loaded() && !a.is_busy()
+    });
+    settle(&mut h);
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+    let recreated = out.join("ANCH-0001-report-session.json");
+    assert!(recreated.is_file(), "{} is written", recreated.display());
+    assert_eq!(
+        h.state().session_path(),
+        Some(recreated.as_path()),
+        "and opened"
+    );
+    assert!(h.state().note().is_some_and(|n| n.contains("recreated")));
+    // The recreated session names the copied study's series, not the sample's.
+    let series = &h.state().session().series;
+    assert!(!series.is_empty());
+    for sr in series {
+        let p = if sr.path.is_absolute() {
+            sr.path.clone()
+        } else {
+            out.join(&sr.path)
+        };
+        assert!(
+            std::fs::canonicalize(&p)
+                .is_ok_and(|p| p.starts_with(std::fs::canonicalize(&study).unwrap())),
+            "{} is in the study copy",
+            p.display()
+        );
+    }
+    assert_eq!(h.state().session().rois, s.rois);
+    assert_eq!(h.state().session().screws, s.screws);
+    // A second opening never overwrites the first recreated session.
+    h.state_mut()
+        .handle(anchorage_app::action::Action::Open(written.clone()));
+    wait_for(&mut h, "the SR's session again", |a| {
+        a.session_series_loaded() && !a.is_busy()
+    });
+    assert!(out.join("ANCH-0001-report-session-2.json").is_file());
 }

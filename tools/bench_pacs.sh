@@ -79,14 +79,20 @@ time_it() {
 }
 a_get()  { "$BIN" pacs retrieve --pacs "ORTHANC@127.0.0.1:$DICOM" --aet ANCHORAGE --study "$STUDY" --out "$1"; }
 a_move() { "$BIN" pacs retrieve --pacs "ORTHANC@127.0.0.1:$DICOM" --aet ANCHORAGE --study "$STUDY" --out "$1" --method move --port "$MOVE"; }
+# DCMTK since 3.6.2 leaves Nagle's algorithm on unless NO_TCPDELAY=1 (its envvars.txt);
+# with it on, each instance waits for a delayed ACK (~40 ms here). Both are timed.
 d_get()  { getscu -S --max-pdu 131072 -aet ANCHORAGE -aec ORTHANC -k QueryRetrieveLevel=STUDY -k "StudyInstanceUID=$STUDY" -od "$1" 127.0.0.1 "$DICOM"; }
 d_move() { movescu -S --max-pdu 131072 -aet ANCHORAGE -aec ORTHANC -aem ANCHORAGE --port "$MOVE" -k QueryRetrieveLevel=STUDY -k "StudyInstanceUID=$STUDY" -od "$1" 127.0.0.1 "$DICOM"; }
+n_get()  { NO_TCPDELAY=1; export NO_TCPDELAY; d_get "$@"; local rc=$?; unset NO_TCPDELAY; return $rc; }
+n_move() { NO_TCPDELAY=1; export NO_TCPDELAY; d_move "$@"; local rc=$?; unset NO_TCPDELAY; return $rc; }
 
 echo "bench_pacs: timing ($RUNS runs each)" >&2
 read -r ag_b ag_m < <(time_it anchorage-get a_get)
 read -r dg_b dg_m < <(time_it getscu d_get)
 read -r am_b am_m < <(time_it anchorage-move a_move)
 read -r dm_b dm_m < <(time_it movescu d_move)
+read -r ng_b ng_m < <(time_it getscu-nodelay n_get)
+read -r nm_b nm_m < <(time_it movescu-nodelay n_move)
 printf 'study: %d instances, %.1f MB, Orthanc %s, %s\n' "$N" "$(echo "$BYTES/1000000" | bc -l)" \
     "$("$ORTHANC" --version | head -1 | awk '{print $2}')" "$BIN"
 printf '%-16s %8s %8s %8s\n' client best_s median_s ratio
@@ -94,3 +100,8 @@ printf '%-16s %8.3f %8.3f %8.2f\n' "anchorage C-GET" "$ag_b" "$ag_m" "$(echo "$a
 printf '%-16s %8.3f %8.3f %8s\n' "dcmtk getscu" "$dg_b" "$dg_m" "1.00"
 printf '%-16s %8.3f %8.3f %8.2f\n' "anchorage C-MOVE" "$am_b" "$am_m" "$(echo "$am_m / $dm_m" | bc -l)"
 printf '%-16s %8.3f %8.3f %8s\n' "dcmtk movescu" "$dm_b" "$dm_m" "1.00"
+printf 'with NO_TCPDELAY=1 (DCMTK without Nagle), the fair comparison:\n'
+printf '%-16s %8.3f %8.3f %8.2f\n' "anchorage C-GET" "$ag_b" "$ag_m" "$(echo "$ag_m / $ng_m" | bc -l)"
+printf '%-16s %8.3f %8.3f %8s\n' "getscu nodelay" "$ng_b" "$ng_m" "1.00"
+printf '%-16s %8.3f %8.3f %8.2f\n' "anchorage C-MOVE" "$am_b" "$am_m" "$(echo "$am_m / $nm_m" | bc -l)"
+printf '%-16s %8.3f %8.3f %8s\n' "movescu nodelay" "$nm_b" "$nm_m" "1.00"

@@ -27,7 +27,28 @@ const NO_DIALOG: std::time::Duration = std::time::Duration::from_millis(400);
 impl App {
     /// Opens a study folder, a DICOMDIR, a DICOM file or a session file.
     pub(super) fn open(&mut self, path: &Path) {
-        let path = state::absolute(path);
+        let mut path = state::absolute(path);
+        let mut sr_note = None;
+        if path.is_file()
+            && !path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+            && anchorage_core::dicom::sr::is_sr_file(&path)
+        {
+            match session_from_sr(&path) {
+                Ok(session) => {
+                    sr_note = Some(format!(
+                        "The SR's measurements are recreated in {}.",
+                        session.display()
+                    ));
+                    path = session;
+                }
+                Err(e) => {
+                    self.errors.push(e);
+                    return;
+                }
+            }
+        }
         self.open_prompt = None;
         self.recovery = None;
         self.missing.clear();
@@ -92,7 +113,7 @@ impl App {
         self.tools.cancel();
         self.tools.selected = None;
         self.reformats.clear();
-        self.note = None;
+        self.note = sr_note;
         self.state.last_study = Some(study_path.clone());
         self.save_state();
         // Added to the recent studies once the scan finds a series in it.
@@ -394,4 +415,34 @@ impl App {
             summary(&p.offer.session)
         ));
     }
+}
+
+/// Recreates the session of an SR that Anchorage wrote, against the images in the SR's
+/// folder (else the folder above it), and saves it beside the SR as
+/// `<SR name>-session.json` (then `-2`, `-3`…: never over an earlier file). Returns the
+/// session file to open.
+fn session_from_sr(sr: &Path) -> Result<PathBuf, String> {
+    use anchorage_core::dicom::sr::import_sr;
+    let folder = sr.parent().ok_or("the SR has no folder")?;
+    let imported = match import_sr(sr, folder, None) {
+        Ok(i) => i,
+        Err(first) => match folder.parent() {
+            Some(up) => import_sr(sr, up, None).map_err(|_| first.to_string())?,
+            None => return Err(first.to_string()),
+        },
+    };
+    let stem = sr
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let out = std::iter::once(folder.join(format!("{stem}-session.json")))
+        .chain((2..1000).map(|n| folder.join(format!("{stem}-session-{n}.json"))))
+        .find(|p| !p.exists())
+        .ok_or("no free file name for the recreated session")?;
+    let mut session = imported.session;
+    session.relativize_paths(folder);
+    session
+        .save(&out)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    Ok(out)
 }

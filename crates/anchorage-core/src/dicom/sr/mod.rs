@@ -29,5 +29,5 @@ pub mod write;
 pub use error::{SrError, tag_name};
 pub use groups::INTENDED_USE_NOTE;
 pub use header::{COMPREHENSIVE_SR, SR_MANUFACTURER};
-pub use read::{ImportedSr, import_sr};
+pub use read::{ImportedSr, import_sr, is_sr_file};
 pub use write::{SrExport, SrOptions, export_sr, write_sr};

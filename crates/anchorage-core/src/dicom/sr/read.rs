@@ -122,6 +122,12 @@ pub fn import_sr(
 
 /// Opens the file, checked before dicom-rs reads it, and refuses what Anchorage did not
 /// write.
+/// Whether `path` is a readable Comprehensive SR (the kind Anchorage writes): the test
+/// the window makes before opening a file as an SR. Reads the header only.
+pub fn is_sr_file(path: &Path) -> bool {
+    open_sr(path).is_ok()
+}
+
 fn open_sr(sr: &Path) -> Result<InMemDicomObject, SrError> {
     let unreadable = |reason: String| SrError::Unreadable {
         path: sr.to_path_buf(),
