@@ -98,7 +98,8 @@ pub fn ui(
         folder: form.folder(session_path),
         key: form.pseudonymize.then(|| form.key.clone()),
     };
-    ui.horizontal(|ui| {
+    // Wrapped: at 1280 × 800 the six buttons do not fit on one line of the tab.
+    ui.horizontal_wrapped(|ui| {
         let table = rows > 0;
         if ui
             .add_enabled(table, egui::Button::new("Export CSV"))
