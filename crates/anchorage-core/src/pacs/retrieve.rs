@@ -219,6 +219,60 @@ impl Run<'_> {
         d.send(step, pc, &cmd, None)
     }
 
+    /// Sends the study-level C-GET or C-MOVE request (`class`, `rq_field`, plus `extra`
+    /// command elements) with the identifier; returns its context and message ID.
+    fn send_request(
+        &self,
+        d: &mut Dimse<ClientAssociation<TcpStream>>,
+        step: Step,
+        (class, what): (&str, &str),
+        rq_field: u16,
+        extra: Vec<DataElement<InMemDicomObject>>,
+    ) -> Result<(u8, u16), PacsError> {
+        let Some((pc, _)) = d.context_for(class, &[]) else {
+            return Err(PacsError::NoContext {
+                peer: d.peer().clone(),
+                what: what.into(),
+            });
+        };
+        let id = d.next_message_id();
+        let mut elements = vec![
+            ui(tags::AFFECTED_SOP_CLASS_UID, class),
+            us(tags::COMMAND_FIELD, rq_field),
+            us(tags::MESSAGE_ID, id),
+            us(tags::PRIORITY, 0),
+            data_set_type(true),
+        ];
+        elements.extend(extra);
+        let data = d.encode(step, pc, &self.identifier())?;
+        d.send(step, pc, &command(elements), Some(&data))?;
+        Ok((pc, id))
+    }
+
+    /// A C-GET or C-MOVE response: its counts taken, then `None` while pending (progress
+    /// reported), else the final status and comment (or Cancelled when we cancelled).
+    fn response(
+        &mut self,
+        d: &Dimse<ClientAssociation<TcpStream>>,
+        (step, rsp): (Step, &str),
+        msg: &Message,
+        cancel_sent: bool,
+    ) -> Result<Option<(DimseStatus, Option<String>)>, PacsError> {
+        let Some(status) = msg.status() else {
+            return Err(d.error(step, format!("a {rsp} response has no status")));
+        };
+        let pending = status.kind() == StatusKind::Pending;
+        self.take_counts(msg, !pending);
+        if pending {
+            (self.progress)(&self.state);
+            return Ok(None);
+        }
+        if cancel_sent {
+            return Err(PacsError::Cancelled);
+        }
+        Ok(Some((status, msg.text(tags::ERROR_COMMENT))))
+    }
+
     /// C-GET; returns the final status and its comment.
     fn get(&mut self) -> Result<(DimseStatus, Option<String>), PacsError> {
         let mut contexts = vec![(
@@ -241,22 +295,13 @@ impl Run<'_> {
         &mut self,
         d: &mut Dimse<ClientAssociation<TcpStream>>,
     ) -> Result<(DimseStatus, Option<String>), PacsError> {
-        let Some((pc, _)) = d.context_for(STUDY_ROOT_GET, &[]) else {
-            return Err(PacsError::NoContext {
-                peer: d.peer().clone(),
-                what: "Study Root Query/Retrieve – GET".into(),
-            });
-        };
-        let id = d.next_message_id();
-        let cmd = command(vec![
-            ui(tags::AFFECTED_SOP_CLASS_UID, STUDY_ROOT_GET),
-            us(tags::COMMAND_FIELD, field::C_GET_RQ),
-            us(tags::MESSAGE_ID, id),
-            us(tags::PRIORITY, 0),
-            data_set_type(true),
-        ]);
-        let data = d.encode(Step::Get, pc, &self.identifier())?;
-        d.send(Step::Get, pc, &cmd, Some(&data))?;
+        let (pc, id) = self.send_request(
+            d,
+            Step::Get,
+            (STUDY_ROOT_GET, "Study Root Query/Retrieve – GET"),
+            field::C_GET_RQ,
+            Vec::new(),
+        )?;
         let mut cancel_sent = false;
         loop {
             if self.cancel.load(Ordering::Relaxed) && !cancel_sent {
@@ -271,18 +316,9 @@ impl Run<'_> {
                     self.stored(path);
                 }
                 Some(field::C_GET_RSP) => {
-                    let Some(status) = msg.status() else {
-                        return Err(d.error(Step::Get, "a C-GET response has no status"));
-                    };
-                    self.take_counts(&msg, status.kind() != StatusKind::Pending);
-                    if status.kind() == StatusKind::Pending {
-                        (self.progress)(&self.state);
-                        continue;
+                    if let Some(done) = self.response(d, (Step::Get, "C-GET"), &msg, cancel_sent)? {
+                        return Ok(done);
                     }
-                    if cancel_sent {
-                        return Err(PacsError::Cancelled);
-                    }
-                    return Ok((status, msg.text(tags::ERROR_COMMENT)));
                 }
                 _ => {
                     return Err(
@@ -333,27 +369,18 @@ impl Run<'_> {
         d: &mut Dimse<ClientAssociation<TcpStream>>,
         scp: &StoreScp,
     ) -> Result<(DimseStatus, Option<String>), PacsError> {
-        let Some((pc, _)) = d.context_for(STUDY_ROOT_MOVE, &[]) else {
-            return Err(PacsError::NoContext {
-                peer: d.peer().clone(),
-                what: "Study Root Query/Retrieve – MOVE".into(),
-            });
-        };
-        let id = d.next_message_id();
-        let cmd = command(vec![
-            ui(tags::AFFECTED_SOP_CLASS_UID, STUDY_ROOT_MOVE),
-            us(tags::COMMAND_FIELD, field::C_MOVE_RQ),
-            us(tags::MESSAGE_ID, id),
-            us(tags::PRIORITY, 0),
-            data_set_type(true),
-            DataElement::new(
-                tags::MOVE_DESTINATION,
-                VR::AE,
-                PrimitiveValue::from(self.cfg.our_aet.as_str()),
-            ),
-        ]);
-        let data = d.encode(Step::Move, pc, &self.identifier())?;
-        d.send(Step::Move, pc, &cmd, Some(&data))?;
+        let destination = DataElement::new(
+            tags::MOVE_DESTINATION,
+            VR::AE,
+            PrimitiveValue::from(self.cfg.our_aet.as_str()),
+        );
+        let (pc, id) = self.send_request(
+            d,
+            Step::Move,
+            (STUDY_ROOT_MOVE, "Study Root Query/Retrieve – MOVE"),
+            field::C_MOVE_RQ,
+            vec![destination],
+        )?;
         let mut cancel_sent = false;
         loop {
             if self.cancel.load(Ordering::Relaxed) && !cancel_sent {
@@ -367,18 +394,9 @@ impl Run<'_> {
             if msg.field() != Some(field::C_MOVE_RSP) {
                 return Err(d.error(Step::Move, "expected a C-MOVE response"));
             }
-            let Some(status) = msg.status() else {
-                return Err(d.error(Step::Move, "a C-MOVE response has no status"));
-            };
-            self.take_counts(&msg, status.kind() != StatusKind::Pending);
-            if status.kind() == StatusKind::Pending {
-                (self.progress)(&self.state);
-                continue;
+            if let Some(done) = self.response(d, (Step::Move, "C-MOVE"), &msg, cancel_sent)? {
+                return Ok(done);
             }
-            if cancel_sent {
-                return Err(PacsError::Cancelled);
-            }
-            return Ok((status, msg.text(tags::ERROR_COMMENT)));
         }
     }
 }
