@@ -185,16 +185,7 @@ fn init(db: &DbArgs) -> Result<(), CliError> {
 }
 
 fn add(a: &AddArgs) -> Result<(), CliError> {
-    let key = match (a.pseudonymize, &a.project_key) {
-        (false, _) => None,
-        (true, Some(k)) => Some(k.clone()),
-        (true, None) => {
-            return Err(CliError(
-                "--pseudonymize needs a project key (--project-key or ANCHORAGE_PROJECT_KEY)"
-                    .into(),
-            ));
-        }
-    };
+    let key = super::pseudonym_key(a.pseudonymize, &a.project_key)?;
     let rater = a
         .rater
         .clone()

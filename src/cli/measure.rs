@@ -51,14 +51,8 @@ pub fn run(a: &MeasureArgs) -> Result<(), CliError> {
         mut table,
         ..
     } = measured;
-    if a.pseudonymize {
-        let Some(key) = &a.project_key else {
-            return Err(CliError(
-                "--pseudonymize needs a project key (--project-key or ANCHORAGE_PROJECT_KEY)"
-                    .into(),
-            ));
-        };
-        table.pseudonymize(key).map_err(CliError)?;
+    if let Some(key) = super::pseudonym_key(a.pseudonymize, &a.project_key)? {
+        table.pseudonymize(&key).map_err(CliError)?;
     }
     let csv = table
         .to_csv()

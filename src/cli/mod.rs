@@ -119,3 +119,18 @@ pub(crate) fn print_out(text: &str) -> Result<(), CliError> {
         _ => Ok(()),
     }
 }
+
+/// The project key of `--pseudonymize`: `None` without the flag, an error naming both
+/// ways to give it when the flag comes without a key.
+pub(crate) fn pseudonym_key(
+    pseudonymize: bool,
+    project_key: &Option<String>,
+) -> Result<Option<String>, CliError> {
+    match (pseudonymize, project_key) {
+        (false, _) => Ok(None),
+        (true, Some(k)) => Ok(Some(k.clone())),
+        (true, None) => Err(CliError(
+            "--pseudonymize needs a project key (--project-key or ANCHORAGE_PROJECT_KEY)".into(),
+        )),
+    }
+}

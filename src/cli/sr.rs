@@ -54,17 +54,7 @@ pub struct SrImportArgs {
 /// Runs `sr`.
 pub fn run(a: &SrArgs) -> Result<(), CliError> {
     let session = Session::load(&a.session)?;
-    let key = if a.pseudonymize {
-        let Some(k) = &a.project_key else {
-            return Err(CliError(
-                "--pseudonymize needs a project key (--project-key or ANCHORAGE_PROJECT_KEY)"
-                    .into(),
-            ));
-        };
-        Some(k.clone())
-    } else {
-        None
-    };
+    let key = super::pseudonym_key(a.pseudonymize, &a.project_key)?;
     let opts = SrOptions {
         observer: a.observer.clone(),
         pseudonymize_key: key,
