@@ -50,6 +50,27 @@ const GREY: Color32 = Color32::from_rgb(150, 150, 150);
 
 /// A plot of `height` points with its axes named and its legend in `legend`, the corner
 /// the figure leaves empty.
+/// A plot whose axes span at least 0–1 on both sides (ROC, calibration, agreement of
+/// proportions).
+fn unit_square(id: &str, height: f32, x: &str, y: &str, legend: Corner) -> Plot<'static> {
+    base(id, height, x, y, legend)
+        .include_x(0.0)
+        .include_x(1.0)
+        .include_y(0.0)
+        .include_y(1.0)
+}
+
+/// The dashed diagonal y = x from (0, 0) to (1, 1): chance on a ROC curve, ideal
+/// calibration.
+fn diagonal(name: &str) -> Line<'static> {
+    Line::new(
+        name.to_string(),
+        PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]]),
+    )
+    .color(GREY)
+    .style(LineStyle::dashed_loose())
+}
+
 fn base(id: &str, height: f32, x: &str, y: &str, legend: Corner) -> Plot<'static> {
     Plot::new(id.to_string())
         .height(height)
@@ -83,23 +104,15 @@ fn roc(ui: &mut egui::Ui, r: &AnalysisReport, height: f32) {
         1.0 - r.at_cutoff.rates.specificity,
         r.at_cutoff.rates.sensitivity,
     ];
-    base(
+    unit_square(
         "analysis_roc",
         height,
         "1 − specificity",
         "sensitivity",
         Corner::RightBottom,
     )
-    .include_x(0.0)
-    .include_x(1.0)
-    .include_y(0.0)
-    .include_y(1.0)
     .show(ui, |plot| {
-        plot.line(
-            Line::new("chance", PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]]))
-                .color(GREY)
-                .style(LineStyle::dashed_loose()),
-        );
+        plot.line(diagonal("chance"));
         plot.line(
             Line::new(
                 format!("AUC {:.3} ({:.3}–{:.3})", r.auc, r.auc_ci[0], r.auc_ci[1]),
@@ -129,23 +142,15 @@ fn calibration(ui: &mut egui::Ui, r: &AnalysisReport, height: f32) {
         .iter()
         .map(|b| [b.mean_predicted, b.observed_rate])
         .collect();
-    base(
+    unit_square(
         "analysis_calibration",
         height,
         "mean predicted risk",
         "observed rate",
         Corner::LeftTop,
     )
-    .include_x(0.0)
-    .include_x(1.0)
-    .include_y(0.0)
-    .include_y(1.0)
     .show(ui, |plot| {
-        plot.line(
-            Line::new("ideal", PlotPoints::new(vec![[0.0, 0.0], [1.0, 1.0]]))
-                .color(GREY)
-                .style(LineStyle::dashed_loose()),
-        );
+        plot.line(diagonal("ideal"));
         plot.line(Line::new("deciles", PlotPoints::new(bins.clone())).color(MODEL));
         plot.points(
             Points::new(
