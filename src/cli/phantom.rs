@@ -1,4 +1,4 @@
-//! `anchorage phantom --out DIR [--large] [--seed N]`: the synthetic CT and MR phantom
+//! `anchorage phantom --out DIR [--large] [--seed N] [--pedicle-scale F]`: the synthetic CT and MR phantom
 //! series, their ground truth, and the example session that measures them.
 
 use std::path::PathBuf;
@@ -22,6 +22,10 @@ pub struct PhantomArgs {
     /// Leave the noise out.
     #[arg(long)]
     pub no_noise: bool,
+    /// Multiply every pedicle's isthmus width and height by F (0.5 to 1.5); the ground
+    /// truth holds the scaled sizes.
+    #[arg(long, value_name = "F")]
+    pub pedicle_scale: Option<f64>,
 }
 
 /// Runs `phantom`.
@@ -36,6 +40,9 @@ pub fn run(a: &PhantomArgs) -> Result<(), CliError> {
     }
     if a.no_noise {
         opts.noise = false;
+    }
+    if let Some(f) = a.pedicle_scale {
+        opts.pedicle_scale = f;
     }
     let summary = write_phantoms(&a.out, &opts)?;
     let session = write_example_session(&a.out).map_err(CliError)?;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::anatomy::Level;
+use super::anatomy::{Anatomy, Level};
 use super::geometry::SeriesGeometry;
 use crate::dicom::write::DicomWriteError;
 
@@ -79,6 +79,9 @@ pub struct PhantomOptions {
     pub ct: CtOptions,
     /// The MR grid.
     pub mr: MrOptions,
+    /// Factor on every pedicle's isthmus width and height (1: the bundled anatomy);
+    /// 0.5 to 1.5. The truth holds the scaled sizes.
+    pub pedicle_scale: f64,
 }
 
 impl Default for PhantomOptions {
@@ -111,6 +114,7 @@ impl Default for PhantomOptions {
                 first_row_z_mm: 106.0,
                 noise_sd_si: 10.0,
             },
+            pedicle_scale: 1.0,
         }
     }
 }
@@ -136,6 +140,11 @@ impl PhantomOptions {
             noise_sd_hu: 15.0,
         };
         opts
+    }
+
+    /// The anatomy these options sample (pedicles scaled by [`Self::pedicle_scale`]).
+    pub fn anatomy(&self) -> Anatomy {
+        Anatomy::lumbar_scaled(self.pedicle_scale)
     }
 
     /// The CT sampling grid.
@@ -173,6 +182,12 @@ impl PhantomOptions {
     /// Everything that shapes the images, as text: the key under which UIDs are made.
     pub(super) fn fingerprint(&self) -> String {
         let (c, m) = (&self.ct, &self.mr);
+        // The bundled anatomy keeps its old fingerprint (and UIDs).
+        let scale = if self.pedicle_scale == 1.0 {
+            String::new()
+        } else {
+            format!("/pedicle_scale={}", self.pedicle_scale)
+        };
         format!(
             "anchorage-phantom/v{PHANTOM_VERSION}/noise={}/ct={},{},{},{},{},{},{},{},{}/mr={},{},{},{},{},{},{},{},{}",
             self.noise,
@@ -194,7 +209,7 @@ impl PhantomOptions {
             m.first_column_y_mm,
             m.first_row_z_mm,
             m.noise_sd_si,
-        )
+        ) + &scale
     }
 
     pub(super) fn validate(&self) -> Result<(), PhantomError> {
@@ -224,6 +239,9 @@ impl PhantomOptions {
         ];
         if finite.iter().any(|v| !v.is_finite()) {
             return bad("positions must be finite");
+        }
+        if !(self.pedicle_scale >= 0.5 && self.pedicle_scale <= 1.5) {
+            return bad("the pedicle scale must lie between 0.5 and 1.5");
         }
         if !(c.noise_sd_hu >= 0.0 && m.noise_sd_si >= 0.0) {
             return bad("noise SDs must be zero or positive");
