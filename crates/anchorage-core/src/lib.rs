@@ -29,6 +29,7 @@ pub mod models;
 pub mod pacs;
 pub mod phantom;
 pub mod pipeline;
+pub mod plan;
 pub mod protocol;
 pub mod session;
 #[cfg(test)]
