@@ -260,6 +260,14 @@ pub enum Action {
     Analysis(AnalysisAction),
     /// Something for the PACS tab.
     Pacs(PacsAction),
+    /// Show the screw planning view on the screw at this level and side, or close it
+    /// (`None`).
+    PlanScrew(Option<(Level, Side)>),
+    /// Make a plan for the screw at this level and side from its ST-HU trajectory or
+    /// caliper (the core's `propose_plan`; one undo step).
+    MakePlan(Level, Side),
+    /// Keep these screw sizes for the planning view (the workstation's settings).
+    SetScrewTemplates(crate::state::ScrewTemplates),
 }
 
 /// What the PACS tab asks of the App (the node and query are in its form).

@@ -118,4 +118,24 @@ impl App {
     pub fn note(&self) -> Option<&str> {
         self.note.as_deref()
     }
+
+    /// The screw the planning view shows (`None`: the image views are shown).
+    pub fn planning(
+        &self,
+    ) -> Option<(
+        anchorage_core::session::Level,
+        anchorage_core::session::Side,
+    )> {
+        self.planning
+    }
+
+    /// The planning view's state: where its views were drawn, the en-face depth.
+    pub fn plan_form(&self) -> &super::screw_view::PlanForm {
+        &self.plan_form
+    }
+
+    /// The screw sizes the planning view offers.
+    pub fn screw_templates(&self) -> &super::state::ScrewTemplates {
+        &self.state.screw_templates
+    }
 }

@@ -3,8 +3,9 @@
 //! goes through [`App::change`] (one undo step each, saved at once). What the actions do is
 //! spread by concern: `handle_view.rs` (series, slices, windows), `handle_roi.rs` (the
 //! checklist and proposals), `handle_file.rs` (opening, loading, relocating, recovering),
-//! `handle_export.rs` (exports), `handle_cohort.rs` (the cohort database) and
-//! `handle_analysis.rs` (the cohort's analysis and its refitted model).
+//! `handle_export.rs` (exports), `handle_cohort.rs` (the cohort database),
+//! `handle_analysis.rs` (the cohort's analysis and its refitted model) and
+//! `handle_plan.rs` (the screw planning view).
 
 use std::path::PathBuf;
 
@@ -121,6 +122,9 @@ impl App {
             Action::Recover(restore) => self.settle_recovery(restore),
             Action::Relocate(folder) => self.relocate(&folder),
             Action::CloseOpenPrompt => self.open_prompt = None,
+            Action::PlanScrew(s) => self.plan_screw(s),
+            Action::MakePlan(level, side) => self.make_plan(level, side),
+            Action::SetScrewTemplates(t) => self.set_screw_templates(t),
         }
     }
 

@@ -29,6 +29,7 @@ pub mod measure_cache;
 pub mod overlay;
 pub mod placement;
 pub mod roi_paint;
+pub mod screw_paint;
 pub mod state;
 pub mod study;
 pub mod style;
@@ -53,17 +54,20 @@ pub mod recover;
 pub mod results;
 pub mod risk_view;
 pub mod roi_panel;
+pub mod screw_view;
 pub mod stress_view;
 pub mod viewer;
 
 // The App's handling of actions, by concern.
 mod app_access;
+mod app_center;
 mod handle;
 mod handle_analysis;
 mod handle_cohort;
 mod handle_export;
 mod handle_file;
 mod handle_pacs;
+mod handle_plan;
 mod handle_roi;
 mod handle_view;
 
@@ -82,7 +86,7 @@ use state::AppState;
 use study::Study;
 use tools::Tools;
 use undo::History;
-use view::{Layout, Shown};
+use view::Layout;
 use viewer::Viewers;
 
 /// How many changes can be undone.
@@ -160,6 +164,13 @@ pub struct App {
     /// The last analysis of the cohort database and the Analysis tab's form.
     analysis: handle_analysis::AnalysisState,
     analysis_form: analysis_view::AnalysisForm,
+    /// The screw the planning view shows (`None`: the image views are shown).
+    planning: Option<(
+        anchorage_core::session::Level,
+        anchorage_core::session::Side,
+    )>,
+    /// The planning view's widget state.
+    plan_form: screw_view::PlanForm,
 }
 
 impl App {
@@ -209,6 +220,8 @@ impl App {
             pacs_form: pacs_view::PacsForm::default(),
             analysis: handle_analysis::AnalysisState::default(),
             analysis_form: analysis_view::AnalysisForm::default(),
+            planning: None,
+            plan_form: screw_view::PlanForm::default(),
         };
         app.pacs_form.node = app.state.pacs_node.clone();
         app.pacs_form.our_aet = app.state.pacs_aet.clone();
@@ -269,6 +282,8 @@ impl App {
         let window = self.window();
         let preset = self.study.as_ref().and_then(Study::active_preset);
         let tools = &self.tools;
+        let planning = self.planning;
+        let first_screw = self.doc.session.screws.first().map(|s| (s.level, s.side));
         let modality = self
             .study
             .as_ref()
@@ -280,6 +295,8 @@ impl App {
                 actions.extend(menus::tool_bar(ui, tools, modality.as_deref()));
                 ui.separator();
                 actions.extend(menus::window_bar(ui, window, preset));
+                ui.separator();
+                actions.extend(menus::plan_toggle(ui, planning.is_some(), first_screw));
             });
         });
         let cohort_db = self.cohort.describe();
@@ -331,15 +348,6 @@ impl App {
             (Some(i), Some(series)) => self.reformats_for(i, series),
             _ => false,
         };
-        let current = self.study.as_ref().and_then(|s| {
-            let series = s.current()?;
-            let (loaded, preview) = match (s.current_volume(), s.current_preview()) {
-                (Some(l), _) => (l, None),
-                (None, Some(p)) => (&p.loaded, Some(p.slice)),
-                _ => return Some((series, None)),
-            };
-            Some((series, Some((loaded, preview))))
-        });
         egui::Panel::bottom("workflow")
             .resizable(true)
             .default_size(layout.bottom)
@@ -436,6 +444,15 @@ impl App {
                 });
                 ui.advance_cursor_after_rect(full);
             });
+        let current = self.study.as_ref().and_then(|s| {
+            let series = s.current()?;
+            let (loaded, preview) = match (s.current_volume(), s.current_preview()) {
+                (Some(l), _) => (l, None),
+                (None, Some(p)) => (&p.loaded, Some(p.slice)),
+                _ => return Some((series, None)),
+            };
+            Some((series, Some((loaded, preview))))
+        });
         egui::Panel::right("side")
             .default_size(layout.right)
             .size_range(240.0..=screen.width() * 0.45)
@@ -471,37 +488,14 @@ impl App {
                         actions.extend(checklist::ui(ui, &self.doc.session, self.choice.as_ref()));
                     });
             });
+        // A floating window (the analysis detached) is its own layer: drawn before the
+        // image area, which needs the whole App.
+        let form = &mut self.analysis_form;
+        actions.extend(analysis_view::window(&ctx, form, &analysis_shown));
         egui::CentralPanel::default()
             .frame(egui::Frame::new().fill(egui::Color32::from_gray(8)))
-            .show(ui, |ui| match current {
-                Some((series, Some((loaded, preview)))) => {
-                    let shown = Shown {
-                        series,
-                        volume: &loaded.volume,
-                        volume_id: loaded.id,
-                        preview,
-                        window: window
-                            .unwrap_or(anchorage_core::display::render::WindowPreset::CT_BONE),
-                        session: &self.doc.session,
-                    };
-                    actions.extend(self.viewers.ui(
-                        ui,
-                        &shown,
-                        reformats,
-                        &self.tools,
-                        &mut self.measurements,
-                    ));
-                }
-                Some((_, None)) => {
-                    ui.centered_and_justified(|ui| ui.label("Loading the first image…"));
-                }
-                None => {
-                    ui.centered_and_justified(|ui| {
-                        ui.label(
-                            "Open a study: File > Open folder (Ctrl+O), or drop a folder here.",
-                        )
-                    });
-                }
+            .show(ui, |ui| {
+                actions.extend(self.central_panel(ui, &derived, window, reformats))
             });
         if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
             let painter = ctx.layer_painter(egui::LayerId::new(
@@ -520,8 +514,6 @@ impl App {
         }
         actions.extend(menus::help_window(&ctx, self.show_help));
         actions.extend(recover::ui(&ctx, self.recovery.as_ref(), &self.doc.session));
-        let form = &mut self.analysis_form;
-        actions.extend(analysis_view::window(&ctx, form, &analysis_shown));
         if let Some(p) = &mut self.open_prompt {
             actions.extend(browser::open_prompt(&ctx, p));
         }

@@ -27,6 +27,30 @@ pub struct MenuState<'a> {
     pub loading: bool,
 }
 
+/// The button that shows the screw planning view (on the first screw, or the one shown
+/// last) or goes back to the image views.
+pub fn plan_toggle(
+    ui: &mut egui::Ui,
+    planning: bool,
+    first: Option<(
+        anchorage_core::session::Level,
+        anchorage_core::session::Side,
+    )>,
+) -> Vec<Action> {
+    let mut out = Vec::new();
+    let r = ui
+        .add_enabled(
+            first.is_some() || planning,
+            egui::Button::selectable(planning, "Screw views"),
+        )
+        .on_hover_text("Plan the screws in 3-D: views along each screw's axis")
+        .on_disabled_hover_text("Plan screws in the patient panel first");
+    if r.clicked() {
+        out.push(Action::PlanScrew(if planning { None } else { first }));
+    }
+    out
+}
+
 /// The menu bar.
 pub fn menu_bar(ui: &mut egui::Ui, m: &MenuState) -> Vec<Action> {
     let mut out = Vec::new();

@@ -167,10 +167,17 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]
                     let cal = of_role(session, &s.rois, &[Role::PedicleThickness]);
                     let bh = b_hu_rois(s.b_hu_level);
                     if first {
-                        ui.label(format!(
+                        let text = format!(
                             "{} {} ({:.1} × {:.0})",
                             s.screw.level, s.screw.side, s.screw.diameter_mm, s.screw.length_mm
-                        ));
+                        );
+                        if ui
+                            .selectable_label(false, text)
+                            .on_hover_text("Plan this screw in 3-D: its views along the axis")
+                            .clicked()
+                        {
+                            out.push(Action::PlanScrew(Some((s.screw.level, s.screw.side))));
+                        }
                         return;
                     }
                     let b_text = match (s.b_hu, s.b_hu_level) {

@@ -1,5 +1,5 @@
 //! What the workstation remembers between runs (recent studies, the last session, a few
-//! preferences): one serde struct with `#[serde(default)]`, so older files still load,
+//! preferences, the screw sizes of the planning view): one serde struct with `#[serde(default)]`, so older files still load,
 //! kept as `state.json` in the user's config folder. Also where that folder is, where the
 //! bundled sample lives, and what to open at start.
 
@@ -31,6 +31,74 @@ pub struct AppState {
     pub pacs_node: String,
     /// Our AE title towards the PACS.
     pub pacs_aet: String,
+    /// The screw sizes the planning view offers.
+    pub screw_templates: ScrewTemplates,
+}
+
+/// The screw sizes the planning view offers (the surgeon's implant set), kept with the
+/// workstation's settings and edited in the planning view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScrewTemplates {
+    /// Diameters, mm, ascending.
+    pub diameters_mm: Vec<f64>,
+    /// Lengths, mm, ascending.
+    pub lengths_mm: Vec<f64>,
+}
+
+impl Default for ScrewTemplates {
+    /// Diameters 4.5–8.5 mm in 0.5 mm steps, lengths 30–55 mm in 5 mm steps.
+    fn default() -> Self {
+        ScrewTemplates {
+            diameters_mm: (0..9).map(|k| 4.5 + 0.5 * k as f64).collect(),
+            lengths_mm: (0..6).map(|k| 30.0 + 5.0 * k as f64).collect(),
+        }
+    }
+}
+
+impl ScrewTemplates {
+    /// Templates from two lists of numbers as typed ("4.5, 5, 5.5"; commas, semicolons
+    /// or spaces between them): sorted, duplicates dropped. Err names the list and the
+    /// entry that is not a size (not a number, not positive, over 200 mm) or an empty list.
+    pub fn parse(diameters: &str, lengths: &str) -> Result<ScrewTemplates, String> {
+        fn list(text: &str, what: &str) -> Result<Vec<f64>, String> {
+            let mut v = Vec::new();
+            for t in text
+                .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+                .filter(|t| !t.is_empty())
+            {
+                let x: f64 = t
+                    .parse()
+                    .map_err(|_| format!("{what}: \"{t}\" is not a number"))?;
+                if !(x.is_finite() && x > 0.0 && x <= 200.0) {
+                    return Err(format!("{what}: {t} mm is not a screw size"));
+                }
+                v.push(x);
+            }
+            if v.is_empty() {
+                return Err(format!("{what}: the list is empty"));
+            }
+            v.sort_by(f64::total_cmp);
+            v.dedup();
+            Ok(v)
+        }
+        Ok(ScrewTemplates {
+            diameters_mm: list(diameters, "diameters")?,
+            lengths_mm: list(lengths, "lengths")?,
+        })
+    }
+
+    /// A list as the planning view's text field shows it ("4.5, 5, 5.5").
+    pub fn text(sizes: &[f64]) -> String {
+        let t: Vec<String> = sizes.iter().map(|x| format!("{x}")).collect();
+        t.join(", ")
+    }
+
+    /// Whether both lists hold sizes (a damaged state file gives the defaults back).
+    fn is_valid(&self) -> bool {
+        let ok = |v: &[f64]| !v.is_empty() && v.iter().all(|x| x.is_finite() && *x > 0.0);
+        ok(&self.diameters_mm) && ok(&self.lengths_mm)
+    }
 }
 
 impl Default for AppState {
@@ -43,6 +111,7 @@ impl Default for AppState {
             show_reformats: true,
             pacs_node: String::new(),
             pacs_aet: anchorage_core::pacs::node::DEFAULT_OUR_AET.to_string(),
+            screw_templates: ScrewTemplates::default(),
         }
     }
 }
@@ -65,6 +134,9 @@ impl AppState {
                 Ok(mut s) => {
                     if !(s.screw_diameter_mm.is_finite() && s.screw_diameter_mm > 0.0) {
                         s.screw_diameter_mm = AppState::default().screw_diameter_mm;
+                    }
+                    if !s.screw_templates.is_valid() {
+                        s.screw_templates = ScrewTemplates::default();
                     }
                     (s, None)
                 }
@@ -178,6 +250,48 @@ mod tests {
         let (bad, msg) = AppState::load(dir.path());
         assert_eq!(bad, AppState::default());
         assert!(msg.unwrap().contains("damaged"));
+    }
+
+    #[test]
+    fn screw_templates_default_parse_and_survive_a_round_trip() {
+        let t = ScrewTemplates::default();
+        assert_eq!(t.diameters_mm.first(), Some(&4.5));
+        assert_eq!(t.diameters_mm.last(), Some(&8.5));
+        assert_eq!(t.diameters_mm.len(), 9);
+        assert_eq!(t.lengths_mm, vec![30.0, 35.0, 40.0, 45.0, 50.0, 55.0]);
+        let p = ScrewTemplates::parse("6.5; 5.5, 5.5 7", "40 35").unwrap();
+        assert_eq!(p.diameters_mm, vec![5.5, 6.5, 7.0]);
+        assert_eq!(p.lengths_mm, vec![35.0, 40.0]);
+        assert_eq!(ScrewTemplates::text(&p.diameters_mm), "5.5, 6.5, 7");
+        assert!(
+            ScrewTemplates::parse("6.5, x", "40")
+                .unwrap_err()
+                .contains("\"x\"")
+        );
+        assert!(
+            ScrewTemplates::parse("6.5", "-40")
+                .unwrap_err()
+                .contains("lengths")
+        );
+        assert!(
+            ScrewTemplates::parse("", "40")
+                .unwrap_err()
+                .contains("empty")
+        );
+        // Kept in the state file; an empty list there gives the defaults back.
+        let dir = tempfile::tempdir().unwrap();
+        let s = AppState {
+            screw_templates: p.clone(),
+            ..AppState::default()
+        };
+        s.save(dir.path()).unwrap();
+        assert_eq!(AppState::load(dir.path()).0.screw_templates, p);
+        std::fs::write(
+            dir.path().join(STATE_FILE),
+            r#"{"screw_templates": {"diameters_mm": [], "lengths_mm": [40]}}"#,
+        )
+        .unwrap();
+        assert_eq!(AppState::load(dir.path()).0.screw_templates, t);
     }
 
     #[test]

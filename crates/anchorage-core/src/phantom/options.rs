@@ -213,7 +213,8 @@ impl PhantomOptions {
             m.first_column_y_mm,
             m.first_row_z_mm,
             m.noise_sd_si,
-        ) + &scale + &self.pose_fingerprint()
+        ) + &scale
+            + &self.pose_fingerprint()
     }
 
     /// The pose's part of the fingerprint: empty for the identity, so the upright
