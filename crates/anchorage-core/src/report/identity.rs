@@ -103,7 +103,7 @@ impl Identity {
                 ));
                 id.lines.push((
                     "De-identified".into(),
-                    "the keyed pseudonyms of `anchorage measure --pseudonymize`; no name, ID, dates, UIDs or series descriptions".into(),
+                    "the keyed pseudonyms of anchorage measure --pseudonymize; no name, ID, dates, UIDs or series descriptions".into(),
                 ));
                 for s in series {
                     id.lines.push((
