@@ -7,7 +7,7 @@ use crate::dicom::series::Series;
 use crate::export::{pseudonym, pseudonym_uid};
 use crate::session::Session;
 
-use super::ReportError;
+use super::types::ReportError;
 
 /// The identification of a report.
 #[derive(Debug, Clone, Default)]

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::layout::{BODY_PT, Flow, GREY, MARGIN};
 use super::pdf::BLACK;
-use super::{ImagePixels, PlacedPicture, ReportError, TitledImage};
+use super::types::{ImagePixels, PlacedPicture, ReportError, TitledImage};
 use crate::dicom::series::Series;
 use crate::dicom::volume::Volume;
 use crate::display::render::WindowPreset;

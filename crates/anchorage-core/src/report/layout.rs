@@ -3,9 +3,9 @@
 //! text flow that starts a new page when the next block does not fit. Also the title
 //! block and the flags section, which are only text.
 
-use super::ReportError;
 use super::identity::Identity;
 use super::pdf::{BLACK, Colour, Doc};
+use super::types::ReportError;
 use crate::pipeline::Measured;
 use crate::protocol::Models;
 

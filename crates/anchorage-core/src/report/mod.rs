@@ -33,6 +33,7 @@ pub mod layout;
 pub mod nomogram;
 pub mod pdf;
 pub mod table;
+pub mod types;
 
 use std::path::{Path, PathBuf};
 
@@ -40,74 +41,12 @@ use sha2::Digest;
 
 use crate::dicom::series::Series;
 use crate::dicom::volume::Volume;
-use crate::display::annotate::Rgb;
 use crate::export::MIN_KEY_CHARS;
-use crate::pipeline::study::{StudyError, load_series_searching};
+use crate::pipeline::study::load_series_searching;
 use crate::pipeline::{Measured, Pipeline};
 use crate::session::Session;
 pub use table::REPORT_COLUMNS;
-
-/// Why a report could not be made. Each message names what failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    /// The session could not be measured (its series or a model file is missing, it is
-    /// damaged).
-    #[error("cannot measure the session: {0}")]
-    Study(#[from] StudyError),
-    /// The pseudonymisation key is unusable.
-    #[error("the project key must have at least {MIN_KEY_CHARS} characters")]
-    Key,
-    /// The bundled font could not be read or subset.
-    #[error("report font: {0}")]
-    Font(String),
-    /// A picture could not be embedded.
-    #[error("report picture: {0}")]
-    Image(String),
-    /// A pseudonymised report would still show something identifying; it is not written.
-    #[error("the pseudonymised report would show {what}; it was not written")]
-    WouldLeak {
-        /// What would have shown (never the value itself).
-        what: String,
-    },
-}
-
-/// The pixels of an added picture.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ImagePixels {
-    /// RGB, 8 bits a channel.
-    Rgb(Rgb),
-    /// Grey, 8 bits.
-    Grey {
-        /// Width, pixels.
-        width: usize,
-        /// Height, pixels.
-        height: usize,
-        /// Row-major grey bytes.
-        pixels: Vec<u8>,
-    },
-}
-
-impl ImagePixels {
-    /// (width, height) in pixels.
-    pub fn size(&self) -> (usize, usize) {
-        match self {
-            ImagePixels::Rgb(r) => (r.width, r.height),
-            ImagePixels::Grey { width, height, .. } => (*width, *height),
-        }
-    }
-}
-
-/// A picture the caller adds to the key images (for example a screw's en-face view at its
-/// pedicle's isthmus), shown with its title, square pixels assumed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TitledImage {
-    /// The title above it (pseudonymised reports check it too).
-    pub title: String,
-    /// Its pixels.
-    pub image: ImagePixels,
-    /// Millimetres a pixel, for the scale note under it (none: no note).
-    pub mm_per_px: Option<f64>,
-}
+pub use types::{ImagePixels, PlacedPicture, ReportError, TitledImage};
 
 /// What the caller chooses.
 #[derive(Debug, Clone, Default)]
@@ -116,17 +55,6 @@ pub struct ReportOptions {
     pub pseudonymize_key: Option<String>,
     /// Pictures added after the axial key images, in order.
     pub extra_images: Vec<TitledImage>,
-}
-
-/// A picture as placed in the report, for checks.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlacedPicture {
-    /// Its title.
-    pub title: String,
-    /// The page, counting from 0.
-    pub page: usize,
-    /// Its box on the page, points from the top left: x, y, width, height.
-    pub rect_pt: [f32; 4],
 }
 
 /// A report made, with what went into it.

@@ -11,8 +11,8 @@ use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str};
 use sha2::Digest;
 use subsetter::GlyphRemapper;
 
-use super::super::ReportError;
 use crate::display::annotate::FONT_TTF;
+use crate::report::types::ReportError;
 
 /// The font's PostScript name.
 const BASE_NAME: &str = "DejaVuSans";

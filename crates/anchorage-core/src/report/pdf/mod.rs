@@ -9,7 +9,7 @@ pub mod font;
 
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
-use super::ReportError;
+use super::types::ReportError;
 use font::{FontRefs, PdfFont};
 
 /// The font's resource name on every page.
