@@ -13,6 +13,7 @@ mod models;
 mod pacs;
 mod phantom;
 mod plan;
+mod report;
 mod sr;
 mod stats;
 
@@ -61,6 +62,8 @@ pub enum Command {
     Sr(sr::SrArgs),
     /// Recreate a session from an SR that Anchorage wrote, against its images.
     SrImport(sr::SrImportArgs),
+    /// The session's planning report as PDF (screws, risk and nomogram, key images).
+    Report(report::ReportArgs),
     /// The cohort database: `cohort init|add|outcomes|status|export|demo`.
     #[command(subcommand)]
     Cohort(cohort::CohortCommand),
@@ -95,6 +98,7 @@ pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) 
         Some(Command::Cohort(c)) => cohort::run(&c),
         Some(Command::Sr(a)) => sr::run(&a),
         Some(Command::SrImport(a)) => sr::run_import(&a),
+        Some(Command::Report(a)) => report::run(&a),
         Some(Command::Pacs(c)) => pacs::run(&c),
     };
     match result {

@@ -12,11 +12,9 @@ use super::style::{RESEARCH_AID, WARN};
 
 const PATIENT: Color32 = Color32::from_rgb(255, 90, 200);
 
-/// Why the Goutallier axis reads 1, 2, 4, 3.
-pub const GOUTALLIER_ORDER: &str = "The Goutallier axis reads 1, 2, 4, 3: in the paper's \
-    fitted model grade 3 carries more risk than grade 4. The paper puts this down to its small \
-    grade-3 group (10 of 313 patients) and warns against over-interpreting it; the nomogram \
-    keeps the fitted order.";
+/// Why the Goutallier axis reads 1, 2, 4, 3 (the core's text, shared with the planning
+/// report).
+pub use anchorage_core::models::risk::GOUTALLIER_ORDER;
 
 /// Where the risk view last drew its bottom row and what it could show, for the window
 /// tests: the risk axis's row, the visible part of the scroll area and the height of

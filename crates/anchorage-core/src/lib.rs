@@ -10,7 +10,8 @@
 //!
 //! Layering (a module uses only those above it in this list): [`geometry`]; [`dicom`];
 //! [`session`]; [`models`]; [`measure`]; [`protocol`]; [`display`], [`export`];
-//! [`pipeline`]; [`cohort`] (the study database over the pipeline); [`phantom`]; [`pacs`]
+//! [`pipeline`]; [`report`] (the planning report's PDF, over the pipeline); [`cohort`]
+//! (the study database over the pipeline); [`phantom`]; [`pacs`]
 //! (DICOM networking: query, retrieve and store with a PACS, over [`dicom`]'s writer). This crate
 //! depends on no UI or command-line crate.
 
@@ -31,6 +32,7 @@ pub mod phantom;
 pub mod pipeline;
 pub mod plan;
 pub mod protocol;
+pub mod report;
 pub mod session;
 #[cfg(test)]
 mod test_util;

@@ -73,7 +73,7 @@ impl Rgb {
 
 /// DejaVu Sans 2.37 (Debian's fonts-dejavu-core; Bitstream Vera licence, see
 /// `assets/fonts/DejaVuSans-LICENSE.txt`).
-const FONT_TTF: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans.ttf");
+pub const FONT_TTF: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans.ttf");
 
 /// The colour of the scale bar and its text.
 pub const SCALE_BAR_RGB: [u8; 3] = [255, 230, 0];

@@ -31,6 +31,13 @@ use crate::models::file::{
     require_open_range, require_positive,
 };
 
+/// Why the nomogram's Goutallier axis reads 1, 2, 4, 3 (the window's risk view and the
+/// planning report say it under the nomogram).
+pub const GOUTALLIER_ORDER: &str = "The Goutallier axis reads 1, 2, 4, 3: in the paper's \
+    fitted model grade 3 carries more risk than grade 4. The paper puts this down to its small \
+    grade-3 group (10 of 313 patients) and warns against over-interpreting it; the nomogram \
+    keeps the fitted order.";
+
 /// The `format` field of a risk model file.
 pub const RISK_FORMAT: &str = "anchorage-risk-model";
 /// The newest `format_version` of a risk model file this program reads.
