@@ -117,6 +117,8 @@ pub enum ExportKind {
     Session,
     /// The measurements as a DICOM SR (TID 1500), as `anchorage sr` writes it.
     Sr,
+    /// The planning report as PDF, as `anchorage report` writes it.
+    Report,
 }
 
 impl ExportKind {
@@ -142,6 +144,7 @@ impl ExportKind {
             ExportKind::Png => format!("{stem}-view.png"),
             ExportKind::Session => format!("{stem}-session.json"),
             ExportKind::Sr => format!("{stem}-report.dcm"),
+            ExportKind::Report => format!("{stem}-planning-report.pdf"),
         }
     }
 }

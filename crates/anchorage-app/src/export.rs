@@ -1,7 +1,7 @@
 //! The export panel: the folder, the pseudonymisation and its project key (the panel's
 //! own form, never saved), the rater named in the SR, the buttons that ask for the
-//! per-screw table as CSV or JSON, a PNG of the shown slice, the session and the DICOM SR
-//! (saved, or saved and sent to the PACS tab's node), and the outcome of the last export
+//! per-screw table as CSV or JSON, a PNG of the shown slice, the session, the DICOM SR
+//! (saved, or saved and sent to the PACS tab's node) and the planning report (PDF), and the outcome of the last export
 //! and of the last send. The App
 //! writes the files (`handle_export.rs`).
 
@@ -147,6 +147,16 @@ pub fn ui(
             .clicked()
         {
             out.push(export(ExportKind::Sr));
+        }
+        if ui
+            .add_enabled(session_path.is_some(), egui::Button::new("Report (PDF)"))
+            .on_hover_text(
+                "The planning report: screws table, plan distances and breach grades, risk \
+                 with the nomogram, key images; the same bytes as `anchorage report`",
+            )
+            .clicked()
+        {
+            out.push(export(ExportKind::Report));
         }
         if ui
             .add_enabled(session_path.is_some(), egui::Button::new("Send SR to PACS"))

@@ -2,7 +2,8 @@
 //! writes for the same session: same `screw_table`, `to_csv`, `to_json`), a PNG key image
 //! of the shown slice with its ROIs, their statistics and the slice's facts
 //! (`snapshot::key_image`), the session itself, and the DICOM SR of the session
-//! (`dicom::sr::export_sr`, the bytes `anchorage sr` writes). Every
+//! (`dicom::sr::export_sr`, the bytes `anchorage sr` writes), and the planning report
+//! (`report::report_on_disk`, the bytes `anchorage report` writes). Every
 //! file is written atomically; a failed write says why and leaves the old file as it was.
 //! Optionally pseudonymised with a project key (`ScrewTable::pseudonymize`; the PNG then
 //! names the patient only by the same pseudonym, and gives no series description).
@@ -18,6 +19,7 @@ use anchorage_core::display::render::WindowPreset;
 use anchorage_core::display::snapshot::{Caption, Outline, key_image};
 use anchorage_core::export::{MIN_KEY_CHARS, pseudonym, to_json};
 use anchorage_core::measure::RoiMeasurement;
+use anchorage_core::report::{ReportOptions, report_on_disk};
 use anchorage_core::session::{Roi, Session, write_atomic};
 
 impl App {
@@ -77,6 +79,7 @@ impl App {
             }
             ExportKind::Png => self.snapshot(key.as_deref())?,
             ExportKind::Sr => self.structured_report(key)?,
+            ExportKind::Report => self.planning_report(key)?,
         };
         write(&path, &bytes)
     }
@@ -97,6 +100,23 @@ impl App {
         };
         export_sr(&self.doc.session, path, &opts)
             .map(|e| e.bytes)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The planning report as PDF, measured from the session's files on disk as `anchorage
+    /// report` does (so the same bytes).
+    fn planning_report(&self, key: Option<String>) -> Result<Vec<u8>, String> {
+        let path = self
+            .doc
+            .path
+            .as_deref()
+            .ok_or("save the session first: the report is measured from the session's files")?;
+        let opts = ReportOptions {
+            pseudonymize_key: key,
+            extra_images: Vec::new(),
+        };
+        report_on_disk(&self.doc.session, path, &[], &opts)
+            .map(|(r, _)| r.pdf)
             .map_err(|e| e.to_string())
     }
 

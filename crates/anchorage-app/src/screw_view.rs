@@ -168,7 +168,8 @@ pub fn ui(ui: &mut egui::Ui, form: &mut PlanForm, shown: &PlanShown) -> Vec<Acti
     // The views side by side, squares as large as the room leaves above the values.
     let values_h = 96.0;
     let avail = ui.available_size();
-    let side = ((avail.x - 8.0) / 3.0).min(avail.y - values_h).max(60.0);
+    let gap = ui.spacing().item_spacing.x;
+    let side = ((avail.x - 2.0 * gap - 2.0) / 3.0).floor().min(avail.y - values_h).max(60.0);
     let depth = form.depth_mm.unwrap_or_else(|| {
         result
             .and_then(|r| r.pedicle.as_ref())
