@@ -28,6 +28,7 @@ pub mod loader;
 pub mod measure_cache;
 pub mod overlay;
 pub mod placement;
+pub mod plan_values;
 pub mod roi_paint;
 pub mod screw_paint;
 pub mod state;

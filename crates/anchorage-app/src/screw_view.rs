@@ -12,10 +12,11 @@
 //! depth and the textures are its own widget state ([`PlanForm`]). The pictures are
 //! [`crate::screw_paint`]'s.
 
-use egui::{Color32, Pos2, Rect, RichText, Sense, Vec2};
+use egui::{Color32, Pos2, Rect, Sense, Vec2};
 
 use super::action::Action;
 use super::derived::Derived;
+use super::plan_values::{all_screws, values};
 use super::screw_paint::{
     DrawnView, Handle, VIEW_NAMES, ViewRequest, ViewTexture, dragged_plan, outline_on,
     paint_patient_outline, paint_screw, view_kind,
@@ -25,8 +26,8 @@ use super::style::WARN;
 use super::wheel::wheel_notches;
 use anchorage_core::dicom::volume::Volume;
 use anchorage_core::display::render::WindowLevel;
-use anchorage_core::plan::{BreachGrade, ScrewAngles, ScrewPlan};
-use anchorage_core::protocol::{Flag, ScrewResult};
+use anchorage_core::plan::{ScrewAngles, ScrewPlan};
+use anchorage_core::protocol::ScrewResult;
 use anchorage_core::session::{Level, Screw, Session, Side};
 
 /// Depth step of one wheel notch over the en-face view, mm (Shift: ten times).
@@ -86,16 +87,6 @@ pub struct PlanShown<'a> {
 /// "L3 L".
 fn name(s: &Screw) -> String {
     format!("{} {}", s.level, s.side)
-}
-
-/// The colour of a breach grade: A green, B yellow, C orange, D and E red.
-pub fn grade_colour(g: BreachGrade) -> Color32 {
-    match g {
-        BreachGrade::A => Color32::from_rgb(90, 200, 90),
-        BreachGrade::B => Color32::from_rgb(230, 210, 60),
-        BreachGrade::C => WARN,
-        BreachGrade::D | BreachGrade::E => Color32::from_rgb(235, 70, 60),
-    }
 }
 
 /// The planning view.
@@ -169,7 +160,10 @@ pub fn ui(ui: &mut egui::Ui, form: &mut PlanForm, shown: &PlanShown) -> Vec<Acti
     let values_h = 96.0;
     let avail = ui.available_size();
     let gap = ui.spacing().item_spacing.x;
-    let side = ((avail.x - 2.0 * gap - 2.0) / 3.0).floor().min(avail.y - values_h).max(60.0);
+    let side = ((avail.x - 2.0 * gap - 2.0) / 3.0)
+        .floor()
+        .min(avail.y - values_h)
+        .max(60.0);
     let depth = form.depth_mm.unwrap_or_else(|| {
         result
             .and_then(|r| r.pedicle.as_ref())
@@ -201,6 +195,15 @@ pub fn ui(ui: &mut egui::Ui, form: &mut PlanForm, shown: &PlanShown) -> Vec<Acti
         }
     });
     values(ui, screw, result, shown.derived);
+    egui::CollapsingHeader::new("Every screw")
+        .id_salt("plan_every_screw")
+        .show(ui, |ui| {
+            egui::ScrollArea::horizontal()
+                .id_salt("plan_every_screw_scroll")
+                .show(ui, |ui| {
+                    out.extend(all_screws(ui, shown.derived, shown.screw))
+                });
+        });
     templates_editor(ui, form, &mut out);
     out
 }
@@ -478,123 +481,6 @@ fn view_ui(
         *slot = Some(view);
     }
     out
-}
-
-/// One value: "Medial 1.23 mm" (the whole text is the label, so it reads as one).
-fn value(ui: &mut egui::Ui, label: &str, v: Option<f64>, decimals: usize, unit: &str) {
-    let text = match v {
-        Some(x) => format!("{label} {x:.decimals$}{unit}"),
-        None => format!("{label} –"),
-    };
-    ui.label(text);
-}
-
-/// What the pipeline measured along the screw.
-fn values(ui: &mut egui::Ui, screw: &Screw, r: Option<&ScrewResult>, d: &Derived) {
-    let Some(r) = r else {
-        ui.label("Not measured yet.");
-        return;
-    };
-    let p = r.pedicle.as_ref();
-    ui.horizontal_wrapped(|ui| {
-        ui.strong(format!(
-            "{} {} ({} × {} mm)",
-            screw.level, screw.side, screw.diameter_mm, screw.length_mm
-        ));
-        value(
-            ui,
-            "Isthmus transverse",
-            p.map(|p| p.isthmus_width_transverse_mm),
-            2,
-            " mm",
-        );
-        value(
-            ui,
-            "cranio-caudal",
-            p.map(|p| p.isthmus_width_craniocaudal_mm),
-            2,
-            " mm",
-        );
-        value(ui, "at depth", p.map(|p| p.isthmus_depth_mm), 1, " mm");
-        ui.separator();
-        value(ui, "Medial", p.map(|p| p.distance_medial_mm), 2, " mm");
-        value(ui, "Lateral", p.map(|p| p.distance_lateral_mm), 2, " mm");
-        value(ui, "Cranial", p.map(|p| p.distance_cranial_mm), 2, " mm");
-        value(ui, "Caudal", p.map(|p| p.distance_caudal_mm), 2, " mm");
-        match p {
-            Some(p) => {
-                let text = if p.breach_grade.is_breach() {
-                    format!("Breach grade {} ({:.1} mm)", p.breach_grade, p.breach_mm)
-                } else {
-                    format!("Breach grade {}", p.breach_grade)
-                };
-                ui.label(
-                    RichText::new(text)
-                        .strong()
-                        .color(grade_colour(p.breach_grade)),
-                )
-                .on_hover_text("Gertzbein–Robbins: A none; B < 2 mm; C 2–4; D 4–6; E > 6");
-            }
-            None => {
-                ui.label("Breach grade –");
-            }
-        }
-    });
-    ui.horizontal_wrapped(|ui| {
-        value(
-            ui,
-            "Thickness automatic",
-            r.pedicle_thickness_auto_mm,
-            2,
-            " mm",
-        );
-        value(ui, "caliper", r.pedicle_thickness_caliper_mm, 2, " mm");
-        for f in &r.flags {
-            if let Flag::ThicknessDisagreement { .. } = f {
-                ui.colored_label(WARN, "over 1 mm apart")
-                    .on_hover_text(f.to_string());
-            }
-        }
-        ui.separator();
-        value(ui, "Clearance", r.clearance_mm, 2, " mm");
-        value(ui, "p.s.c.", r.psc_mm, 2, " mm");
-        value(
-            ui,
-            "σH",
-            r.stress.as_ref().map(|s| s.sigma_h_mpa),
-            1,
-            " MPa",
-        );
-        value(
-            ui,
-            "Yield ratio",
-            r.stress.as_ref().map(|s| s.yield_ratio),
-            3,
-            "",
-        );
-        match &d.results.patient.risk {
-            Some(x) => {
-                let text = format!(
-                    "Risk {:.1} % ({})",
-                    x.risk * 100.0,
-                    if x.high_risk { "high" } else { "below cutoff" }
-                );
-                if x.high_risk {
-                    ui.colored_label(WARN, text);
-                } else {
-                    ui.label(text);
-                }
-            }
-            None => {
-                ui.label("Risk –");
-            }
-        }
-    });
-    for f in &r.flags {
-        if matches!(f, Flag::PlanNotMeasured { .. } | Flag::PlannedBreach { .. }) {
-            ui.colored_label(WARN, f.to_string());
-        }
-    }
 }
 
 /// The template lists, editable: kept in the workstation's settings.
