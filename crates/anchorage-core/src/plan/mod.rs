@@ -15,6 +15,7 @@ pub mod pedicle;
 pub mod propose;
 pub mod sample;
 pub mod screw;
+mod section;
 
 pub use error::PlanError;
 pub use grade::BreachGrade;

@@ -15,13 +15,14 @@
 
 use serde::Serialize;
 
-use crate::geometry::Vec3;
+use crate::geometry::{Vec3, add_scaled};
 use crate::session::Side;
 
 use super::error::PlanError;
 use super::grade::BreachGrade;
 use super::sample::Sampler;
 use super::screw::ScrewPlan;
+use super::section::{Section, SectionGrid};
 
 /// Distance between the cross-sections along the axis, mm.
 pub const SECTION_STEP_MM: f64 = 0.5;
@@ -82,7 +83,9 @@ pub struct PedicleMeasurement {
 }
 
 /// Measures the pedicle around a screw of `diameter_mm` planned along `plan` on `side`,
-/// from the entry to the vertebral body (at most `length_mm` deep).
+/// from the entry to the vertebral body (at most `length_mm` deep). Err
+/// [`PlanError::NoPedicle`] when no plane along the screw has a section enclosed by
+/// cortex.
 pub fn measure_pedicle(
     sampler: &Sampler,
     plan: &ScrewPlan,
@@ -90,6 +93,145 @@ pub fn measure_pedicle(
     diameter_mm: f64,
     length_mm: f64,
 ) -> Result<PedicleMeasurement, PlanError> {
-    let _ = (sampler, plan, side, diameter_mm, length_mm);
-    Err(PlanError::NoPedicle)
+    if !(diameter_mm > 0.0 && length_mm > 0.0) {
+        return Err(PlanError::Invalid {
+            field: "diameter_mm, length_mm",
+            reason: "must be positive".into(),
+        });
+    }
+    let frame = plan.frame(side);
+    let radius = 0.5 * diameter_mm;
+    let mut grid = SectionGrid::new();
+    let steps = (length_mm / SECTION_STEP_MM).floor() as usize;
+    let all: Vec<Option<PedicleSection>> = (0..=steps)
+        .map(|k| {
+            let depth = k as f64 * SECTION_STEP_MM;
+            let centre = plan.point_at(depth);
+            grid.measure(sampler, centre, frame.medial, frame.cranial, radius)
+                .map(|sec| to_section(depth, centre, &frame, &sec))
+        })
+        .collect();
+    let sections = longest_run(all);
+    summarize(sections)
+}
+
+/// The longest run of planes with a section (gaps of up to [`MAX_GAP`] planes allowed,
+/// a plane whose section was not found), by the number of sections: the pedicle. Planes
+/// before it are the posterior elements, after it the vertebral body.
+fn longest_run(all: Vec<Option<PedicleSection>>) -> Vec<PedicleSection> {
+    let mut best: (usize, usize, usize) = (0, 0, 0); // (count, start, end)
+    let mut k = 0;
+    while k < all.len() {
+        if all[k].is_none() {
+            k += 1;
+            continue;
+        }
+        let (start, mut end, mut count, mut gap) = (k, k, 0, 0);
+        let mut j = k;
+        while j < all.len() {
+            if all[j].is_some() {
+                count += 1;
+                end = j;
+                gap = 0;
+            } else {
+                gap += 1;
+                if gap > MAX_GAP {
+                    break;
+                }
+            }
+            j += 1;
+        }
+        if count > best.0 {
+            best = (count, start, end);
+        }
+        k = end + 1;
+    }
+    if best.0 == 0 {
+        return Vec::new();
+    }
+    all.into_iter()
+        .skip(best.1)
+        .take(best.2 + 1 - best.1)
+        .flatten()
+        .collect()
+}
+
+/// Planes without a section tolerated inside the pedicle (1 mm).
+const MAX_GAP: usize = 2;
+
+fn to_section(
+    depth: f64,
+    centre: Vec3,
+    frame: &super::screw::AxisFrame,
+    sec: &Section,
+) -> PedicleSection {
+    PedicleSection {
+        depth_mm: depth,
+        width_transverse_mm: sec.width_x_mm,
+        width_craniocaudal_mm: sec.width_y_mm,
+        distance_medial_mm: sec.distance_mm[0],
+        distance_lateral_mm: sec.distance_mm[1],
+        distance_cranial_mm: sec.distance_mm[2],
+        distance_caudal_mm: sec.distance_mm[3],
+        breach_mm: sec.breach_mm,
+        outline_mm: sec
+            .outline
+            .iter()
+            .map(|&[x, y]| add_scaled(add_scaled(centre, x, frame.medial), y, frame.cranial))
+            .collect(),
+    }
+}
+
+/// Planes averaged (centred) before the minima and maxima along the pedicle (2 mm):
+/// each plane's edges carry sampling errors of up to half a voxel that change from
+/// plane to plane, and the smallest of many noisy widths would be biased low.
+const SMOOTH_PLANES: usize = 5;
+
+/// The centred moving average of `f` over the sections.
+fn smoothed(sections: &[PedicleSection], f: fn(&PedicleSection) -> f64) -> Vec<f64> {
+    let h = SMOOTH_PLANES / 2;
+    (0..sections.len())
+        .map(|i| {
+            let lo = i.saturating_sub(h);
+            let hi = (i + h).min(sections.len() - 1);
+            let w = &sections[lo..=hi];
+            w.iter().map(f).sum::<f64>() / w.len() as f64
+        })
+        .collect()
+}
+
+fn summarize(sections: Vec<PedicleSection>) -> Result<PedicleMeasurement, PlanError> {
+    if sections.is_empty() {
+        return Err(PlanError::NoPedicle);
+    }
+    let wt = smoothed(&sections, |s| s.width_transverse_mm);
+    let wc = smoothed(&sections, |s| s.width_craniocaudal_mm);
+    let (isthmus, _) = wt
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .ok_or(PlanError::NoPedicle)?;
+    let min = |f: fn(&PedicleSection) -> f64| {
+        smoothed(&sections, f)
+            .into_iter()
+            .fold(f64::INFINITY, f64::min)
+    };
+    let breach = smoothed(&sections, |s| s.breach_mm)
+        .into_iter()
+        .fold(0.0, f64::max);
+    let first = sections.first().map_or(0.0, |s| s.depth_mm);
+    let last = sections.last().map_or(0.0, |s| s.depth_mm);
+    Ok(PedicleMeasurement {
+        isthmus_depth_mm: sections.get(isthmus).map_or(0.0, |s| s.depth_mm),
+        isthmus_width_transverse_mm: wt.get(isthmus).copied().unwrap_or(f64::NAN),
+        isthmus_width_craniocaudal_mm: wc.get(isthmus).copied().unwrap_or(f64::NAN),
+        distance_medial_mm: min(|s| s.distance_medial_mm),
+        distance_lateral_mm: min(|s| s.distance_lateral_mm),
+        distance_cranial_mm: min(|s| s.distance_cranial_mm),
+        distance_caudal_mm: min(|s| s.distance_caudal_mm),
+        breach_mm: breach,
+        breach_grade: BreachGrade::from_breach_mm(breach),
+        pedicle_depth_range_mm: [first, last],
+        sections,
+    })
 }
