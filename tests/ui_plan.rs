@@ -308,3 +308,79 @@ fn at_1280_by_800_the_three_views_fit_the_image_area_and_the_other_panels_stay()
     settle(&mut h);
     assert_eq!(h.state().planning(), None);
 }
+
+#[test]
+fn a_tip_dragged_up_in_the_sagittal_view_points_cranially_and_typed_angles_and_sizes_stick() {
+    let (dir, _study, mut h) = open_example(Vec2::new(1600.0, 1000.0));
+    let made = plan_l3_left(&mut h);
+    assert!(
+        made.angles(Side::L).craniocaudal_deg.abs() < 1e-9,
+        "the sample's plans are axial"
+    );
+    // Up in the sagittal-oblique view is cranial: the tip rises, the entry stays.
+    let from = handle_pos(h.state().plan_form(), 1, Handle::Tip).expect("tip handle");
+    drag(&mut h, from, from - Vec2::new(0.0, 30.0));
+    settle(&mut h);
+    let up = plan0(&h).expect("planned");
+    assert_eq!(up.entry_mm, made.entry_mm);
+    let a = up.angles(Side::L);
+    assert!(a.craniocaudal_deg > 3.0, "{a:?}");
+    assert!(
+        (a.medial_deg - made.angles(Side::L).medial_deg).abs() < 0.5,
+        "{a:?}"
+    );
+    // Dragging the entry keeps the tip on the axis.
+    let tip = up.tip_mm(45.0);
+    let from = handle_pos(h.state().plan_form(), 0, Handle::Entry).expect("entry handle");
+    drag(&mut h, from, from + Vec2::new(12.0, 0.0));
+    settle(&mut h);
+    let moved = plan0(&h).expect("planned");
+    assert_ne!(moved.entry_mm, up.entry_mm);
+    assert!(moved.distance_from_axis_mm(tip) < 1e-6);
+
+    // Typed angles: the medial angle typed in its field.
+    h.get_by_label("Medial angle").click();
+    settle(&mut h);
+    // A click on a DragValue edits it as text: select all, type, Enter.
+    h.event(Event::Key {
+        key: egui::Key::A,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: Modifiers::COMMAND,
+    });
+    h.get_by_label("Medial angle").type_text("17");
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    let typed = plan0(&h).expect("planned").angles(Side::L);
+    assert!((typed.medial_deg - 17.0).abs() < 1e-9, "{typed:?}");
+    assert!((typed.craniocaudal_deg - moved.angles(Side::L).craniocaudal_deg).abs() < 1e-9);
+
+    // The template list edited in the view is kept in the settings and offered.
+    h.get_by_label("Screw sizes (templates)").click();
+    settle(&mut h);
+    let field = h.get_by_label("Template diameters");
+    field.click();
+    h.step();
+    h.event(Event::Key {
+        key: egui::Key::A,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: Modifiers::COMMAND,
+    });
+    h.step();
+    h.get_by_label("Template diameters").type_text("7.25, 5.25");
+    settle(&mut h);
+    h.get_by_label("Keep these sizes").click();
+    settle(&mut h);
+    assert_eq!(h.state().screw_templates().diameters_mm, vec![5.25, 7.25]);
+    let state = dir.path().join("config").join("state.json");
+    let text = std::fs::read_to_string(&state).expect("state.json");
+    assert!(text.contains("7.25"), "{text}");
+    h.get_by_label("Screw diameter").click();
+    settle(&mut h);
+    h.get_by_label("7.25 mm").click();
+    settle(&mut h);
+    assert_eq!(h.state().session().screws[0].diameter_mm, 7.25);
+}
