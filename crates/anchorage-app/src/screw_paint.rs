@@ -210,12 +210,15 @@ impl ViewRequest<'_> {
     }
 }
 
+/// A rendered view's pixel ↔ patient mapping, the screw's outline and its two handles.
+type Geometry = (ViewMapping, Vec<[f64; 2]>, [[f64; 2]; 2]);
+
 /// A view's texture and geometry, kept between frames.
 #[derive(Default)]
 pub struct ViewTexture {
     key: Option<String>,
     texture: Option<TextureHandle>,
-    geometry: Option<(ViewMapping, Vec<[f64; 2]>, [[f64; 2]; 2])>,
+    geometry: Option<Geometry>,
     error: Option<String>,
     /// How many times this view was rendered (a change of plan, size, depth, window).
     pub renders: u64,
