@@ -101,6 +101,10 @@ pub fn ui(ui: &mut egui::Ui, form: &mut PlanForm, shown: &PlanShown) -> Vec<Acti
         form.diameters_text = ScrewTemplates::text(&shown.templates.diameters_mm);
         form.lengths_text = ScrewTemplates::text(&shown.templates.lengths_mm);
     }
+    // A drag whose end this view did not see (it was closed meanwhile) is over.
+    if form.drag.is_some() && !ui.input(|i| i.pointer.any_down() || i.pointer.any_released()) {
+        form.drag = None;
+    }
     form.drawn = [None, None, None];
     let index = shown.screw.and_then(|(l, s)| {
         shown
