@@ -259,3 +259,80 @@ fn shifted_screws_get_the_right_grade() -> TestResult {
     }
     Ok(())
 }
+
+/// The en-face view at the measured isthmus of each sample pedicle: the screw's axis in
+/// cancellous bone, the cortex (> 600 HU) on the ring at the truth's half width both
+/// medially and laterally, soft tissue (< 300 HU) 1.5 mm beyond it; the axial-oblique view
+/// holds the axis in bone from 2 mm past the entry to the isthmus.
+#[test]
+fn views_show_the_pedicle_around_the_screw() -> TestResult {
+    use anchorage_core::display::oblique::{ScrewViewKind, ViewOptions, screw_view};
+    let v = sample_ct()?;
+    let s = Sampler::new(&v)?;
+    let a = Anatomy::lumbar();
+    let opts = ViewOptions {
+        size_px: 161,
+        pixel_mm: 0.1,
+    };
+    for p in &a.pedicles {
+        let plan = screw(p, 0.0, 0.0, 0.0);
+        let side = side_of(p);
+        let m = measure_pedicle(&s, &plan, side, 4.5, 45.0)?;
+        let depth = m.isthmus_depth_mm;
+        let view = screw_view(
+            &s,
+            &plan,
+            side,
+            4.5,
+            45.0,
+            ScrewViewKind::EnFace { depth_mm: depth },
+            opts,
+        )?;
+        let at = |mm_right: f64| -> f32 {
+            let col = (80.0 + mm_right / 0.1).round() as usize;
+            view.values.get(80 * 161 + col).copied().unwrap_or(f32::NAN)
+        };
+        let centre = at(0.0);
+        assert!(
+            (150.0..350.0).contains(&centre),
+            "{:?} {:?}: centre {centre}",
+            p.level,
+            p.side
+        );
+        let half = p.half_width_at(depth - p.posterior_length_mm);
+        for sign in [-1.0, 1.0] {
+            let ring = (0..=10)
+                .map(|k| at(sign * (half - 1.0 + 0.1 * k as f64)))
+                .fold(f32::MIN, f32::max);
+            assert!(ring > 600.0, "{:?} {:?}: ring {ring}", p.level, p.side);
+            let beyond = at(sign * (half + 1.5));
+            assert!(
+                beyond < 300.0,
+                "{:?} {:?}: beyond {beyond}",
+                p.level,
+                p.side
+            );
+        }
+        let axial = screw_view(
+            &s,
+            &plan,
+            side,
+            4.5,
+            45.0,
+            ScrewViewKind::AxialOblique,
+            opts,
+        )?;
+        let [entry, _] = axial.axis_px;
+        for k in 20..(p.posterior_length_mm * 10.0) as usize {
+            let row = (entry[1] - k as f64).round() as usize;
+            let col = entry[0].round() as usize;
+            let val = axial
+                .values
+                .get(row * 161 + col)
+                .copied()
+                .unwrap_or(f32::NAN);
+            assert!(val > 150.0, "{:?} {:?}: {val} at {k} px", p.level, p.side);
+        }
+    }
+    Ok(())
+}

@@ -255,3 +255,93 @@ pub fn screw_view(
         axis_px: [px(entry), px(tip)],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dicom::volume::{Volume, Voxels};
+    use crate::geometry::ImagePlane;
+    use ndarray::Array3;
+
+    /// A 40 × 40 × 40 volume of 1 mm voxels from (−20, −20, −20) whose value is x + 2y + 3z
+    /// (trilinear interpolation reproduces a linear field exactly).
+    fn linear_volume() -> Volume {
+        let n = 40;
+        let values = Array3::from_shape_fn((n, n, n), |(k, r, c)| {
+            let (x, y, z) = (c as f32 - 20.0, r as f32 - 20.0, k as f32 - 20.0);
+            x + 2.0 * y + 3.0 * z
+        });
+        Volume {
+            voxels: Voxels::Float(values),
+            planes: (0..n)
+                .map(|k| ImagePlane {
+                    origin_mm: [-20.0, -20.0, k as f64 - 20.0],
+                    row_dir: [1.0, 0.0, 0.0],
+                    col_dir: [0.0, 1.0, 0.0],
+                    row_spacing_mm: 1.0,
+                    col_spacing_mm: 1.0,
+                })
+                .collect(),
+            sop_instance_uids: (0..n).map(|k| k.to_string()).collect(),
+            frames: vec![0; n],
+            slice_spacing_mm: 1.0,
+            normal: [0.0, 0.0, 1.0],
+        }
+    }
+
+    #[test]
+    fn views_map_pixels_to_patient_points_and_sample_them() {
+        let v = linear_volume();
+        let Ok(s) = Sampler::new(&v) else {
+            panic!("sampler");
+        };
+        let Some(plan) = ScrewPlan::through("s", [5.0, 10.0, 1.0], [3.0, -5.0, 3.0]) else {
+            panic!("plan");
+        };
+        let opts = ViewOptions {
+            size_px: 41,
+            pixel_mm: 0.5,
+        };
+        for kind in [
+            ScrewViewKind::AxialOblique,
+            ScrewViewKind::SagittalOblique,
+            ScrewViewKind::EnFace { depth_mm: 6.0 },
+        ] {
+            let Ok(view) = screw_view(&s, &plan, Side::L, 6.0, 20.0, kind, opts) else {
+                panic!("view");
+            };
+            for (c, r) in [(0usize, 0usize), (20, 20), (40, 7), (13, 33)] {
+                let p = view.mapping.pixel_to_patient(c as f64, r as f64);
+                let (c2, r2, off) = view.mapping.patient_to_pixel(p);
+                assert!((c2 - c as f64).abs() < 1e-9 && (r2 - r as f64).abs() < 1e-9);
+                assert!(off.abs() < 1e-9);
+                let want = p[0] + 2.0 * p[1] + 3.0 * p[2];
+                let got = view.values[r * 41 + c] as f64;
+                assert!(
+                    (got - want).abs() < 1e-3,
+                    "{kind:?} ({c}, {r}): {got} vs {want}"
+                );
+            }
+            let [e, t] = view.axis_px;
+            match kind {
+                ScrewViewKind::EnFace { .. } => {
+                    // The axis point is the centre; the outline a circle of 3 mm = 6 px.
+                    assert!((e[0] - 20.0).abs() < 1e-9 && (e[1] - 20.0).abs() < 1e-9);
+                    for q in &view.outline_px {
+                        let r = (q[0] - 20.0).hypot(q[1] - 20.0);
+                        assert!((r - 6.0).abs() < 1e-9);
+                    }
+                }
+                ScrewViewKind::AxialOblique => {
+                    // Vertical, tip on top, 20 mm = 40 px long, centred.
+                    assert!((e[0] - t[0]).abs() < 1e-9 && (e[1] - t[1] - 40.0).abs() < 1e-9);
+                    assert!((e[1] + t[1] - 40.0).abs() < 1e-9);
+                }
+                ScrewViewKind::SagittalOblique => {
+                    // Horizontal, tip on the left (anterior).
+                    assert!((e[1] - t[1]).abs() < 1e-9 && (e[0] - t[0] - 40.0).abs() < 1e-9);
+                }
+            }
+        }
+    }
+}

@@ -1,17 +1,25 @@
 //! The automatic pedicle measurement along a planned screw ([`measure_pedicle`]).
 //!
 //! Method, on the volume alone: every 0.5 mm along the axis from the entry, the plane
-//! perpendicular to the axis is sampled (trilinear) on a 0.2 mm grid 28 mm across. The
-//! cortex is where the value reaches half height between the cortex and the tissue
-//! outside it (the plane's own levels: the cortex is the 99th percentile, the outside
-//! the median of the grid's border); small gaps in the cortex (a thin cortex between
-//! two slices) are closed, and the pedicle's cross-section is the region the cortex
-//! encloses, cortex included, nearest the axis. Its outline comes from rays out of the
-//! section's centre, each edge placed sub-voxel where the profile falls through half
-//! height; an ellipse fitted to the outline gives the transverse (along the medial
-//! axis, in the plane) and cranio-caudal widths as the section's extents. The pedicle
-//! runs over the consecutive planes whose cortex encloses a section, from the first
-//! one; the first plane where it no longer does is the vertebral body.
+//! perpendicular to the axis is sampled (trilinear) on a 0.25 mm grid 28 mm across. Bone
+//! is what lies above half way between the tissue around (the median of the grid's
+//! border) and the cancellous bone (the median of the values between soft tissue and the
+//! cortex's half height; the cortex is the plane's 99th percentile). The section is the
+//! bone region holding the axis, or nearest to it, that does not reach the grid's border.
+//! Its outline: 180 rays from the region's centroid, each edge placed sub-voxel where the
+//! profile falls through half height between the cortex peak and the tissue beyond (a
+//! thin cortex missed between two slices: between the cancellous bone and the tissue
+//! beyond). The transverse and cranio-caudal widths are the outline's extents along the
+//! plane's medial and cranial axes, each extreme from a parabola through the outline
+//! points within 40° of it. The distances run from the screw's surface to the outline
+//! along ±medial and ±cranial from the axis (negative when the outline edge lies inside
+//! the screw); the breach is how far the screw's circle reaches outside the outline.
+//!
+//! The pedicle is the longest run of planes with a section (gaps of 1 mm allowed): before
+//! it the posterior elements (the bone region reaches the border), after it the vertebral
+//! body. Widths, distances and breach are averaged over 5 planes (2 mm) before the
+//! isthmus (narrowest transverse width), the smallest distances and the largest breach
+//! are taken.
 
 use serde::Serialize;
 

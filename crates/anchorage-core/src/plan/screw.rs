@@ -173,3 +173,109 @@ impl ScrewPlan {
         norm(add_scaled(v, -along, self.direction))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn angles_follow_their_definitions() {
+        let t = 10f64.to_radians();
+        // A left screw (patient left is +x) pointing anteriorly (−y) and medially (−x).
+        let Some(left) = ScrewPlan::through(
+            "s",
+            [20.0, 30.0, 0.0],
+            [20.0 - t.sin(), 30.0 - t.cos(), 0.0],
+        ) else {
+            panic!("plan");
+        };
+        let a = left.angles(Side::L);
+        assert!(
+            close(a.medial_deg, 10.0) && close(a.craniocaudal_deg, 0.0),
+            "{a:?}"
+        );
+        // The same direction on a right screw points away from the midline.
+        assert!(close(left.angles(Side::R).medial_deg, -10.0));
+        // A right screw converging towards +x, tip 5° cranial.
+        let c = 5f64.to_radians();
+        let d = [t.sin() * c.cos(), -t.cos() * c.cos(), c.sin()];
+        let Some(right) = ScrewPlan::through(
+            "s",
+            [-20.0, 30.0, 0.0],
+            add_scaled([-20.0, 30.0, 0.0], 1.0, d),
+        ) else {
+            panic!("plan");
+        };
+        let a = right.angles(Side::R);
+        assert!(
+            close(a.medial_deg, 10.0) && close(a.craniocaudal_deg, 5.0),
+            "{a:?}"
+        );
+        let back = direction_from_angles(Side::R, a);
+        assert!((0..3).all(|i| close(back[i], d[i])));
+    }
+
+    #[test]
+    fn typed_angles_keep_the_entry_and_the_tip_follows() {
+        let Some(p) = ScrewPlan::through("s", [18.0, 33.0, 24.0], [17.0, 20.0, 24.0]) else {
+            panic!("plan");
+        };
+        let q = p.with_angles(
+            Side::L,
+            ScrewAngles {
+                medial_deg: 15.0,
+                craniocaudal_deg: -4.0,
+            },
+        );
+        assert_eq!(q.entry_mm, p.entry_mm);
+        let a = q.angles(Side::L);
+        assert!(close(a.medial_deg, 15.0) && close(a.craniocaudal_deg, -4.0));
+        assert!(close(norm(sub(q.tip_mm(45.0), q.entry_mm)), 45.0));
+        // Dragging the tip: the direction and the length follow it.
+        let Some((r, len)) = q.with_tip([10.0, 0.0, 30.0]) else {
+            panic!("tip");
+        };
+        assert!(close(len, norm(sub([10.0, 0.0, 30.0], q.entry_mm))));
+        assert!((0..3).all(|i| close(r.tip_mm(len)[i], [10.0, 0.0, 30.0][i])));
+        // Dragging the entry keeps the tip.
+        let Some((s, len2)) = r.with_entry([19.0, 34.0, 25.0], len) else {
+            panic!("entry");
+        };
+        assert!((0..3).all(|i| (s.tip_mm(len2)[i] - [10.0, 0.0, 30.0][i]).abs() < 1e-9));
+    }
+
+    #[test]
+    fn the_frame_is_orthonormal_and_medial_points_to_the_midline() {
+        for side in [Side::L, Side::R] {
+            let d = direction_from_angles(
+                side,
+                ScrewAngles {
+                    medial_deg: 12.0,
+                    craniocaudal_deg: 7.0,
+                },
+            );
+            let Some(p) = ScrewPlan::through("s", [0.0; 3], d) else {
+                panic!("plan");
+            };
+            let f = p.frame(side);
+            for (a, b) in [
+                (f.axis, f.medial),
+                (f.axis, f.cranial),
+                (f.medial, f.cranial),
+            ] {
+                assert!(dot(a, b).abs() < 1e-12);
+            }
+            assert!(close(norm(f.medial), 1.0) && close(norm(f.cranial), 1.0));
+            assert!(
+                f.medial[0] * side_sign(side) < 0.0,
+                "{side:?}: {:?}",
+                f.medial
+            );
+            assert!(f.medial[2].abs() < 1e-12 && f.cranial[2] > 0.0);
+        }
+    }
+}

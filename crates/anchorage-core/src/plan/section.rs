@@ -1,7 +1,7 @@
 //! One cross-section of a pedicle in a plane perpendicular to the screw (the method is
-//! described in [`super::pedicle`]): the plane sampled on a grid, the cortex found at
-//! half height, gaps closed, the enclosed region nearest the axis, its outline placed
-//! sub-voxel, an ellipse fitted to it, the screw's distances and breach.
+//! described in [`super::pedicle`]): the plane sampled on a grid, the bone region nearest
+//! the axis, its outline placed sub-voxel at half height, the extents (flank parabolas),
+//! the screw's distances and breach.
 //!
 //! Plane coordinates (mm): x along the medial axis, y along the cranial axis, the
 //! screw's axis at the origin.
@@ -54,8 +54,9 @@ impl SectionGrid {
     }
 
     /// The section in the plane through `centre` spanned by `ex` (medial) and `ey`
-    /// (cranial), for a screw of `radius` mm; `None` when no region enclosed by cortex
-    /// lies there.
+    /// (cranial), for a screw of `radius` mm; `None` when the plane has no cortex or its
+    /// bone region nearest the axis is not a pedicle's (it reaches the grid's border or
+    /// is smaller than 4 mm²).
     pub(super) fn measure(
         &mut self,
         sampler: &Sampler,
