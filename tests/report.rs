@@ -487,3 +487,71 @@ fn a_damaged_session_exits_1_naming_the_file_and_keeps_the_old_pdf() {
         "the old file was replaced"
     );
 }
+
+#[test]
+fn a_pseudonymised_report_that_would_show_an_identifier_is_refused() {
+    let session = Session::load(&example()).unwrap();
+    let series = load_series(&session, &example()).unwrap();
+    let find = |uid: &str| {
+        series
+            .iter()
+            .find(|s| s.series.uid == uid)
+            .map(|s| (&s.series, &s.volume))
+    };
+    let picture = |title: &str| TitledImage {
+        title: title.into(),
+        image: ImagePixels::Grey {
+            width: 8,
+            height: 8,
+            pixels: vec![128; 64],
+        },
+        mm_per_px: None,
+    };
+    let opts = |title: &str| ReportOptions {
+        pseudonymize_key: Some(KEY.into()),
+        extra_images: vec![picture(title)],
+    };
+    // A caller's title naming the patient, a UID or the study date: refused, saying what
+    // kind of value (not the value).
+    for (title, what) in [
+        ("View of ANCH-0001", "the patient ID"),
+        ("PHANTOM LUMBAR en face", "the patient's name"),
+        (
+            &*format!("series {}", session.series[0].series_instance_uid),
+            "a UID",
+        ),
+        ("taken 2026-01-01", "a date"),
+    ] {
+        match build_report(&session, Some(&example()), find, &opts(title)) {
+            Err(e @ anchorage_core::report::ReportError::WouldLeak { .. }) => {
+                let msg = e.to_string();
+                assert!(msg.contains(what), "{title}: {msg}");
+                assert!(
+                    !msg.contains("ANCH-0001") && !msg.contains("PHANTOM"),
+                    "{msg}"
+                );
+            }
+            other => panic!(
+                "{title}: expected a refusal, got {:?}",
+                other.map(|r| r.pages)
+            ),
+        }
+    }
+    // The same titles are fine in a report that is not pseudonymised; a neutral title is
+    // fine in a pseudonymised one.
+    let plain = ReportOptions {
+        extra_images: vec![picture("View of ANCH-0001")],
+        ..ReportOptions::default()
+    };
+    assert!(build_report(&session, Some(&example()), find, &plain).is_ok());
+    assert!(build_report(&session, Some(&example()), find, &opts("L4 L en face")).is_ok());
+    // A key too short is refused before anything is measured.
+    let short = ReportOptions {
+        pseudonymize_key: Some("short".into()),
+        ..ReportOptions::default()
+    };
+    assert!(matches!(
+        build_report(&session, Some(&example()), find, &short),
+        Err(anchorage_core::report::ReportError::Key)
+    ));
+}

@@ -239,9 +239,11 @@ mod tests {
 
     #[test]
     fn pseudonymised_identity_scrubs_and_refuses_what_identifies() {
-        let mut session = Session::default();
-        session.patient_id = "PID-12345".into();
-        session.study_instance_uid = "1.2.3.4.5".into();
+        let session = Session {
+            patient_id: "PID-12345".into(),
+            study_instance_uid: "1.2.3.4.5".into(),
+            ..Session::default()
+        };
         let id = Identity::of(&session, &[], Some("project-key-1"));
         assert!(id.header.starts_with("Pseudonym ANON-"));
         assert!(!id.lines.iter().any(|(_, v)| v.contains("PID-12345")));

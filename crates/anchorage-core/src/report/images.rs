@@ -66,12 +66,15 @@ pub fn roi_lines(m: &RoiMeasurement, unit: &str) -> Vec<String> {
     out
 }
 
+/// How well a slice shows a level: (screw ROIs, B-HU mid ROIs, all ROIs of the level).
+type Score = (usize, usize, usize);
+
 /// For each level with ROIs on a CT, the series and slice to show: the slice with most
 /// trajectories and calipers of that level, then its B-HU mid plane, then most ROIs of
 /// that level; the first such slice on a tie.
 pub fn key_slices(session: &Session, measured: &Measured) -> Vec<(Level, String, usize)> {
     // (level, series, slice) → (screw ROIs, B-HU mid ROIs, all ROIs)
-    let mut counts: BTreeMap<(Level, String, usize), (usize, usize, usize)> = BTreeMap::new();
+    let mut counts: BTreeMap<(Level, String, usize), Score> = BTreeMap::new();
     for roi in &session.rois {
         let (Some(level), Some(m)) = (roi.level, measured.measurements.get(&roi.id)) else {
             continue;
@@ -87,7 +90,7 @@ pub fn key_slices(session: &Session, measured: &Measured) -> Vec<(Level, String,
         c.1 += usize::from(roi.role == Role::BHuMid);
         c.2 += 1;
     }
-    let mut best: BTreeMap<Level, ((usize, usize, usize), String, usize)> = BTreeMap::new();
+    let mut best: BTreeMap<Level, (Score, String, usize)> = BTreeMap::new();
     for ((level, uid, slice), c) in counts {
         match best.get(&level) {
             Some((b, _, _)) if *b >= c => {}

@@ -133,8 +133,8 @@ impl Flow {
     }
 
     /// The first page's block: title, research-aid note, identification, software,
-    /// session hash and models.
-    pub fn title_block(&mut self, id: &Identity, hash: &str, models: &Models) {
+    /// session hash, models and the `risk` in a sentence.
+    pub fn title_block(&mut self, id: &Identity, hash: &str, models: &Models, risk: &str) {
         self.y += 18.0;
         self.doc
             .text(MARGIN, self.y, 18.0, BLACK, "Planning report");
@@ -158,6 +158,7 @@ impl Flow {
             "Stress model".into(),
             format!("{} {}", models.stress.info.name, models.stress.info.version),
         ));
+        lines.push(("Risk".into(), risk.to_string()));
         self.key_values(&lines, BODY_PT);
     }
 

@@ -156,7 +156,12 @@ fn compose<'a>(
     }
 
     let mut flow = layout::Flow::new(id.header.clone())?;
-    flow.title_block(&id, &hash, &measured.models);
+    flow.title_block(
+        &id,
+        &hash,
+        &measured.models,
+        &nomogram::risk_sentence(measured),
+    );
     table::draw(&mut flow, &table);
     layout::flags_section(&mut flow, measured, &id);
     nomogram::draw(&mut flow, measured);

@@ -44,17 +44,11 @@ fn patient_on(axis: &str, r: &RiskResult) -> Option<(String, f64)> {
     }
 }
 
-/// Draws the risk section on a new page.
-pub fn draw(flow: &mut Flow, measured: &Measured) {
+/// The risk in one sentence: the risk at 12 months against the cutoff (with its
+/// sensitivity and specificity) and the total points; or what is missing for it.
+pub fn risk_sentence(measured: &Measured) -> String {
     let model = &measured.models.risk;
     let p = &measured.results.patient;
-    flow.page();
-    flow.heading("Loosening risk", 0.0);
-    flow.paragraph(
-        &format!("Risk model: {} {}", model.info.name, model.info.version),
-        BODY_PT + 1.0,
-        BLACK,
-    );
     let mut cutoff_text = format!("cutoff {:.1} %", model.cutoff * 100.0);
     if let (Some(se), Some(sp)) = (model.cutoff_sensitivity, model.cutoff_specificity) {
         cutoff_text.push_str(&format!(
@@ -66,18 +60,11 @@ pub fn draw(flow: &mut Flow, measured: &Measured) {
     match &p.risk {
         Some(r) => {
             let verdict = if r.high_risk { "at or above" } else { "below" };
-            flow.paragraph(
-                &format!(
-                    "Loosening risk at 12 months: {:.1} % — {verdict} the {cutoff_text}. Total points {:.0}.",
-                    r.risk * 100.0,
-                    r.total_points
-                ),
-                BODY_PT + 1.0,
-                if r.high_risk { AID } else { BLACK },
-            );
-            for f in &r.flags {
-                flow.paragraph(&format!("Warning: {f}"), BODY_PT, AID);
-            }
+            format!(
+                "Loosening risk at 12 months: {:.1} % — {verdict} the {cutoff_text}. Total points {:.0}.",
+                r.risk * 100.0,
+                r.total_points
+            )
         }
         None => {
             let mut missing = Vec::new();
@@ -98,11 +85,31 @@ pub fn draw(flow: &mut Flow, measured: &Measured) {
             } else {
                 format!("missing {}", missing.join(", "))
             };
-            flow.paragraph(
-                &format!("No risk: {why}. The {cutoff_text}."),
-                BODY_PT + 1.0,
-                BLACK,
-            );
+            format!("No risk: {why}. The {cutoff_text}.")
+        }
+    }
+}
+
+/// Draws the risk section on a new page.
+pub fn draw(flow: &mut Flow, measured: &Measured) {
+    let model = &measured.models.risk;
+    let p = &measured.results.patient;
+    flow.page();
+    flow.heading("Loosening risk", 0.0);
+    flow.paragraph(
+        &format!("Risk model: {} {}", model.info.name, model.info.version),
+        BODY_PT + 1.0,
+        BLACK,
+    );
+    let high = p.risk.as_ref().is_some_and(|r| r.high_risk);
+    flow.paragraph(
+        &risk_sentence(measured),
+        BODY_PT + 1.0,
+        if high { AID } else { BLACK },
+    );
+    if let Some(r) = &p.risk {
+        for f in &r.flags {
+            flow.paragraph(&format!("Warning: {f}"), BODY_PT, AID);
         }
     }
     draw_nomogram(flow, measured);

@@ -91,7 +91,7 @@ impl Doc {
         self.pages.len()
     }
 
-    /// Every string drawn so far, in order.
+    /// Every string drawn so far, in order, and every text wrapped, whole.
     pub fn texts(&self) -> &[String] {
         &self.texts
     }
@@ -112,8 +112,12 @@ impl Doc {
     }
 
     /// `text` broken into lines no wider than `max_pt` at `size_pt`: at spaces, after `;`,
-    /// and inside a word only when the word alone is too wide.
-    pub fn wrap(&self, text: &str, size_pt: f32, max_pt: f32) -> Vec<String> {
+    /// and inside a word only when the word alone is too wide. The whole text is kept
+    /// with the drawn ones ([`Doc::texts`]), so a check sees a value a break cut in two.
+    pub fn wrap(&mut self, text: &str, size_pt: f32, max_pt: f32) -> Vec<String> {
+        if !text.is_empty() {
+            self.texts.push(text.to_string());
+        }
         let mut lines = Vec::new();
         let mut line = String::new();
         for token in tokens(text) {
@@ -358,7 +362,7 @@ mod tests {
 
     #[test]
     fn wrap_breaks_at_spaces_and_semicolons_and_keeps_every_character() {
-        let doc = Doc::new(842.0, 595.0).expect("bundled font");
+        let mut doc = Doc::new(842.0, 595.0).expect("bundled font");
         let text = "no caliper for L4 L;risk not computed: age missing;a_very_long_word_without_any_space_at_all";
         let lines = doc.wrap(text, 8.0, 80.0);
         assert!(lines.len() > 3, "{lines:?}");
