@@ -8,6 +8,7 @@ mod bench_cohort;
 mod cohort;
 mod cohort_analyze;
 mod info;
+mod levels;
 mod measure;
 mod models;
 mod pacs;
@@ -43,6 +44,8 @@ pub enum Command {
     Info(info::InfoArgs),
     /// ROI statistics (n, mean, sd, min, max, median, area_mm2) as JSON.
     Stats(stats::StatsArgs),
+    /// The vertebral bodies and discs along the spine, labelled (`--known L3@SLICE`).
+    Levels(levels::LevelsArgs),
     /// Recompute every ROI of a saved session and write the per-screw table.
     Measure(measure::MeasureArgs),
     /// Write the synthetic CT and MR phantom with its ground truth and example session.
@@ -84,6 +87,7 @@ pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) 
         Some(Command::Info(a)) => info::run(&a),
         Some(Command::Stats(a)) => stats::run(&a),
         Some(Command::Measure(a)) => measure::run(&a),
+        Some(Command::Levels(a)) => levels::run(&a),
         Some(Command::Bench(c)) => bench::run(&c),
         Some(Command::Phantom(a)) => phantom::run(&a),
         Some(Command::Stress(a)) => models::run_stress(&a),

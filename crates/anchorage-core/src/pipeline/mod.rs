@@ -46,6 +46,10 @@ pub struct Measured {
     pub table: ScrewTable,
     /// ROIs not measured, left out or with a warning, in session order.
     pub notices: Vec<Notice>,
+    /// Every ROI that lies elsewhere than its role and level say, checked against the
+    /// session's levels (empty without levels); each is also a
+    /// [`crate::protocol::Flag::Misplaced`] flag in `results` and the table.
+    pub placement: Vec<crate::levels::PlacementIssue>,
 }
 
 /// A session checked and its models loaded, ready to measure.
@@ -91,6 +95,7 @@ impl Pipeline {
             models: self.models.clone(),
             table,
             notices,
+            placement: Vec::new(),
         }
     }
 }

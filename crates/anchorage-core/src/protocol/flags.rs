@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+pub use super::placement::PlacementProblem;
 use crate::models::risk::RiskFlag;
 use crate::models::stress::StressFlag;
 use crate::session::{Level, Role, Side};
@@ -31,6 +32,9 @@ pub enum FlagKind {
     GradeOutsideCohort,
     /// A model refused its inputs.
     NotComputed,
+    /// An ROI does not lie where its role and level say (checked against the levels
+    /// found on its series).
+    Misplaced,
 }
 
 /// What a risk needs and did not have.
@@ -194,6 +198,19 @@ pub enum Flag {
         /// The model's reason.
         reason: String,
     },
+    /// An ROI lies elsewhere than its role and level say (only when the session has
+    /// levels for its series). Text: "misplaced: B-HU superior L3 (ROI 12) on the disc
+    /// L3/L4".
+    Misplaced {
+        /// The ROI.
+        roi_id: u64,
+        /// Its role.
+        role: Role,
+        /// Its level.
+        level: Level,
+        /// What is wrong.
+        problem: PlacementProblem,
+    },
     /// A flag of the stress model.
     Stress(StressFlag),
     /// A flag of the risk model.
@@ -224,6 +241,7 @@ impl Flag {
             Flag::RiskNotComputed { .. } | Flag::StressNotComputed { .. } => FlagKind::NotComputed,
             Flag::Risk(RiskFlag::Extrapolated { .. }) => FlagKind::Extrapolated,
             Flag::Risk(RiskFlag::GradeOutsideCohort { .. }) => FlagKind::GradeOutsideCohort,
+            Flag::Misplaced { .. } => FlagKind::Misplaced,
         }
     }
 }
@@ -319,6 +337,16 @@ impl fmt::Display for Flag {
                 "EMG below 11 mA: {emg_ma:.1} mA suggests a cortical breach"
             ),
             Flag::StressNotComputed { reason } => write!(f, "stress not computed: {reason}"),
+            Flag::Misplaced {
+                roi_id,
+                role,
+                level,
+                problem,
+            } => write!(
+                f,
+                "misplaced: {} {level} (ROI {roi_id}) {problem}",
+                role.label()
+            ),
             Flag::Stress(s) => s.fmt(f),
             Flag::Risk(r) => r.fmt(f),
         }

@@ -5,6 +5,7 @@
 //! extrapolated or fallen back on. Nothing here reads files.
 
 pub mod flags;
+pub mod placement;
 
 use std::collections::BTreeMap;
 
