@@ -53,7 +53,7 @@ impl App {
             self.tools.ellipse_role = anchorage_core::session::Role::Free;
         }
         // Open at the first ROI of the session on this series, else at the middle slice.
-        let first =
+        let at_roi =
             self.doc
                 .session
                 .rois
@@ -63,8 +63,11 @@ impl App {
                     series.slices.iter().position(|s| {
                         s.sop_instance_uid == r.sop_instance_uid && s.frame == r.frame
                     })
-                })
-                .unwrap_or(series.len() / 2);
+                });
+        let first = at_roi.unwrap_or(series.len() / 2);
+        // Without an ROI, the window moves on to a vertebral body once the levels say
+        // where one is (unless the user moves first).
+        self.levels.opened_at = at_roi.is_none().then_some((i, first));
         match st.volumes.get(&i) {
             Some(l) => self.viewers.reset(l.volume.dims(), first),
             None => {
