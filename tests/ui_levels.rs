@@ -1,0 +1,509 @@
+//! The vertebral levels in the window (egui_kittest), on the sample phantom (issue 20):
+//! the levels are found on their own thread when the CT is shown and the window opens on
+//! a vertebral body; one right click and one click confirm a level, a correction
+//! relabels the others (one undo step); "Propose the protocol" proposes every B-HU ROI of
+//! the checklist, nothing is measured before it is accepted, Enter accepts and shows the
+//! next, Esc skips, "Accept all that pass" completes the checklist's B-HU items with the
+//! truth's values; nothing pushes the views at 1280 × 800.
+
+mod common;
+
+use anchorage_app::App;
+use anchorage_app::action::{Action, Item, LevelsAction};
+use anchorage_app::levels_paint::slice_place;
+use anchorage_core::levels::{LabelSource, Levels};
+use anchorage_core::session::{Level, Role};
+use common::*;
+use egui::{Event, Key, Modifiers, PointerButton, Pos2, Vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use serde_json::Value;
+
+/// The truth's body of `level`: (inferior z, superior z), mm.
+fn truth_body(t: &Value, level: &str) -> (f64, f64) {
+    let l = t["levels"]
+        .as_array()
+        .expect("levels")
+        .iter()
+        .find(|l| l["level"] == level)
+        .unwrap_or_else(|| panic!("no truth for {level}"));
+    (
+        num(&l["body"], "z_inferior_mm"),
+        num(&l["body"], "z_superior_mm"),
+    )
+}
+
+/// The levels of the shown CT, once found.
+fn ct_levels(h: &Harness<'_, App>) -> Levels {
+    let s = h.state();
+    let uid = &s.study().and_then(|st| st.current()).expect("series").uid;
+    s.session()
+        .levels
+        .iter()
+        .find(|l| &l.series_uid == uid)
+        .cloned()
+        .expect("the CT's levels are in the session")
+}
+
+/// Opens a copy of the sample and waits for the CT's levels.
+fn open_with_levels<'a>(size: Vec2) -> (tempfile::TempDir, Harness<'a, App>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = dir.path().join("study");
+    copy_sample(&study);
+    let mut h = harness_sized(&dir.path().join("config"), &study, size);
+    wait_for(&mut h, "the levels", |a| {
+        a.volume().is_some() && !a.is_busy() && !a.session().levels.is_empty()
+    });
+    settle(&mut h);
+    (dir, h)
+}
+
+/// Every body's label is the truth's: its centre lies in the truth's body of that label.
+fn labels_are_the_truths(levels: &Levels, t: &Value, shift: usize) {
+    for b in &levels.bodies {
+        let label = b.level.expect("every body is labelled");
+        let k = Level::ALL.iter().position(|l| *l == label).expect("level");
+        let truth_label = Level::ALL[k - shift];
+        let (lo, hi) = truth_body(t, truth_label.as_str());
+        let z = b.centre_mm[2];
+        assert!(
+            z > lo && z < hi,
+            "the body labelled {label} (z {z:.1}) is not the truth's {truth_label} ({lo}..{hi})"
+        );
+    }
+}
+
+/// A right click at `p`, then a click on the menu's "This is LEVEL".
+fn confirm(h: &mut Harness<'_, App>, p: Pos2, level: Level) {
+    h.event(Event::PointerMoved(p));
+    h.step();
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos: p,
+            button: PointerButton::Secondary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    settle(h);
+    h.get_by_label(&format!("This is {level}")).click();
+    settle(h);
+}
+
+/// The screen point of the middle of the L3 body on the axial view: its truth centre.
+fn l3_centre(h: &mut Harness<'_, App>, t: &Value) -> Pos2 {
+    let b = b_hu_plane(t, "L3", "mid");
+    let slice = b["slice"]["slice_index"].as_u64().expect("slice") as usize;
+    go_to_slice(h, slice);
+    let e = &b["ellipse_px"];
+    at(h, num(e, "cx"), num(e, "cy"))
+}
+
+#[test]
+fn the_levels_are_found_the_window_opens_on_a_body_and_one_click_confirms_or_corrects() {
+    let t = truth();
+    let (_dir, mut h) = open_with_levels(Vec2::new(1600.0, 1000.0));
+    let levels = ct_levels(&h);
+    assert!(levels.bodies.len() >= 5, "{} bodies", levels.bodies.len());
+    assert_eq!(
+        levels.labelled_by,
+        LabelSource::Sacrum,
+        "the sample shows S1"
+    );
+    labels_are_the_truths(&levels, &t, 0);
+    // The window opened on the reference level's body, not on the middle slice (a disc).
+    let volume = h.state().volume().expect("volume");
+    let slice = h.state().viewers().slice();
+    let z = volume.planes[slice].origin_mm[2];
+    let (lo, hi) = truth_body(&t, "L3");
+    assert!(z > lo && z < hi, "opened at z {z} (slice {slice})");
+    let place = slice_place(&levels, &volume, slice).expect("an axial slice has a place");
+    assert!(place.starts_with("L3, "), "{place}");
+    assert!(place.ends_with("% below the superior endplate"), "{place}");
+    // Nothing was measured or saved by finding the levels.
+    assert!(h.state().session().rois.is_empty());
+
+    // One right click on the L3 body and one click: L3 confirmed, the labels unchanged.
+    let p = l3_centre(&mut h, &t);
+    confirm(&mut h, p, Level::L3);
+    let confirmed = ct_levels(&h);
+    assert!(
+        matches!(
+            confirmed.labelled_by,
+            LabelSource::Known {
+                level: Level::L3,
+                ..
+            }
+        ),
+        "{:?} ({:?})",
+        confirmed.labelled_by,
+        h.state().note()
+    );
+    labels_are_the_truths(&confirmed, &t, 0);
+
+    // A correction: "this is L4" relabels every body one level down.
+    confirm(&mut h, p, Level::L4);
+    let corrected = ct_levels(&h);
+    labels_are_the_truths(&corrected, &t, 1);
+    let place = slice_place(&corrected, &volume, h.state().viewers().slice()).expect("place");
+    assert!(place.starts_with("L4, "), "{place}");
+    // One undo step restores the confirmed labels.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    settle(&mut h);
+    assert_eq!(ct_levels(&h), confirmed);
+}
+
+/// Clicks "Propose the protocol" and waits for the proposals.
+fn propose(h: &mut Harness<'_, App>) {
+    h.get_by_label("Propose the protocol").scroll_to_me();
+    settle(h);
+    h.get_by_label("Propose the protocol").click();
+    settle(h);
+    wait_for(h, "the proposals", |a| {
+        !a.is_busy() && a.protocol_queue().is_some()
+    });
+    settle(h);
+}
+
+#[test]
+fn accepting_all_proposals_completes_the_b_hu_items_with_the_truths_values() {
+    let t = truth();
+    let (_dir, mut h) = open_with_levels(Vec2::new(1600.0, 1000.0));
+    let p = l3_centre(&mut h, &t);
+    confirm(&mut h, p, Level::L3);
+    propose(&mut h);
+    let q = h.state().protocol_queue().expect("proposed").clone();
+    // The B-HU planes of every labelled lumbar body found: L1..L5, three each.
+    assert_eq!(q.entries.len(), 15, "{:?}", h.state().levels_message());
+    assert!(
+        h.state().session().rois.is_empty(),
+        "nothing is measured before it is accepted"
+    );
+    assert!(h.state().tools().proposal.is_some(), "the first is shown");
+    let n_passing = q.entries.iter().filter(|e| e.proposal.passes()).count();
+    assert_eq!(n_passing, 15, "every proposal on the phantom passes");
+    let button = format!("Accept all that pass ({n_passing})");
+    h.get_by_label(&button).scroll_to_me();
+    settle(&mut h);
+    h.get_by_label(&button).click();
+    settle(&mut h);
+    assert_eq!(h.state().session().rois.len(), 15);
+    // The checklist's B-HU items are done…
+    for role in [Role::BHuSuperior, Role::BHuMid, Role::BHuInferior] {
+        let item = Item {
+            role,
+            level: Level::L3,
+            side: None,
+        };
+        assert!(
+            h.query_by_label(&format!("[x] {}", item.label())).is_some(),
+            "{} is not ticked",
+            item.label()
+        );
+    }
+    // …with the truth's values: every plane's mean within 4.5 standard errors, and the
+    // levels' B-HU.
+    let derived = h.state_mut().derived();
+    let session = h.state().session().clone();
+    for roi in &session.rois {
+        let level = roi.level.expect("level").to_string();
+        let plane = match roi.role {
+            Role::BHuSuperior => "superior",
+            Role::BHuMid => "mid",
+            Role::BHuInferior => "inferior",
+            r => panic!("unexpected role {r:?}"),
+        };
+        let truth = b_hu_plane(&t, &level, plane);
+        let m = derived.measurements.get(&roi.id).expect("measured");
+        let stats = m.stats.as_ref().expect("stats");
+        let mean = stats.mean.expect("mean");
+        let se = num(&truth["expected"], "expected_sd") / (stats.n as f64).sqrt();
+        let want = num(&truth["expected"], "mean");
+        assert!(
+            (mean - want).abs() < 4.5 * se,
+            "{level} {plane}: mean {mean:.2}, truth {want} (se {se:.2})"
+        );
+    }
+    for truth in t["expected"]["b_hu"].as_array().expect("b_hu") {
+        let level = truth["level"].as_str().expect("level");
+        if level == "S1" {
+            continue;
+        }
+        let r = derived
+            .results
+            .levels
+            .iter()
+            .find(|l| l.level.as_str() == level)
+            .unwrap_or_else(|| panic!("no result for {level}"));
+        let b = r.b_hu.expect("B-HU");
+        assert_eq!(r.b_hu_planes, 3);
+        assert!(
+            (b - num(truth, "b_hu")).abs() < 4.5 * num(truth, "sd_of_mean"),
+            "{level}: B-HU {b:.2}"
+        );
+    }
+    // No placement flag on what the protocol proposed.
+    assert!(derived.placement.is_empty(), "{:?}", derived.placement);
+    // One undo step takes them all back.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    settle(&mut h);
+    assert!(h.state().session().rois.is_empty());
+}
+
+#[test]
+fn enter_accepts_and_shows_the_next_esc_skips() {
+    let (_dir, mut h) = open_with_levels(Vec2::new(1600.0, 1000.0));
+    propose(&mut h);
+    let q = h.state().protocol_queue().expect("proposed").clone();
+    assert!(q.entries.len() >= 3);
+    let shown = |h: &Harness<'_, App>| {
+        (
+            h.state().protocol_queue().and_then(|q| q.current),
+            h.state().tools().proposal.clone(),
+            h.state().viewers().slice(),
+        )
+    };
+    let (current, proposal, slice) = shown(&h);
+    assert_eq!(current, Some(0));
+    assert_eq!(proposal.as_ref(), Some(&q.entries[0].proposal.roi));
+    assert_eq!(
+        slice, q.entries[0].proposal.slice,
+        "the view is on its slice"
+    );
+    // The mouse over the native view, so the keys go to it.
+    let p = at(&h, 5.0, 5.0);
+    h.hover_at(p);
+    h.step();
+    // Esc skips: the second is shown on its slice, nothing stored.
+    h.key_press(Key::Escape);
+    settle(&mut h);
+    let (current, proposal, slice) = shown(&h);
+    assert_eq!(current, Some(1));
+    assert_eq!(proposal.as_ref(), Some(&q.entries[1].proposal.roi));
+    assert_eq!(slice, q.entries[1].proposal.slice);
+    assert!(h.state().session().rois.is_empty());
+    // Enter accepts it (exactly what was proposed) and shows the third.
+    h.key_press(Key::Enter);
+    settle(&mut h);
+    let rois = &h.state().session().rois;
+    assert_eq!(rois.len(), 1);
+    let mut stored = rois[0].clone();
+    stored.id = 0;
+    assert_eq!(stored, q.entries[1].proposal.roi);
+    let (current, _, slice) = shown(&h);
+    assert_eq!(current, Some(2));
+    assert_eq!(slice, q.entries[2].proposal.slice);
+    // One undo step per accepted proposal: it waits again.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    settle(&mut h);
+    assert!(h.state().session().rois.is_empty());
+    let q = h.state().protocol_queue().expect("still proposed");
+    assert_eq!(
+        q.entries[1].status,
+        anchorage_app::protocol_queue::Status::Waiting
+    );
+}
+
+#[test]
+fn a_click_on_a_disc_slice_proposes_nothing_and_says_why() {
+    let t = truth();
+    let (_dir, mut h) = open_with_levels(Vec2::new(1600.0, 1000.0));
+    // The middle of the L3/L4 disc.
+    let (_, l4_top) = truth_body(&t, "L4");
+    let (l3_bottom, _) = truth_body(&t, "L3");
+    let z = 0.5 * (l4_top + l3_bottom);
+    let volume = h.state().volume().expect("volume");
+    let slice = (0..volume.planes.len())
+        .min_by(|a, b| {
+            (volume.planes[*a].origin_mm[2] - z)
+                .abs()
+                .total_cmp(&(volume.planes[*b].origin_mm[2] - z).abs())
+        })
+        .expect("slice");
+    go_to_slice(&mut h, slice);
+    h.state_mut()
+        .handle(Action::Run(anchorage_app::action::CommandId::ToolEllipse));
+    settle(&mut h);
+    let e = &b_hu_plane(&t, "L3", "mid")["ellipse_px"];
+    let p = at(&h, num(e, "cx"), num(e, "cy"));
+    click(&mut h, p);
+    settle(&mut h);
+    assert!(h.state().tools().proposal.is_none());
+    let note = h.state().note().unwrap_or_default().to_string();
+    assert!(note.contains("disc"), "{note}");
+}
+
+#[test]
+fn nothing_pushes_the_views_at_1280_by_800() {
+    let t = truth();
+    let (_dir, mut h) = open_with_levels(Vec2::new(1280.0, 800.0));
+    let before = h.state().viewers().rects;
+    let native = before[0].expect("native view");
+    assert!(
+        native.width() >= 420.0 && native.height() >= 380.0,
+        "{native:?}"
+    );
+    let p = l3_centre(&mut h, &t);
+    confirm(&mut h, p, Level::L3);
+    propose(&mut h);
+    assert_eq!(
+        h.state().viewers().rects,
+        before,
+        "the proposals moved the views"
+    );
+    h.state_mut()
+        .handle(Action::Levels(LevelsAction::AcceptAllPassing));
+    settle(&mut h);
+    assert_eq!(
+        h.state().viewers().rects,
+        before,
+        "accepting moved the views"
+    );
+}
+
+/// The truth's levels of the sample CT, as the core's type: the bodies in the CT
+/// (cranial to caudal), their discs, labelled from the sacrum.
+fn truth_levels(t: &Value, h: &Harness<'_, App>) -> Levels {
+    use anchorage_core::levels::{FoundBody, FoundDisc, SpineAxis};
+    let s = h.state();
+    let series = s
+        .study()
+        .and_then(|st| st.current())
+        .expect("series")
+        .clone();
+    let volume = s.volume().expect("volume");
+    let z0 = volume.planes[0].origin_mm[2];
+    let dz = volume.slice_spacing_mm;
+    let zmax = volume.planes[volume.planes.len() - 1].origin_mm[2];
+    let mut bodies: Vec<FoundBody> = t["levels"]
+        .as_array()
+        .expect("levels")
+        .iter()
+        .filter(|l| {
+            let z = num(&l["body"], "z_superior_mm");
+            z < zmax
+        })
+        .map(|l| {
+            let c = &l["body"]["centre_mm"];
+            let f = |k: usize| c[k].as_f64().expect("centre");
+            let (sup, inf) = (
+                num(&l["body"], "z_superior_mm"),
+                num(&l["body"], "z_inferior_mm"),
+            );
+            FoundBody {
+                level: None,
+                superior_mm: sup,
+                inferior_mm: inf,
+                superior_slice: Some((sup - z0) / dz),
+                inferior_slice: Some((inf - z0) / dz),
+                centre_mm: [f(0), f(1), f(2)],
+                outline_mm: Vec::new(),
+                confidence: 1.0,
+            }
+        })
+        .collect();
+    bodies.sort_by(|a, b| b.superior_mm.total_cmp(&a.superior_mm));
+    let discs = bodies
+        .windows(2)
+        .map(|w| {
+            let z = 0.5 * (w[0].inferior_mm + w[1].superior_mm);
+            FoundDisc {
+                upper: None,
+                lower: None,
+                superior_mm: w[0].inferior_mm,
+                inferior_mm: w[1].superior_mm,
+                centre_mm: [0.0, 0.0, z],
+                slice: Some((z - z0) / dz),
+            }
+        })
+        .collect();
+    let mut levels = Levels {
+        series_uid: series.uid.clone(),
+        frame_of_reference_uid: series.frame_of_reference_uid.clone(),
+        modality: series.modality.clone(),
+        axis: SpineAxis {
+            origin_mm: [0.0, 0.0, 0.0],
+            direction: [0.0, 0.0, 1.0],
+        },
+        bodies,
+        discs,
+        sacrum_found: true,
+        labelled_by: LabelSource::Unlabelled,
+    };
+    anchorage_core::levels::label::from_sacrum(&mut levels);
+    levels
+}
+
+#[test]
+fn the_window_draws_places_and_relabels_the_levels_it_is_given() {
+    // Independent of the detection: the truth's levels handed to the window as found.
+    let t = truth();
+    let (_dir, _study, mut h) = open_sample_copy();
+    let levels = truth_levels(&t, &h);
+    assert_eq!(levels.bodies.len(), 6, "L1..S1 in the CT");
+    h.state_mut()
+        .handle(Action::Levels(LevelsAction::Found(Box::new(
+            levels.clone(),
+        ))));
+    settle(&mut h);
+    assert_eq!(ct_levels(&h), levels);
+    labels_are_the_truths(&levels, &t, 0);
+    // The panel lists the bodies; a click shows one.
+    h.get_by_label("L5").scroll_to_me();
+    settle(&mut h);
+    h.get_by_label("L5").click();
+    settle(&mut h);
+    let volume = h.state().volume().expect("volume");
+    let slice = h.state().viewers().slice();
+    let (lo, hi) = truth_body(&t, "L5");
+    let z = volume.planes[slice].origin_mm[2];
+    assert!(z > lo && z < hi, "L5 shown at z {z}");
+    let place = slice_place(&levels, &volume, slice).expect("place");
+    assert!(
+        place.starts_with("L5, ") && place.contains("% below"),
+        "{place}"
+    );
+    // The disc's place.
+    let disc = levels.discs[2].slice.expect("disc slice").round() as usize;
+    let place = slice_place(&levels, &volume, disc).expect("place");
+    assert_eq!(place, "disc L3/L4");
+    // A correction from the menu relabels the others; one undo step restores them.
+    let p = l3_centre(&mut h, &t);
+    confirm(&mut h, p, Level::L2);
+    let corrected = ct_levels(&h);
+    let names: Vec<String> = corrected
+        .bodies
+        .iter()
+        .map(|b| b.level.map(|l| l.to_string()).unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["T12", "L1", "L2", "L3", "L4", "L5"]);
+    assert!(
+        h.state()
+            .note()
+            .unwrap_or_default()
+            .contains("L2 confirmed")
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    settle(&mut h);
+    assert_eq!(ct_levels(&h), levels);
+    // A right click on a disc offers no label.
+    go_to_slice(&mut h, disc);
+    let e = &b_hu_plane(&t, "L3", "mid")["ellipse_px"];
+    let p = at(&h, num(e, "cx"), num(e, "cy"));
+    h.event(Event::PointerMoved(p));
+    h.step();
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos: p,
+            button: PointerButton::Secondary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+    }
+    settle(&mut h);
+    assert!(h.query_by_label("This is L3").is_none());
+    assert!(
+        h.query_by_label_contains("disc L3/L4 (no body to label)")
+            .is_some()
+    );
+}
