@@ -56,6 +56,8 @@ pub struct LevelsState {
     /// The series and slice a series was opened at by default (no ROI on it): the window
     /// moves to a vertebral body once the levels say where one is, unless the user moved.
     pub opened_at: Option<(usize, usize)>,
+    /// "Propose the protocol" waits for a series to load.
+    pub propose_pending: bool,
 }
 
 impl LevelsState {
@@ -68,7 +70,7 @@ impl LevelsState {
 impl App {
     /// Whether the levels thread is working.
     pub fn levels_running(&self) -> bool {
-        self.levels.running.is_some()
+        self.levels.running.is_some() || self.levels.propose_pending
     }
 
     /// What the levels thread is doing, if anything.
@@ -130,6 +132,10 @@ impl App {
                         Some(Err("the levels job stopped without a result".into()))
                 }
             }
+        }
+        if self.levels.propose_pending && self.loader.job().is_none() {
+            self.levels.propose_pending = false;
+            self.propose(false);
         }
         self.open_on_body();
         self.start_finding(false);
@@ -215,7 +221,7 @@ impl App {
                 level,
             } => self.confirm_level(&series_uid, point_mm, level),
             LevelsAction::GoToBody(index) => self.go_to_body(index),
-            LevelsAction::Propose => self.propose(),
+            LevelsAction::Propose => self.propose(true),
             LevelsAction::Show(index) => {
                 if let Some(q) = &mut self.levels.queue
                     && index < q.entries.len()

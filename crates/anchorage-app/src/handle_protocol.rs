@@ -19,9 +19,10 @@ use crate::levels_paint::levels_of;
 use crate::protocol_queue::ProtocolQueue;
 
 impl App {
-    /// Proposes the protocol on the levels thread: on every loaded CT and MR of the study
-    /// that levels serve.
-    pub(crate) fn propose(&mut self) {
+    /// Proposes the protocol on the levels thread: on every CT and MR of the study that
+    /// levels serve. With `load`, one such series not loaded yet (the MR, for its pedicle
+    /// and CSF ROIs) is loaded first, and the proposal waits for it.
+    pub(crate) fn propose(&mut self, load: bool) {
         if self.levels.running.is_some() {
             return;
         }
@@ -33,6 +34,7 @@ impl App {
         };
         let mut work = Vec::new();
         let mut skipped = Vec::new();
+        let mut to_load = None;
         for (i, series) in report.series.iter().enumerate() {
             let m = series.modality.to_ascii_uppercase();
             if !(m == "CT" || m == "MR") {
@@ -43,11 +45,25 @@ impl App {
             };
             match st.volumes.get(&i) {
                 Some(l) => work.push((series.clone(), levels.clone(), Arc::clone(&l.volume))),
-                None => skipped.push(format!(
-                    "{} is not loaded (show it, then propose again)",
-                    series.label()
-                )),
+                None => {
+                    to_load.get_or_insert((i, series.clone()));
+                    skipped.push(format!(
+                        "{} did not load: no proposals on it",
+                        series.label()
+                    ));
+                }
             }
+        }
+        if load
+            && self.loader.job().is_none()
+            && let Some((i, series)) = to_load
+        {
+            self.levels.message =
+                Some(Ok(format!("loading {} for its proposals…", series.label())));
+            let middle = series.len() / 2;
+            self.loader.load(i, series, middle);
+            self.levels.propose_pending = true;
+            return;
         }
         if work.is_empty() {
             self.levels.message = Some(Err(

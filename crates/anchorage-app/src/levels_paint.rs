@@ -10,6 +10,7 @@
 use egui::{Align2, Color32, FontId, Painter, Pos2, Stroke, Vec2};
 
 use super::action::{Action, LevelsAction};
+use super::protocol_queue::{ProtocolQueue, Status};
 use super::view::Transform;
 use anchorage_core::dicom::series::Series;
 use anchorage_core::dicom::volume::Volume;
@@ -17,6 +18,9 @@ use anchorage_core::display::render::CutGeometry;
 use anchorage_core::geometry::{Vec3, add_scaled, cross, dot, normalized, sub};
 use anchorage_core::levels::{Known, Levels, Location};
 use anchorage_core::session::{Level, Session};
+
+/// The colour of a proposal (as the native view draws it).
+pub const PROPOSAL_COLOUR: Color32 = Color32::from_rgb(255, 150, 40);
 
 /// The colour of the level labels and endplate lines.
 pub const LEVEL_COLOUR: Color32 = Color32::from_rgb(150, 235, 120);
@@ -132,6 +136,62 @@ pub fn paint(p: &Painter, tf: &Transform, g: &CutGeometry, volume: &Volume, leve
             Color32::BLACK,
         );
         p.text(at, Align2::RIGHT_CENTER, &text, font.clone(), LEVEL_COLOUR);
+    }
+}
+
+/// Marks the protocol's waiting proposals on a view that shows the spine lengthwise:
+/// each ROI's outline projected onto the view (an axial ellipse becomes a line across
+/// the body at its plane), the one shown thicker.
+pub fn paint_proposals(
+    p: &Painter,
+    tf: &Transform,
+    g: &CutGeometry,
+    volume: &Volume,
+    levels: &Levels,
+    queue: &ProtocolQueue,
+) {
+    if !shows_spine_along(g, levels) {
+        return;
+    }
+    for (i, e) in queue.entries.iter().enumerate() {
+        if e.status != Status::Waiting {
+            continue;
+        }
+        let shown = queue.current == Some(i);
+        let colour = if !e.proposal.passes() {
+            Color32::from_rgb(240, 90, 80)
+        } else {
+            PROPOSAL_COLOUR
+        };
+        let stroke = Stroke::new(if shown { 3.0 } else { 1.5 }, colour);
+        let pts: Vec<Pos2> = roi_outline_mm(&e.proposal.roi)
+            .into_iter()
+            .filter_map(|q| {
+                let v = patient_to_voxel(volume, q)?;
+                let (x, y, _) = g.from_voxel(v);
+                Some(tf.to_screen(x, y))
+            })
+            .collect();
+        if pts.len() >= 2 {
+            p.add(egui::Shape::line(pts, stroke));
+        }
+    }
+}
+
+/// The outline of an ellipse (its centre and two axis ends) or the line of a trajectory or
+/// caliper, in patient mm.
+fn roi_outline_mm(roi: &anchorage_core::session::Roi) -> Vec<Vec3> {
+    match roi.points_mm.as_slice() {
+        [c, a, b] if roi.kind == anchorage_core::session::RoiKind::Ellipse => {
+            let (u, v) = (sub(*a, *c), sub(*b, *c));
+            (0..=48)
+                .map(|k| {
+                    let t = k as f64 / 48.0 * std::f64::consts::TAU;
+                    add_scaled(add_scaled(*c, t.cos(), u), t.sin(), v)
+                })
+                .collect()
+        }
+        pts => pts.to_vec(),
     }
 }
 

@@ -476,6 +476,7 @@ impl App {
                         window: window
                             .unwrap_or(anchorage_core::display::render::WindowPreset::CT_BONE),
                         session: &self.doc.session,
+                        protocol: self.levels.queue.as_ref(),
                     };
                     actions.extend(self.viewers.ui(
                         ui,

@@ -358,6 +358,9 @@ impl Viewers {
             && source_index.is_some()
         {
             levels_paint::paint(&clip, &tf, &g, shown.volume, l);
+            if let Some(q) = shown.protocol {
+                levels_paint::paint_proposals(&clip, &tf, &g, shown.volume, l, q);
+            }
         }
         // ROIs on the native view.
         let hover = response.hover_pos();
