@@ -246,7 +246,22 @@ impl App {
     }
 
     /// Stores levels found automatically: no undo step, no save of their own.
-    fn store_found(&mut self, levels: Levels) {
+    fn store_found(&mut self, mut levels: Levels) {
+        // Found again: a level the user confirmed on this series still stands.
+        let confirmed = self
+            .doc
+            .session
+            .levels
+            .iter()
+            .find(|l| l.series_uid == levels.series_uid)
+            .map(|l| l.labelled_by);
+        if let Some(anchorage_core::levels::LabelSource::Known { level, point_mm }) = confirmed
+            && relabel(&mut levels, Known { level, point_mm }).is_err()
+        {
+            self.note = Some(format!(
+                "The levels found again do not fit the confirmed {level}: confirm a level again."
+            ));
+        }
         let summary = summary(&levels);
         self.levels
             .found
