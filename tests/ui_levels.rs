@@ -524,3 +524,166 @@ fn the_window_draws_places_and_relabels_the_levels_it_is_given() {
             .is_some()
     );
 }
+
+/// The truth's B-HU ellipses of `level` as protocol proposals on the sample CT (the
+/// proposals a perfect core would make), each on its truth slice.
+fn truth_proposals(
+    t: &Value,
+    h: &Harness<'_, App>,
+    level: Level,
+) -> Vec<anchorage_core::levels::ProtocolProposal> {
+    let series = h
+        .state()
+        .study()
+        .and_then(|st| st.current())
+        .expect("series")
+        .clone();
+    let v = |x: &Value| -> [f64; 3] {
+        [
+            x[0].as_f64().expect("x"),
+            x[1].as_f64().expect("y"),
+            x[2].as_f64().expect("z"),
+        ]
+    };
+    [
+        (Role::BHuSuperior, "superior"),
+        (Role::BHuMid, "mid"),
+        (Role::BHuInferior, "inferior"),
+    ]
+    .into_iter()
+    .map(|(role, plane)| {
+        let b = b_hu_plane(t, level.as_str(), plane);
+        let e = &b["ellipse_mm"];
+        anchorage_core::levels::ProtocolProposal {
+            roi: anchorage_core::session::Roi {
+                id: 0,
+                kind: anchorage_core::session::RoiKind::Ellipse,
+                role,
+                level: Some(level),
+                side: None,
+                series_uid: series.uid.clone(),
+                sop_instance_uid: b["slice"]["sop_instance_uid"]
+                    .as_str()
+                    .expect("uid")
+                    .to_string(),
+                frame: 0,
+                points_mm: vec![v(&e["centre_mm"]), v(&e["rx_end_mm"]), v(&e["ry_end_mm"])],
+                width_mm: None,
+                note: String::new(),
+            },
+            slice: b["slice"]["slice_index"].as_u64().expect("slice") as usize,
+            stats: None,
+            problems: Vec::new(),
+        }
+    })
+    .collect()
+}
+
+#[test]
+fn the_window_steps_through_the_proposals_it_is_given() {
+    // Independent of the core's proposals: the truth's ellipses, one made to fail.
+    let t = truth();
+    let (_dir, _study, mut h) = open_sample_copy();
+    let mut proposals = truth_proposals(&t, &h, Level::L3);
+    proposals.extend(truth_proposals(&t, &h, Level::L4));
+    proposals[4].problems = vec![
+        anchorage_core::protocol::placement::PlacementProblem::OnDisc {
+            upper: Some(Level::L3),
+            lower: Some(Level::L4),
+        },
+    ];
+    h.state_mut().show_protocol(proposals.clone());
+    settle(&mut h);
+    let shown = |h: &Harness<'_, App>| {
+        (
+            h.state().protocol_queue().and_then(|q| q.current),
+            h.state().tools().proposal.clone(),
+            h.state().viewers().slice(),
+        )
+    };
+    assert_eq!(
+        shown(&h),
+        (Some(0), Some(proposals[0].roi.clone()), proposals[0].slice)
+    );
+    // The list shows each proposal and its verdict; the failing one says why.
+    assert!(
+        h.query_by_label_contains("B-HU superior L3 — passes")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("B-HU mid L4 — on the disc L3/L4")
+            .is_some()
+    );
+    let p = at(&h, 5.0, 5.0);
+    h.hover_at(p);
+    h.step();
+    // Esc skips; Enter accepts exactly what is shown and moves on.
+    h.key_press(Key::Escape);
+    settle(&mut h);
+    assert_eq!(
+        shown(&h),
+        (Some(1), Some(proposals[1].roi.clone()), proposals[1].slice)
+    );
+    h.key_press(Key::Enter);
+    settle(&mut h);
+    assert_eq!(h.state().session().rois.len(), 1);
+    let mut stored = h.state().session().rois[0].clone();
+    stored.id = 0;
+    assert_eq!(stored, proposals[1].roi);
+    assert_eq!(shown(&h).0, Some(2));
+    // Accept all that pass: the rest but the failing one (one undo step), which stays
+    // shown with its reason.
+    h.get_by_label("Accept all that pass (3)").scroll_to_me();
+    settle(&mut h);
+    h.get_by_label("Accept all that pass (3)").click();
+    settle(&mut h);
+    assert_eq!(h.state().session().rois.len(), 4);
+    assert_eq!(
+        shown(&h),
+        (Some(4), Some(proposals[4].roi.clone()), proposals[4].slice)
+    );
+    assert!(
+        h.state()
+            .note()
+            .unwrap_or_default()
+            .contains("fails a check")
+    );
+    // L3's B-HU items: the planes accepted are done (the superior plane, skipped, is
+    // not), with the truth's value below.
+    for (label, mark) in [
+        ("B-HU superior L3", "[ ]"),
+        ("B-HU mid L3", "[x]"),
+        ("B-HU inferior L3", "[x]"),
+    ] {
+        assert!(
+            h.query_by_label(&format!("{mark} {label}")).is_some(),
+            "{label} should be {mark}"
+        );
+    }
+    let derived = h.state_mut().derived();
+    let l3 = derived
+        .results
+        .levels
+        .iter()
+        .find(|l| l.level == Level::L3)
+        .expect("L3");
+    let truth_l3 = t["expected"]["b_hu"]
+        .as_array()
+        .expect("b_hu")
+        .iter()
+        .find(|x| x["level"] == "L3")
+        .expect("L3")
+        .clone();
+    let b = l3.b_hu.expect("B-HU L3");
+    assert_eq!(l3.b_hu_planes, 2);
+    assert!(
+        (b - num(&truth_l3, "b_hu")).abs() < 4.5 * 15.0 / 1000f64.sqrt(),
+        "B-HU L3 {b}"
+    );
+    // One undo step takes the three back; they wait again.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    settle(&mut h);
+    assert_eq!(h.state().session().rois.len(), 1);
+    let c = h.state().protocol_queue().expect("queue").counts();
+    assert_eq!((c.accepted, c.waiting, c.skipped), (1, 4, 1));
+}

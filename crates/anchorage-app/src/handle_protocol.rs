@@ -92,6 +92,12 @@ impl App {
         }
     }
 
+    /// Steps through `proposals` as if the core had just proposed them (tests; proposals
+    /// made elsewhere): the first is shown.
+    pub fn show_protocol(&mut self, proposals: Vec<ProtocolProposal>) {
+        self.take_proposals(proposals, Vec::new());
+    }
+
     /// Takes the proposals made: shows the first.
     pub(crate) fn take_proposals(
         &mut self,

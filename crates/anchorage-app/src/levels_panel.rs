@@ -178,7 +178,7 @@ fn queue_list(ui: &mut egui::Ui, q: &ProtocolQueue) -> Vec<Action> {
                 WARN,
             ),
         };
-        let mark = if q.current == Some(i) { "▶" } else { " " };
+        let mark = if q.current == Some(i) { ">" } else { " " };
         let r = ui.selectable_label(
             q.current == Some(i),
             RichText::new(format!("{mark} {text} — {verdict}")).color(colour),
