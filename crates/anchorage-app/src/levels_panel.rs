@@ -80,14 +80,14 @@ pub fn ui(ui: &mut egui::Ui, shown: &LevelsShown) -> Vec<Action> {
                 .weak(),
             );
         }
-        None if shown.busy.is_none() && shown.can_find => {
-            if ui
+        None if shown.busy.is_none()
+            && shown.can_find
+            && ui
                 .button("Find levels")
                 .on_hover_text("Find the vertebral bodies and discs of the shown series")
-                .clicked()
-            {
-                act(LevelsAction::Find);
-            }
+                .clicked() =>
+        {
+            act(LevelsAction::Find);
         }
         None => {}
     }
