@@ -480,6 +480,26 @@ fn the_window_draws_places_and_relabels_the_levels_it_is_given() {
         place.starts_with("L5, ") && place.contains("% below"),
         "{place}"
     );
+    // A checklist item at a level without ROIs opens on its plane in that body.
+    h.get_by_label("[ ] B-HU inferior L3").scroll_to_me();
+    settle(&mut h);
+    h.get_by_label("[ ] B-HU inferior L3").click();
+    settle(&mut h);
+    let slice = h.state().viewers().slice();
+    let z = volume.planes[slice].origin_mm[2];
+    let (lo, _) = truth_body(&t, "L3");
+    assert!(
+        z >= lo + 3.0 && z < lo + 3.0 + 2.0 * volume.slice_spacing_mm,
+        "inferior plane of L3 at z {z}"
+    );
+    assert!(
+        h.state()
+            .note()
+            .unwrap_or_default()
+            .contains("from the levels found"),
+        "{:?}",
+        h.state().note()
+    );
     // The disc's place.
     let disc = levels.discs[2].slice.expect("disc slice").round() as usize;
     let place = slice_place(&levels, &volume, disc).expect("place");

@@ -65,6 +65,8 @@ impl App {
         if self.study.as_ref().and_then(|s| s.selected) != Some(index) {
             self.select_series(index);
         }
+        // The item decides where the view goes, not the levels' opening on a body.
+        self.levels.opened_at = None;
         let at = item.done_by(&self.doc.session).or_else(|| {
             self.doc
                 .session

@@ -100,6 +100,7 @@ impl App {
         if st.selected != Some(si) {
             self.select_series(si);
         }
+        self.levels.opened_at = None;
         if let Some(k) = self
             .study
             .as_ref()
@@ -120,6 +121,9 @@ impl App {
     /// that level probably is, estimated from the ROIs at other levels
     /// ([`anchorage_core::measure::level_guess`]), and says how it was estimated.
     pub(super) fn show_guessed_level(&mut self, item: Item) {
+        if self.show_level_from_levels(item) {
+            return;
+        }
         let Some(series) = self.study.as_ref().and_then(|st| st.current()) else {
             return;
         };
@@ -157,6 +161,51 @@ impl App {
                 g.slice + 1
             )
         });
+    }
+}
+
+impl App {
+    /// For an item whose level has no ROI yet, when the levels found serve the shown
+    /// series: shows the item's plane in that level's body — the mid-height for B-HU mid,
+    /// 3 mm inside the endplate for the superior and inferior planes (measurements.md),
+    /// the body's middle for the other roles. `false` when the levels do not know the
+    /// level.
+    fn show_level_from_levels(&mut self, item: Item) -> bool {
+        use anchorage_core::session::Role;
+        let Some((_, series, volume)) = self.shown_series() else {
+            return false;
+        };
+        let Some(levels) = super::levels_paint::levels_of(&self.doc.session, &series) else {
+            return false;
+        };
+        // Only where the slices cross the spine (an axial CT, not the sagittal MR).
+        if anchorage_core::geometry::dot(volume.normal, levels.axis.direction).abs() < 0.5 {
+            return false;
+        }
+        let Some(body) = levels.body(item.level) else {
+            return false;
+        };
+        let h = body.height_mm().max(1e-6);
+        let inside = (3.0 + 0.5 * volume.slice_spacing_mm) / h;
+        let fraction = match item.role {
+            Role::BHuSuperior => inside.min(0.5),
+            Role::BHuInferior => (1.0 - inside).max(0.5),
+            _ => 0.5,
+        };
+        let Some(k) = anchorage_core::levels::slice_at(levels, &volume, item.level, fraction)
+        else {
+            return false;
+        };
+        self.viewers.point[0] = k;
+        self.viewers.active = 0;
+        self.tools.selected = None;
+        self.note = Some(format!(
+            "{} from the levels found: slice {} of {}.",
+            item.label(),
+            k + 1,
+            volume.planes.len()
+        ));
+        true
     }
 }
 
