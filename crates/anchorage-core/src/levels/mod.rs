@@ -17,8 +17,10 @@
 //! S1 is the caudal body when nothing like a disc follows below it within its own height;
 //! counted upwards from it.
 
+mod build;
 pub mod check;
 pub mod ct;
+pub mod grid;
 pub mod label;
 pub mod mr;
 pub mod profile;

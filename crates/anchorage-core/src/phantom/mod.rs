@@ -19,6 +19,7 @@ pub mod anatomy;
 pub mod example;
 pub mod fit;
 pub mod geometry;
+pub mod in_memory;
 pub mod labels;
 mod options;
 pub mod pose;

@@ -1,0 +1,126 @@
+//! The phantom's CT or MR as a loaded series, in memory, without writing DICOM files:
+//! for tests and benchmarks of what works on volumes (level finding), on grids and
+//! placements the written phantom does not offer (any level range, slice spacing, a
+//! rotated or tilted spine through `to_anatomy`). Values are the tissue values of
+//! [`Anatomy::lumbar`] at each pixel centre, plus Gaussian noise of the options' SD when
+//! `opts.noise`, rounded to integers like the written files.
+
+use ndarray::Array3;
+use rayon::prelude::*;
+
+use super::anatomy::{Anatomy, Tissue};
+use super::geometry::SeriesGeometry;
+use super::options::PhantomOptions;
+use super::rng::{Gaussian, SplitMix64};
+use crate::dicom::series::Series;
+use crate::dicom::volume::{Volume, Voxels};
+use crate::geometry::{ImagePlane, Orientation, Vec3};
+
+/// Which of the phantom's two series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// The axial CT (HU).
+    Ct,
+    /// The sagittal T1 MR (signal intensity).
+    Mr,
+}
+
+/// The series `which` of `opts` in memory; each pixel centre p shows the tissue at
+/// `to_anatomy(p)` (the identity for the phantom as written).
+pub fn series_in_memory(
+    opts: &PhantomOptions,
+    which: Which,
+    to_anatomy: &(dyn Fn(Vec3) -> Vec3 + Sync),
+) -> (Series, Volume) {
+    let anatomy = Anatomy::lumbar();
+    let (g, sd, uid) = match which {
+        Which::Ct => (opts.ct_geometry(), opts.ct.noise_sd_hu, "2.25.1001"),
+        Which::Mr => (opts.mr_geometry(), opts.mr.noise_sd_si, "2.25.1002"),
+    };
+    let sd = if opts.noise { sd } else { 0.0 };
+    let value = |t: Tissue| {
+        anatomy
+            .value(t)
+            .map(|v| match which {
+                Which::Ct => v.ct_hu,
+                Which::Mr => v.mr_si,
+            })
+            .unwrap_or(0) as f32
+    };
+    let mut data = Array3::<f32>::zeros((g.slices, g.rows, g.columns));
+    let per = g.rows * g.columns;
+    if let Some(flat) = data.as_slice_mut() {
+        flat.par_chunks_mut(per.max(1))
+            .enumerate()
+            .for_each(|(k, image)| {
+                let mut noise = Gaussian::new(SplitMix64::for_stream(opts.seed, 7, k as u64));
+                for (i, x) in image.iter_mut().enumerate() {
+                    let (r, c) = (i / g.columns, i % g.columns);
+                    let p = g.patient_of(k, c as f64, r as f64);
+                    let t = anatomy.tissue_at(to_anatomy(p));
+                    let n = if sd > 0.0 { sd * noise.sample() } else { 0.0 };
+                    *x = (value(t) as f64 + n).round() as f32;
+                }
+            });
+    }
+    let modality = match which {
+        Which::Ct => "CT",
+        Which::Mr => "MR",
+    };
+    (series_of(&g, modality, uid), volume_of(&g, data))
+}
+
+fn planes(g: &SeriesGeometry) -> Vec<ImagePlane> {
+    (0..g.slices)
+        .map(|k| ImagePlane {
+            origin_mm: g.position(k),
+            row_dir: g.row_direction,
+            col_dir: g.column_direction,
+            row_spacing_mm: g.row_spacing_mm,
+            col_spacing_mm: g.column_spacing_mm,
+        })
+        .collect()
+}
+
+fn volume_of(g: &SeriesGeometry, data: Array3<f32>) -> Volume {
+    Volume {
+        voxels: Voxels::Float(data),
+        planes: planes(g),
+        sop_instance_uids: (0..g.slices).map(|k| format!("2.25.9{k}")).collect(),
+        frames: vec![0; g.slices],
+        slice_spacing_mm: g.slice_spacing_mm,
+        normal: g.normal(),
+    }
+}
+
+fn series_of(g: &SeriesGeometry, modality: &str, uid: &str) -> Series {
+    Series {
+        uid: uid.into(),
+        part: 0,
+        modality: modality.into(),
+        description: format!("phantom {modality} (in memory)"),
+        series_number: None,
+        patient_name: String::new(),
+        patient_id: String::new(),
+        patient_birth_date: String::new(),
+        study_instance_uid: "2.25.1000".into(),
+        study_date: String::new(),
+        frame_of_reference_uid: "2.25.1003".into(),
+        rows: g.rows as u32,
+        columns: g.columns as u32,
+        pixel_spacing_mm: [g.row_spacing_mm, g.column_spacing_mm],
+        slice_spacing_mm: Some(g.slice_spacing_mm),
+        slice_thickness_mm: Some(g.slice_spacing_mm),
+        normal: g.normal(),
+        orientation: Orientation::from_normal(g.normal()),
+        bits_allocated: 16,
+        bits_stored: 12,
+        signed: false,
+        uniform_format: true,
+        photometric: "MONOCHROME2".into(),
+        padding: None,
+        window: None,
+        slices: Vec::new(),
+        warnings: Vec::new(),
+    }
+}

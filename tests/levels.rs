@@ -1,0 +1,210 @@
+//! Vertebral levels found, labelled and used (issue 20): endplates against the phantom's
+//! analytic truth on phantoms with other grids, level ranges, rotations and tilts; labels
+//! from the sacrum or one confirmed level; the protocol proposed at once; misplaced ROIs
+//! flagged; the `anchorage levels` command line.
+
+use anchorage_core::dicom::series::Series;
+use anchorage_core::dicom::volume::Volume;
+use anchorage_core::geometry::Vec3;
+use anchorage_core::levels::{Known, Levels, LevelsError, find_levels, relabel};
+use anchorage_core::phantom::in_memory::{Which, series_in_memory};
+use anchorage_core::phantom::{Anatomy, PhantomOptions};
+use anchorage_core::session::{LabelSource, Level};
+
+/// The session's level of a phantom level.
+fn session_level(l: anchorage_core::phantom::Level) -> Level {
+    Level::parse(l.name()).expect("phantom levels are session levels")
+}
+
+/// A CT of the default field at `pixel_mm` in-plane (coarser than the sample, to keep the
+/// tests quick) and `spacing_mm` between slices, covering z from `z_lo` to `z_hi`.
+fn ct_opts(pixel_mm: f64, spacing_mm: f64, z_lo: f64, z_hi: f64, noise: bool) -> PhantomOptions {
+    let mut o = PhantomOptions::default();
+    o.noise = noise;
+    o.ct.pixel_mm = pixel_mm;
+    o.ct.columns = (134.4 / pixel_mm).round() as usize;
+    o.ct.rows = (123.2 / pixel_mm).round() as usize;
+    o.ct.first_column_x_mm = -66.5;
+    o.ct.first_row_y_mm = -36.4;
+    o.ct.slice_spacing_mm = spacing_mm;
+    o.ct.first_slice_z_mm = z_lo;
+    o.ct.slices = ((z_hi - z_lo) / spacing_mm).floor() as usize + 1;
+    o
+}
+
+type Transform = dyn Fn(Vec3) -> Vec3 + Sync;
+
+/// Rotation about z by `axial_deg`, then about x by `tilt_deg` (patient = R·anatomy):
+/// returns (to_patient, to_anatomy).
+fn pose(axial_deg: f64, tilt_deg: f64) -> (Box<Transform>, Box<Transform>) {
+    let (sa, ca) = axial_deg.to_radians().sin_cos();
+    let (st, ct) = tilt_deg.to_radians().sin_cos();
+    let fwd = move |p: Vec3| {
+        let q = [ca * p[0] - sa * p[1], sa * p[0] + ca * p[1], p[2]];
+        [q[0], ct * q[1] - st * q[2], st * q[1] + ct * q[2]]
+    };
+    let back = move |p: Vec3| {
+        let q = [p[0], ct * p[1] + st * p[2], -st * p[1] + ct * p[2]];
+        [ca * q[0] + sa * q[1], -sa * q[0] + ca * q[1], q[2]]
+    };
+    (Box::new(fwd), Box::new(back))
+}
+
+/// Every body found matches a phantom body (endplates within `tol_mm`, measured along
+/// the anatomy's z through the found axis), with the label of that body; returns the
+/// levels found, cranial to caudal.
+fn check_against_truth(levels: &Levels, to_anatomy: &Transform, tol_mm: f64) -> Vec<Level> {
+    let anatomy = Anatomy::lumbar();
+    let mut found = Vec::new();
+    for b in &levels.bodies {
+        let z_sup = to_anatomy(levels.axis.point_at(b.superior_mm))[2];
+        let z_inf = to_anatomy(levels.axis.point_at(b.inferior_mm))[2];
+        let truth = anatomy
+            .bodies
+            .iter()
+            .find(|t| (t.z_superior_mm - z_sup).abs() < 6.0)
+            .unwrap_or_else(|| panic!("no phantom body has its superior endplate near {z_sup:.2}"));
+        assert!(
+            (truth.z_superior_mm - z_sup).abs() <= tol_mm
+                && (truth.z_inferior_mm - z_inf).abs() <= tol_mm,
+            "{:?}: found {z_sup:.2}..{z_inf:.2}, truth {}..{}",
+            truth.level,
+            truth.z_superior_mm,
+            truth.z_inferior_mm
+        );
+        assert_eq!(
+            b.level,
+            Some(session_level(truth.level)),
+            "label of the body at {z_sup:.1}"
+        );
+        found.push(session_level(truth.level));
+    }
+    found
+}
+
+fn identity(p: Vec3) -> Vec3 {
+    p
+}
+
+fn ct(opts: &PhantomOptions, to_anatomy: &Transform) -> (Series, Volume) {
+    series_in_memory(opts, Which::Ct, to_anatomy)
+}
+
+#[test]
+fn default_grid_noise_free_labelled_from_the_sacrum() {
+    let opts = ct_opts(1.4, 1.25, -107.5, 102.5, false);
+    let (s, v) = ct(&opts, &identity);
+    let levels = find_levels(&s, &v, None).expect("levels");
+    assert!(levels.sacrum_found, "the sacrum is in the series");
+    assert_eq!(levels.labelled_by, LabelSource::Sacrum);
+    let found = check_against_truth(&levels, &identity, 1.5);
+    assert_eq!(
+        found,
+        [Level::L1, Level::L2, Level::L3, Level::L4, Level::L5, Level::S1]
+    );
+    assert_eq!(levels.discs.len(), 5);
+    assert_eq!(levels.discs[2].name(), "L3/L4");
+}
+
+#[test]
+fn noisy_thin_slices_and_thick_slices() {
+    // 0.6 mm with noise, over L3–S1.
+    let opts = ct_opts(1.4, 0.6, -110.0, 38.0, true);
+    let (s, v) = ct(&opts, &identity);
+    let levels = find_levels(&s, &v, None).expect("levels at 0.6 mm");
+    assert_eq!(levels.labelled_by, LabelSource::Sacrum);
+    let found = check_against_truth(&levels, &identity, 1.5);
+    assert_eq!(found, [Level::L3, Level::L4, Level::L5, Level::S1]);
+    // 3 mm with noise, the whole phantom (T12 cut by the top, so not a body). Sampled at
+    // pixel centres without partial volume, an endplate is known only to within the
+    // slice spacing, and the half-height crossing lies midway: up to 1.5 mm off when a
+    // surface falls on a slice centre; this grid lies 0.25 mm off every surface (all at
+    // multiples of 0.5 mm).
+    let opts = ct_opts(1.4, 3.0, -113.75, 120.0, true);
+    let (s, v) = ct(&opts, &identity);
+    let levels = find_levels(&s, &v, None).expect("levels at 3 mm");
+    let found = check_against_truth(&levels, &identity, 1.5);
+    assert_eq!(
+        found,
+        [Level::L1, Level::L2, Level::L3, Level::L4, Level::L5, Level::S1]
+    );
+    // Slice indices of the endplates agree with their positions.
+    for b in &levels.bodies {
+        let k = b.superior_slice.expect("axial slices stack along the spine");
+        let z = -113.75 + 3.0 * k;
+        assert!((z - b.superior_mm).abs() < 0.5, "slice {k} vs {}", b.superior_mm);
+    }
+}
+
+#[test]
+fn without_the_sacrum_one_confirmed_level_labels_the_rest() {
+    // L2 to L4 with half a disc above and below: no sacrum, so unlabelled.
+    let opts = ct_opts(1.4, 1.25, -35.0, 73.0, true);
+    let (s, v) = ct(&opts, &identity);
+    let mut levels = find_levels(&s, &v, None).expect("levels");
+    assert!(!levels.sacrum_found);
+    assert_eq!(levels.labelled_by, LabelSource::Unlabelled);
+    assert!(levels.bodies.iter().all(|b| b.level.is_none()));
+    // "This is L3" on a slice through the middle body (z = 20 mm, slice 44).
+    let known = Known::at_slice(Level::L3, &v, 44, Some(&levels.axis)).expect("slice");
+    relabel(&mut levels, known).expect("relabel");
+    let found = check_against_truth(&levels, &identity, 1.5);
+    assert_eq!(found, [Level::L2, Level::L3, Level::L4]);
+    assert_eq!(levels.discs[0].name(), "L2/L3");
+    // A wrong confirmation relabels every body; a correction relabels them back.
+    let wrong = Known::at_slice(Level::L4, &v, 44, Some(&levels.axis)).expect("slice");
+    relabel(&mut levels, wrong).expect("relabel");
+    assert_eq!(levels.bodies[0].level, Some(Level::L3));
+    relabel(&mut levels, known).expect("relabel");
+    assert_eq!(levels.bodies[0].level, Some(Level::L2));
+    // The same through find_levels, and a confirmation on a disc is refused.
+    let direct = find_levels(&s, &v, Some(known)).expect("levels");
+    assert_eq!(direct.bodies[1].level, Some(Level::L3));
+    let on_disc = Known::at_slice(Level::L3, &v, 59, Some(&levels.axis)).expect("slice"); // z = 38.75
+    let err = relabel(&mut levels, on_disc).expect_err("a disc is no body");
+    assert!(matches!(err, LevelsError::KnownNotOnBody { .. }), "{err}");
+    assert!(err.to_string().contains("disc L2/L3"), "{err}");
+    // The point 34 % below L3's superior endplate.
+    let p = levels.place(Level::L3, 0.34).expect("L3");
+    assert_eq!(
+        levels.locate(p).map(|l| l.to_string()).as_deref(),
+        Some("L3, 34 % below the superior endplate")
+    );
+}
+
+#[test]
+fn rotated_and_tilted_spines() {
+    for (axial, tilt) in [(20.0, 0.0), (0.0, 12.0), (-15.0, -8.0)] {
+        let (_, back) = pose(axial, tilt);
+        let opts = ct_opts(1.4, 1.25, -120.0, 110.0, true);
+        let (s, v) = ct(&opts, &*back);
+        let levels = find_levels(&s, &v, None)
+            .unwrap_or_else(|e| panic!("axial {axial}°, tilt {tilt}°: {e}"));
+        let found = check_against_truth(&levels, &*back, 1.5);
+        assert_eq!(found.last(), Some(&Level::S1), "axial {axial}°, tilt {tilt}°");
+        assert!(found.contains(&Level::L1), "axial {axial}°, tilt {tilt}°: {found:?}");
+        let t = tilt.to_radians();
+        assert!(
+            (levels.axis.direction[1] - -t.sin()).abs() < 0.05,
+            "tilt {tilt}°: axis {:?}",
+            levels.axis.direction
+        );
+    }
+}
+
+#[test]
+fn refusals() {
+    // A CT of soft tissue only (above the spine's top): no spine.
+    let opts = ct_opts(1.4, 2.0, 140.0, 200.0, false);
+    let (s, v) = ct(&opts, &identity);
+    let err = find_levels(&s, &v, None).expect_err("no spine");
+    assert!(matches!(err, LevelsError::NoSpine { .. }), "{err}");
+    // One body only (L3 with its discs).
+    let opts = ct_opts(1.4, 1.25, 2.0, 38.0, false);
+    let (s, v) = ct(&opts, &identity);
+    let err = find_levels(&s, &v, None).expect_err("one body");
+    assert!(
+        matches!(err, LevelsError::TooFewBodies { found: 1, .. }),
+        "{err}"
+    );
+}
