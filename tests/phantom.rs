@@ -16,8 +16,8 @@ use anchorage_core::dicom::write::{
 };
 use anchorage_core::phantom::truth::{GroundTruth, RoiExpectation};
 use anchorage_core::phantom::{
-    Level, PhantomOptions, Tissue, TruthVolume, ct_truth_volume, ground_truth, mr_truth_volume,
-    write_phantoms,
+    Anatomy, Level, PhantomOptions, Pose, Tissue, TruthVolume, ct_truth_volume, ground_truth,
+    mr_truth_volume, write_phantoms,
 };
 use dicom::dictionary_std::tags;
 use dicom::object::open_file;
@@ -224,7 +224,10 @@ fn in_memory_truth_matches_the_committed_one() -> TestResult {
 #[test]
 fn truth_is_internally_consistent() -> TestResult {
     let t = committed_truth()?;
-    let e = &t.expected;
+    let e = t
+        .expected
+        .as_ref()
+        .ok_or("the sample's truth has expected results")?;
     assert_eq!(t.ct_rois.b_hu.len(), 18);
     assert_eq!(t.ct_rois.trajectories.len(), 10);
     assert_eq!(t.ct_rois.calipers.len(), 10);
@@ -597,7 +600,11 @@ fn large_preset_generates_a_consistent_phantom() -> TestResult {
     let text = std::fs::read_to_string(&summary.truth_path)?;
     let t: GroundTruth = serde_json::from_str(&text)?;
     assert_eq!((t.ct.rows, t.ct.columns), (512, 512));
-    for b in &t.expected.b_hu {
+    let expected = t
+        .expected
+        .as_ref()
+        .ok_or("the large preset has expected results")?;
+    for b in &expected.b_hu {
         let level = t
             .levels
             .iter()
@@ -609,5 +616,44 @@ fn large_preset_generates_a_consistent_phantom() -> TestResult {
         assert!(c.thickness_mm <= c.isthmus_width_mm + 1e-12);
         assert!(c.thickness_mm > c.isthmus_width_mm - 0.05);
     }
+    Ok(())
+}
+
+/// A turned and tilted phantom: every level's body centre, mapped through the pose, is
+/// that level's cancellous bone in the labelled CT volume, the truth records the pose,
+/// and no protocol ROIs are placed; the upright sample keeps its UIDs (no pose in them).
+#[test]
+fn posed_phantom_puts_each_body_where_the_pose_says() -> TestResult {
+    let mut opts = small_options(5);
+    opts.noise = false;
+    opts.pose = Pose {
+        axial_rotation_deg: 12.0,
+        sagittal_tilt_deg: -9.0,
+    };
+    let truth = ground_truth(&opts)?;
+    assert_eq!(truth.pose, opts.pose);
+    assert!(truth.expected.is_none() && truth.ct_rois.b_hu.is_empty());
+    let volume = ct_truth_volume(&opts);
+    let g = &volume.geometry;
+    let mut checked = 0;
+    for level in &truth.levels {
+        let Some(body) = Anatomy::lumbar().body(level.level).cloned() else {
+            continue;
+        };
+        let p = opts.pose.to_patient(body.centre_mm());
+        let column = ((p[0] - g.first_position_mm[0]) / g.column_spacing_mm).round();
+        let row = ((p[1] - g.first_position_mm[1]) / g.row_spacing_mm).round();
+        let slice = ((p[2] - g.first_position_mm[2]) / g.slice_spacing_mm).round();
+        if slice < 0.0 || slice >= g.slices as f64 {
+            continue;
+        }
+        let tissue = volume.tissue(slice as usize, row as usize, column as usize);
+        assert_eq!(tissue, Some(Tissue::BodyCancellous(level.level)));
+        // The unposed position is elsewhere for a tilted spine far from the origin.
+        checked += 1;
+    }
+    assert!(checked >= 4, "only {checked} bodies inside the grid");
+    let upright = ground_truth(&small_options(5))?;
+    assert!(upright.pose.is_identity() && upright.expected.is_some());
     Ok(())
 }

@@ -1,11 +1,12 @@
-//! `anchorage phantom --out DIR [--large] [--seed N]`: the synthetic CT and MR phantom
+//! `anchorage phantom --out DIR [--large] [--seed N] [--no-noise] [--axial-rotation DEG]
+//! [--sagittal-tilt DEG]`: the synthetic CT and MR phantom
 //! series, their ground truth, and the example session that measures them.
 
 use std::path::PathBuf;
 
 use super::{CliError, print_out};
 use anchorage_core::phantom::example::write_example_session;
-use anchorage_core::phantom::{PhantomOptions, write_phantoms};
+use anchorage_core::phantom::{PhantomOptions, Pose, write_phantoms};
 
 /// Arguments of `phantom`.
 #[derive(Debug, clap::Args)]
@@ -22,6 +23,14 @@ pub struct PhantomArgs {
     /// Leave the noise out.
     #[arg(long)]
     pub no_noise: bool,
+    /// Turn the spine about the patient's z axis by DEG degrees (+x towards +y); no
+    /// example session is written for a turned or tilted spine.
+    #[arg(long, value_name = "DEG", allow_negative_numbers = true)]
+    pub axial_rotation: Option<f64>,
+    /// Tilt the spine about the patient's x axis by DEG degrees (+y towards +z: the
+    /// superior end leans anteriorly).
+    #[arg(long, value_name = "DEG", allow_negative_numbers = true)]
+    pub sagittal_tilt: Option<f64>,
 }
 
 /// Runs `phantom`.
@@ -37,14 +46,22 @@ pub fn run(a: &PhantomArgs) -> Result<(), CliError> {
     if a.no_noise {
         opts.noise = false;
     }
+    opts.pose = Pose {
+        axial_rotation_deg: a.axial_rotation.unwrap_or(0.0),
+        sagittal_tilt_deg: a.sagittal_tilt.unwrap_or(0.0),
+    };
     let summary = write_phantoms(&a.out, &opts)?;
-    let session = write_example_session(&a.out).map_err(CliError)?;
+    let session = if opts.pose.is_identity() {
+        let path = write_example_session(&a.out).map_err(CliError)?;
+        format!("example session {}", path.display())
+    } else {
+        "no example session (turned or tilted spine)".to_string()
+    };
     print_out(&format!(
-        "wrote {} CT and {} MR images, {:.1} MB, ground truth {}, example session {}\n",
+        "wrote {} CT and {} MR images, {:.1} MB, ground truth {}, {session}\n",
         summary.ct_files,
         summary.mr_files,
         summary.bytes_written as f64 / 1e6,
         summary.truth_path.display(),
-        session.display()
     ))
 }

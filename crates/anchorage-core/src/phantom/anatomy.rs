@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 mod lumbar;
 
 pub use super::labels::{Level, Side, Tissue};
+use super::pose::Pose;
 
 /// An axial cross-section: an ellipse, cut flat at `max_y_mm` (the posterior wall).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -336,6 +337,9 @@ pub struct Anatomy {
     pub torso_outer: EllipseXy,
     /// Inner surface of the subcutaneous fat.
     pub torso_inner: EllipseXy,
+    /// How the whole anatomy is turned in the scanner ([`Pose`]); every shape above is
+    /// in the anatomy's own (upright) frame, [`Anatomy::tissue_at`] takes patient points.
+    pub pose: Pose,
     values: Vec<(Tissue, TissueValue)>,
 }
 
@@ -349,8 +353,14 @@ impl Default for Anatomy {
 }
 
 impl Anatomy {
-    /// The tissue at point p (mm, LPS).
+    /// The same anatomy turned by `pose` in the scanner.
+    pub fn posed(self, pose: Pose) -> Anatomy {
+        Anatomy { pose, ..self }
+    }
+
+    /// The tissue at patient point p (mm, LPS), through the anatomy's [`Pose`].
     pub fn tissue_at(&self, p: [f64; 3]) -> Tissue {
+        let p = self.pose.to_anatomy(p);
         let [x, y, z] = p;
         if !self.torso_outer.contains(x, y) {
             return Tissue::Air;
@@ -408,6 +418,7 @@ impl Anatomy {
     /// box [lo, hi] (mm): labels inside the box are unchanged, and sampling a slice
     /// through a restricted anatomy is much faster.
     pub fn restricted(&self, lo: [f64; 3], hi: [f64; 3]) -> Anatomy {
+        let (lo, hi) = self.anatomy_box(lo, hi);
         let overlaps =
             |min: [f64; 3], max: [f64; 3]| (0..3).all(|i| max[i] >= lo[i] && min[i] <= hi[i]);
         let section_box = |s: &Section, z0: f64, z1: f64| {
@@ -458,6 +469,25 @@ impl Anatomy {
                 .collect(),
             ..self.clone()
         }
+    }
+
+    /// The anatomy-frame box that holds the patient box [lo, hi] (its eight corners
+    /// turned back through the pose).
+    fn anatomy_box(&self, lo: [f64; 3], hi: [f64; 3]) -> ([f64; 3], [f64; 3]) {
+        if self.pose.is_identity() {
+            return (lo, hi);
+        }
+        let mut a_lo = [f64::INFINITY; 3];
+        let mut a_hi = [f64::NEG_INFINITY; 3];
+        for corner in 0..8 {
+            let p = [0, 1, 2].map(|i| if corner >> i & 1 == 0 { lo[i] } else { hi[i] });
+            let a = self.pose.to_anatomy(p);
+            for i in 0..3 {
+                a_lo[i] = a_lo[i].min(a[i]);
+                a_hi[i] = a_hi[i].max(a[i]);
+            }
+        }
+        (a_lo, a_hi)
     }
 
     /// The CT and MR values of a tissue (`None` for a tissue this anatomy lacks, such as

@@ -22,6 +22,7 @@ pub mod geometry;
 pub mod in_memory;
 pub mod labels;
 mod options;
+pub mod pose;
 mod protocol;
 pub mod rng;
 pub mod roi;
@@ -35,17 +36,18 @@ use crate::dicom::write::ImageModality;
 pub use anatomy::{Anatomy, Level, Side, Tissue};
 pub use geometry::{SeriesGeometry, TruthVolume};
 pub use options::*;
+pub use pose::Pose;
 pub use series::{PATIENT_ID, PATIENT_NAME};
 pub use truth::GroundTruth;
 
 /// The noise-free labelled CT volume of these options.
 pub fn ct_truth_volume(opts: &PhantomOptions) -> TruthVolume {
-    TruthVolume::sample(&Anatomy::lumbar(), &opts.ct_geometry())
+    TruthVolume::sample(&Anatomy::lumbar().posed(opts.pose), &opts.ct_geometry())
 }
 
 /// The noise-free labelled MR volume of these options.
 pub fn mr_truth_volume(opts: &PhantomOptions) -> TruthVolume {
-    TruthVolume::sample(&Anatomy::lumbar(), &opts.mr_geometry())
+    TruthVolume::sample(&Anatomy::lumbar().posed(opts.pose), &opts.mr_geometry())
 }
 
 struct Prepared {
@@ -60,7 +62,7 @@ struct Prepared {
 
 fn prepare(opts: &PhantomOptions) -> Result<Prepared, PhantomError> {
     opts.validate()?;
-    let anatomy = Anatomy::lumbar();
+    let anatomy = Anatomy::lumbar().posed(opts.pose);
     let identity = series::Identity::new(opts);
     let ct = series::SeriesPlan::new(ImageModality::Ct, opts.ct_geometry(), &identity, opts)?;
     let mr = series::SeriesPlan::new(ImageModality::Mr, opts.mr_geometry(), &identity, opts)?;

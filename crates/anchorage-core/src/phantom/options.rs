@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::anatomy::Level;
 use super::geometry::SeriesGeometry;
+use super::pose::Pose;
 use crate::dicom::write::DicomWriteError;
 
 /// Version of the phantom's anatomy and writer. It is part of every UID: bump it when
@@ -79,6 +80,8 @@ pub struct PhantomOptions {
     pub ct: CtOptions,
     /// The MR grid.
     pub mr: MrOptions,
+    /// How the spine is turned in the scanner (identity: upright, as the sample).
+    pub pose: Pose,
 }
 
 impl Default for PhantomOptions {
@@ -111,6 +114,7 @@ impl Default for PhantomOptions {
                 first_row_z_mm: 106.0,
                 noise_sd_si: 10.0,
             },
+            pose: Pose::default(),
         }
     }
 }
@@ -194,7 +198,20 @@ impl PhantomOptions {
             m.first_column_y_mm,
             m.first_row_z_mm,
             m.noise_sd_si,
-        )
+        ) + &self.pose_fingerprint()
+    }
+
+    /// The pose's part of the fingerprint: empty for the identity, so the upright
+    /// phantom keeps its UIDs.
+    fn pose_fingerprint(&self) -> String {
+        if self.pose.is_identity() {
+            String::new()
+        } else {
+            format!(
+                "/pose={},{}",
+                self.pose.axial_rotation_deg, self.pose.sagittal_tilt_deg
+            )
+        }
     }
 
     pub(super) fn validate(&self) -> Result<(), PhantomError> {
@@ -224,6 +241,10 @@ impl PhantomOptions {
         ];
         if finite.iter().any(|v| !v.is_finite()) {
             return bad("positions must be finite");
+        }
+        let angles = [self.pose.axial_rotation_deg, self.pose.sagittal_tilt_deg];
+        if angles.iter().any(|a| !(a.is_finite() && a.abs() <= 45.0)) {
+            return bad("pose angles must be between -45 and 45 degrees");
         }
         if !(c.noise_sd_hu >= 0.0 && m.noise_sd_si >= 0.0) {
             return bad("noise SDs must be zero or positive");

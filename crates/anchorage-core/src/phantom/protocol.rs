@@ -13,12 +13,28 @@ pub(crate) use common::Inputs;
 use common::*;
 
 /// Builds the whole ground-truth document.
+/// A posed phantom (see [`super::pose`]) gets no protocol ROIs and no expected results:
+/// they are placed on axial slices of the upright spine.
 pub(crate) fn build(inp: &Inputs<'_>) -> Result<GroundTruth, PhantomError> {
-    let b_hu = ct::b_hu_rois(inp)?;
-    let (trajectories, calipers) = ct::screw_rois(inp)?;
-    let pedicles = mr::mr_pedicle_rois(inp)?;
-    let csf = mr::csf_rois(inp)?;
-    let expected = results::expected_results(&b_hu, &trajectories, &calipers, &pedicles, &csf)?;
+    let pose = inp.anatomy.pose;
+    let (ct_rois, mr_rois, expected) = if pose.is_identity() {
+        let b_hu = ct::b_hu_rois(inp)?;
+        let (trajectories, calipers) = ct::screw_rois(inp)?;
+        let pedicles = mr::mr_pedicle_rois(inp)?;
+        let csf = mr::csf_rois(inp)?;
+        let expected = results::expected_results(&b_hu, &trajectories, &calipers, &pedicles, &csf)?;
+        (
+            CtRoisTruth {
+                b_hu,
+                trajectories,
+                calipers,
+            },
+            MrRoisTruth { pedicles, csf },
+            Some(expected),
+        )
+    } else {
+        (CtRoisTruth::default(), MrRoisTruth::default(), None)
+    };
     let sd = |plan: &SeriesPlan| plan.effective_sd();
     Ok(GroundTruth {
         format: TRUTH_FORMAT.into(),
@@ -58,12 +74,9 @@ pub(crate) fn build(inp: &Inputs<'_>) -> Result<GroundTruth, PhantomError> {
             })
             .collect(),
         levels: level_truths(inp.anatomy)?,
-        ct_rois: CtRoisTruth {
-            b_hu,
-            trajectories,
-            calipers,
-        },
-        mr_rois: MrRoisTruth { pedicles, csf },
+        pose,
+        ct_rois,
+        mr_rois,
         expected,
     })
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::anatomy::{Level, Side};
+use super::pose::Pose;
 use super::roi::{EllipsePx, TrajectoryPx};
 
 /// The `format` value of the document.
@@ -40,12 +41,20 @@ pub struct GroundTruth {
     pub tissues: Vec<TissueTruth>,
     /// Per level anatomy, superior to inferior.
     pub levels: Vec<LevelTruth>,
-    /// Protocol ROIs on the CT.
+    /// How the anatomy is turned in the scanner; absent for the upright (identity) pose.
+    /// Every position in `levels` is in the anatomy's own frame: map it with
+    /// [`Pose::to_patient`].
+    #[serde(default, skip_serializing_if = "Pose::is_identity")]
+    pub pose: Pose,
+    /// Protocol ROIs on the CT (empty for a posed phantom: they are placed on axial
+    /// slices of the upright spine).
     pub ct_rois: CtRoisTruth,
-    /// Protocol ROIs on the MR.
+    /// Protocol ROIs on the MR (empty for a posed phantom).
     pub mr_rois: MrRoisTruth,
-    /// Expected protocol results, computed from the ROIs' noise-free means.
-    pub expected: ExpectedResults,
+    /// Expected protocol results, computed from the ROIs' noise-free means (absent for a
+    /// posed phantom).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<ExpectedResults>,
 }
 
 /// How the phantom was generated.
@@ -399,7 +408,7 @@ pub struct CaliperTruth {
 }
 
 /// CT ROIs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CtRoisTruth {
     /// Three per level, L1–L5 and S1 (superior, mid, inferior).
     pub b_hu: Vec<BhuRoiTruth>,
@@ -437,7 +446,7 @@ pub struct MrRoiTruth {
 }
 
 /// MR ROIs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MrRoisTruth {
     /// L1–L4, left then right.
     pub pedicles: Vec<MrRoiTruth>,

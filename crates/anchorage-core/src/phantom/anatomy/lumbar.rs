@@ -158,6 +158,7 @@ impl Anatomy {
             semi_y_mm: sy,
         };
         Anatomy {
+            pose: Default::default(),
             bodies,
             discs,
             pedicles,
