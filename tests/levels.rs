@@ -8,7 +8,7 @@ use anchorage_core::dicom::volume::Volume;
 use anchorage_core::geometry::Vec3;
 use anchorage_core::levels::{Known, Levels, LevelsError, find_levels, relabel};
 use anchorage_core::phantom::in_memory::{Which, series_in_memory};
-use anchorage_core::phantom::{Anatomy, PhantomOptions};
+use anchorage_core::phantom::{Anatomy, PhantomOptions, Pose};
 use anchorage_core::session::{LabelSource, Level};
 
 /// The session's level of a phantom level.
@@ -33,22 +33,6 @@ fn ct_opts(pixel_mm: f64, spacing_mm: f64, z_lo: f64, z_hi: f64, noise: bool) ->
 }
 
 type Transform = dyn Fn(Vec3) -> Vec3 + Sync;
-
-/// Rotation about z by `axial_deg`, then about x by `tilt_deg` (patient = R·anatomy):
-/// returns (to_patient, to_anatomy).
-fn pose(axial_deg: f64, tilt_deg: f64) -> (Box<Transform>, Box<Transform>) {
-    let (sa, ca) = axial_deg.to_radians().sin_cos();
-    let (st, ct) = tilt_deg.to_radians().sin_cos();
-    let fwd = move |p: Vec3| {
-        let q = [ca * p[0] - sa * p[1], sa * p[0] + ca * p[1], p[2]];
-        [q[0], ct * q[1] - st * q[2], st * q[1] + ct * q[2]]
-    };
-    let back = move |p: Vec3| {
-        let q = [p[0], ct * p[1] + st * p[2], -st * p[1] + ct * p[2]];
-        [ca * q[0] + sa * q[1], -sa * q[0] + ca * q[1], q[2]]
-    };
-    (Box::new(fwd), Box::new(back))
-}
 
 /// Every body found matches a phantom body (endplates within `tol_mm`, measured along
 /// the anatomy's z through the found axis), with the label of that body; returns the
@@ -86,14 +70,14 @@ fn identity(p: Vec3) -> Vec3 {
     p
 }
 
-fn ct(opts: &PhantomOptions, to_anatomy: &Transform) -> (Series, Volume) {
-    series_in_memory(opts, Which::Ct, to_anatomy)
+fn ct(opts: &PhantomOptions) -> (Series, Volume) {
+    series_in_memory(opts, Which::Ct)
 }
 
 #[test]
 fn default_grid_noise_free_labelled_from_the_sacrum() {
     let opts = ct_opts(1.4, 1.25, -107.5, 102.5, false);
-    let (s, v) = ct(&opts, &identity);
+    let (s, v) = ct(&opts);
     let levels = find_levels(&s, &v, None).expect("levels");
     assert!(levels.sacrum_found, "the sacrum is in the series");
     assert_eq!(levels.labelled_by, LabelSource::Sacrum);
@@ -117,7 +101,7 @@ fn default_grid_noise_free_labelled_from_the_sacrum() {
 fn noisy_thin_slices_and_thick_slices() {
     // 0.6 mm with noise, over L3–S1.
     let opts = ct_opts(1.4, 0.6, -110.0, 38.0, true);
-    let (s, v) = ct(&opts, &identity);
+    let (s, v) = ct(&opts);
     let levels = find_levels(&s, &v, None).expect("levels at 0.6 mm");
     assert_eq!(levels.labelled_by, LabelSource::Sacrum);
     let found = check_against_truth(&levels, &identity, 1.5);
@@ -128,7 +112,7 @@ fn noisy_thin_slices_and_thick_slices() {
     // surface falls on a slice centre; this grid lies 0.25 mm off every surface (all at
     // multiples of 0.5 mm).
     let opts = ct_opts(1.4, 3.0, -113.75, 120.0, true);
-    let (s, v) = ct(&opts, &identity);
+    let (s, v) = ct(&opts);
     let levels = find_levels(&s, &v, None).expect("levels at 3 mm");
     let found = check_against_truth(&levels, &identity, 1.5);
     assert_eq!(
@@ -160,7 +144,7 @@ fn noisy_thin_slices_and_thick_slices() {
 fn without_the_sacrum_one_confirmed_level_labels_the_rest() {
     // L2 to L4 with half a disc above and below: no sacrum, so unlabelled.
     let opts = ct_opts(1.4, 1.25, -35.0, 73.0, true);
-    let (s, v) = ct(&opts, &identity);
+    let (s, v) = ct(&opts);
     let mut levels = find_levels(&s, &v, None).expect("levels");
     assert!(!levels.sacrum_found);
     assert_eq!(levels.labelled_by, LabelSource::Unlabelled);
@@ -195,12 +179,17 @@ fn without_the_sacrum_one_confirmed_level_labels_the_rest() {
 #[test]
 fn rotated_and_tilted_spines() {
     for (axial, tilt) in [(20.0, 0.0), (0.0, 12.0), (-15.0, -8.0)] {
-        let (_, back) = pose(axial, tilt);
-        let opts = ct_opts(1.4, 1.25, -120.0, 110.0, true);
-        let (s, v) = ct(&opts, &*back);
+        let mut opts = ct_opts(1.4, 1.25, -120.0, 110.0, true);
+        opts.pose = Pose {
+            axial_rotation_deg: axial,
+            sagittal_tilt_deg: tilt,
+        };
+        let pose = opts.pose;
+        let back = move |p: Vec3| pose.to_anatomy(p);
+        let (s, v) = ct(&opts);
         let levels = find_levels(&s, &v, None)
             .unwrap_or_else(|e| panic!("axial {axial}°, tilt {tilt}°: {e}"));
-        let found = check_against_truth(&levels, &*back, 1.5);
+        let found = check_against_truth(&levels, &back, 1.5);
         assert_eq!(
             found.last(),
             Some(&Level::S1),
@@ -210,9 +199,9 @@ fn rotated_and_tilted_spines() {
             found.contains(&Level::L1),
             "axial {axial}°, tilt {tilt}°: {found:?}"
         );
-        let t = tilt.to_radians();
+        let truth_axis = pose.spine_axis();
         assert!(
-            (levels.axis.direction[1] - -t.sin()).abs() < 0.05,
+            anchorage_core::geometry::dot(levels.axis.direction, truth_axis) > 0.998,
             "tilt {tilt}°: axis {:?}",
             levels.axis.direction
         );
@@ -223,12 +212,12 @@ fn rotated_and_tilted_spines() {
 fn refusals() {
     // A CT of soft tissue only (above the spine's top): no spine.
     let opts = ct_opts(1.4, 2.0, 140.0, 200.0, false);
-    let (s, v) = ct(&opts, &identity);
+    let (s, v) = ct(&opts);
     let err = find_levels(&s, &v, None).expect_err("no spine");
     assert!(matches!(err, LevelsError::NoSpine { .. }), "{err}");
     // One body only (L3 with its discs).
     let opts = ct_opts(1.4, 1.25, 2.0, 38.0, false);
-    let (s, v) = ct(&opts, &identity);
+    let (s, v) = ct(&opts);
     let err = find_levels(&s, &v, None).expect_err("one body");
     assert!(
         matches!(err, LevelsError::TooFewBodies { found: 1, .. }),
