@@ -6,8 +6,11 @@
 //! risk --model` loads); reproducible bootstrap; and bad input (no outcomes, no
 //! non-events, perfect separation → Firth, missing predictors, a single rater).
 
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{anchorage, run, s};
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anchorage_core::analysis::report::FitMethod;
 use anchorage_core::analysis::{AnalysisError, AnalysisOptions, AnalysisReport, Unit, analyze};
@@ -20,28 +23,6 @@ use serde_json::Value;
 #[path = "cohort/oracle.rs"]
 mod oracle;
 use oracle::{compare_with_oracle, f, python_oracle};
-
-fn anchorage(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_anchorage"))
-        .args(args)
-        .env_remove("ANCHORAGE_DB")
-        .output()
-        .expect("run anchorage")
-}
-
-fn run(args: &[&str]) -> String {
-    let o = anchorage(args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8")
-}
 
 fn options(unit: Unit, bootstrap: usize, seed: u64) -> AnalysisOptions {
     AnalysisOptions {

@@ -2,29 +2,14 @@
 //! the second rater's repeat fraction and noise, value ranges, the risk column (the
 //! `anchorage risk` nomogram) and outcomes drawn from the stated logistic model.
 
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{run, s};
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
-
-fn run(args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_anchorage"))
-        .args(args)
-        .env_remove("ANCHORAGE_DB")
-        .output()
-        .expect("run anchorage");
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8")
-}
 
 /// CSV rows as maps of column to text.
 fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {

@@ -8,7 +8,7 @@ use anchorage_core::dicom::volume::Volume;
 use anchorage_core::geometry::Vec3;
 use anchorage_core::levels::{Known, Levels, LevelsError, find_levels, relabel};
 use anchorage_core::phantom::in_memory::{Which, series_in_memory};
-use anchorage_core::phantom::{Anatomy, PhantomOptions};
+use anchorage_core::phantom::{Anatomy, PhantomOptions, Pose};
 use anchorage_core::session::{LabelSource, Level};
 
 /// The session's level of a phantom level.
@@ -33,22 +33,6 @@ fn ct_opts(pixel_mm: f64, spacing_mm: f64, z_lo: f64, z_hi: f64, noise: bool) ->
 }
 
 type Transform = dyn Fn(Vec3) -> Vec3 + Sync;
-
-/// Rotation about z by `axial_deg`, then about x by `tilt_deg` (patient = R·anatomy):
-/// returns (to_patient, to_anatomy).
-fn pose(axial_deg: f64, tilt_deg: f64) -> (Box<Transform>, Box<Transform>) {
-    let (sa, ca) = axial_deg.to_radians().sin_cos();
-    let (st, ct) = tilt_deg.to_radians().sin_cos();
-    let fwd = move |p: Vec3| {
-        let q = [ca * p[0] - sa * p[1], sa * p[0] + ca * p[1], p[2]];
-        [q[0], ct * q[1] - st * q[2], st * q[1] + ct * q[2]]
-    };
-    let back = move |p: Vec3| {
-        let q = [p[0], ct * p[1] + st * p[2], -st * p[1] + ct * p[2]];
-        [ca * q[0] + sa * q[1], -sa * q[0] + ca * q[1], q[2]]
-    };
-    (Box::new(fwd), Box::new(back))
-}
 
 /// Every body found matches a phantom body (endplates within `tol_mm`, measured along
 /// the anatomy's z through the found axis), with the label of that body; returns the
@@ -86,21 +70,28 @@ fn identity(p: Vec3) -> Vec3 {
     p
 }
 
-fn ct(opts: &PhantomOptions, to_anatomy: &Transform) -> (Series, Volume) {
-    series_in_memory(opts, Which::Ct, to_anatomy)
+fn ct(opts: &PhantomOptions) -> (Series, Volume) {
+    series_in_memory(opts, Which::Ct)
 }
 
 #[test]
 fn default_grid_noise_free_labelled_from_the_sacrum() {
     let opts = ct_opts(1.4, 1.25, -107.5, 102.5, false);
-    let (s, v) = ct(&opts, &identity);
+    let (s, v) = ct(&opts);
     let levels = find_levels(&s, &v, None).expect("levels");
     assert!(levels.sacrum_found, "the sacrum is in the series");
     assert_eq!(levels.labelled_by, LabelSource::Sacrum);
     let found = check_against_truth(&levels, &identity, 1.5);
     assert_eq!(
         found,
-        [Level::L1, Level::L2, Level::L3, Level::L4, Level::L5, Level::S1]
+        [
+            Level::L1,
+            Level::L2,
+            Level::L3,
+            Level::L4,
+            Level::L5,
+            Level::S1
+        ]
     );
     assert_eq!(levels.discs.len(), 5);
     assert_eq!(levels.discs[2].name(), "L3/L4");
@@ -110,7 +101,7 @@ fn default_grid_noise_free_labelled_from_the_sacrum() {
 fn noisy_thin_slices_and_thick_slices() {
     // 0.6 mm with noise, over L3–S1.
     let opts = ct_opts(1.4, 0.6, -110.0, 38.0, true);
-    let (s, v) = ct(&opts, &identity);
+    let (s, v) = ct(&opts);
     let levels = find_levels(&s, &v, None).expect("levels at 0.6 mm");
     assert_eq!(levels.labelled_by, LabelSource::Sacrum);
     let found = check_against_truth(&levels, &identity, 1.5);
@@ -121,18 +112,31 @@ fn noisy_thin_slices_and_thick_slices() {
     // surface falls on a slice centre; this grid lies 0.25 mm off every surface (all at
     // multiples of 0.5 mm).
     let opts = ct_opts(1.4, 3.0, -113.75, 120.0, true);
-    let (s, v) = ct(&opts, &identity);
+    let (s, v) = ct(&opts);
     let levels = find_levels(&s, &v, None).expect("levels at 3 mm");
     let found = check_against_truth(&levels, &identity, 1.5);
     assert_eq!(
         found,
-        [Level::L1, Level::L2, Level::L3, Level::L4, Level::L5, Level::S1]
+        [
+            Level::L1,
+            Level::L2,
+            Level::L3,
+            Level::L4,
+            Level::L5,
+            Level::S1
+        ]
     );
     // Slice indices of the endplates agree with their positions.
     for b in &levels.bodies {
-        let k = b.superior_slice.expect("axial slices stack along the spine");
+        let k = b
+            .superior_slice
+            .expect("axial slices stack along the spine");
         let z = -113.75 + 3.0 * k;
-        assert!((z - b.superior_mm).abs() < 0.5, "slice {k} vs {}", b.superior_mm);
+        assert!(
+            (z - b.superior_mm).abs() < 0.5,
+            "slice {k} vs {}",
+            b.superior_mm
+        );
     }
 }
 
@@ -140,7 +144,7 @@ fn noisy_thin_slices_and_thick_slices() {
 fn without_the_sacrum_one_confirmed_level_labels_the_rest() {
     // L2 to L4 with half a disc above and below: no sacrum, so unlabelled.
     let opts = ct_opts(1.4, 1.25, -35.0, 73.0, true);
-    let (s, v) = ct(&opts, &identity);
+    let (s, v) = ct(&opts);
     let mut levels = find_levels(&s, &v, None).expect("levels");
     assert!(!levels.sacrum_found);
     assert_eq!(levels.labelled_by, LabelSource::Unlabelled);
@@ -175,17 +179,29 @@ fn without_the_sacrum_one_confirmed_level_labels_the_rest() {
 #[test]
 fn rotated_and_tilted_spines() {
     for (axial, tilt) in [(20.0, 0.0), (0.0, 12.0), (-15.0, -8.0)] {
-        let (_, back) = pose(axial, tilt);
-        let opts = ct_opts(1.4, 1.25, -120.0, 110.0, true);
-        let (s, v) = ct(&opts, &*back);
+        let mut opts = ct_opts(1.4, 1.25, -120.0, 110.0, true);
+        opts.pose = Pose {
+            axial_rotation_deg: axial,
+            sagittal_tilt_deg: tilt,
+        };
+        let pose = opts.pose;
+        let back = move |p: Vec3| pose.to_anatomy(p);
+        let (s, v) = ct(&opts);
         let levels = find_levels(&s, &v, None)
             .unwrap_or_else(|e| panic!("axial {axial}°, tilt {tilt}°: {e}"));
-        let found = check_against_truth(&levels, &*back, 1.5);
-        assert_eq!(found.last(), Some(&Level::S1), "axial {axial}°, tilt {tilt}°");
-        assert!(found.contains(&Level::L1), "axial {axial}°, tilt {tilt}°: {found:?}");
-        let t = tilt.to_radians();
+        let found = check_against_truth(&levels, &back, 1.5);
+        assert_eq!(
+            found.last(),
+            Some(&Level::S1),
+            "axial {axial}°, tilt {tilt}°"
+        );
         assert!(
-            (levels.axis.direction[1] - -t.sin()).abs() < 0.05,
+            found.contains(&Level::L1),
+            "axial {axial}°, tilt {tilt}°: {found:?}"
+        );
+        let truth_axis = pose.spine_axis();
+        assert!(
+            anchorage_core::geometry::dot(levels.axis.direction, truth_axis) > 0.998,
             "tilt {tilt}°: axis {:?}",
             levels.axis.direction
         );
@@ -196,15 +212,243 @@ fn rotated_and_tilted_spines() {
 fn refusals() {
     // A CT of soft tissue only (above the spine's top): no spine.
     let opts = ct_opts(1.4, 2.0, 140.0, 200.0, false);
-    let (s, v) = ct(&opts, &identity);
+    let (s, v) = ct(&opts);
     let err = find_levels(&s, &v, None).expect_err("no spine");
     assert!(matches!(err, LevelsError::NoSpine { .. }), "{err}");
     // One body only (L3 with its discs).
     let opts = ct_opts(1.4, 1.25, 2.0, 38.0, false);
-    let (s, v) = ct(&opts, &identity);
+    let (s, v) = ct(&opts);
     let err = find_levels(&s, &v, None).expect_err("one body");
     assert!(
         matches!(err, LevelsError::TooFewBodies { found: 1, .. }),
         "{err}"
     );
+}
+
+mod sample {
+    use super::*;
+    use anchorage_core::dicom::series::scan;
+    use anchorage_core::dicom::volume::{LoadControl, load};
+    use anchorage_core::levels::{
+        EllipseRefusal, accept_all_passing, propose_ellipse_checked, propose_protocol,
+    };
+    use anchorage_core::measure::measurement::{RoiTarget, area_shape, labelled};
+    use anchorage_core::measure::propose::EllipseSettings;
+    use anchorage_core::phantom::{Tissue, ct_truth_volume};
+    use anchorage_core::pipeline::Pipeline;
+    use anchorage_core::protocol::Flag;
+    use anchorage_core::protocol::placement::PlacementProblem;
+    use anchorage_core::session::{Role, SeriesRef, Session};
+    use std::path::Path;
+
+    fn sample_ct() -> (Series, Volume) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-dicom/ct");
+        let report = scan(&dir).expect("scan");
+        let series = report.pick(None, &dir).expect("one series").clone();
+        let volume = load(&series, &LoadControl::default()).expect("load");
+        (series, volume)
+    }
+
+    fn session_for(series: &Series) -> Session {
+        Session {
+            series: vec![SeriesRef {
+                path: "ct".into(),
+                series_instance_uid: series.uid.clone(),
+                modality: "CT".into(),
+                description: String::new(),
+            }],
+            ..Session::default()
+        }
+    }
+
+    #[test]
+    fn sample_levels_proposals_and_checks() {
+        let (series, volume) = sample_ct();
+        let levels = find_levels(&series, &volume, None).expect("levels of the sample");
+        let found = check_against_truth(&levels, &identity, 1.5);
+        assert_eq!(
+            found,
+            [
+                Level::L1,
+                Level::L2,
+                Level::L3,
+                Level::L4,
+                Level::L5,
+                Level::S1
+            ]
+        );
+
+        // The protocol proposed at once: 3 planes × L1–L5, each inside its level's
+        // cancellous bone on the noise-free labels, each mean within 4.5 SE of the truth.
+        let mut session = session_for(&series);
+        session.set_levels(levels.clone());
+        let proposals = propose_protocol(&session, &levels, &series, &volume);
+        let got: Vec<String> = proposals
+            .iter()
+            .map(|p| format!("{:?} {:?} {}", p.roi.level, p.roi.role, p.slice))
+            .collect();
+        assert_eq!(proposals.len(), 15, "3 planes × 5 levels: {got:?}");
+        let truth = ct_truth_volume(&PhantomOptions::default());
+        let anatomy = Anatomy::lumbar();
+        for p in &proposals {
+            let level = p.roi.level.expect("a level");
+            assert!(p.passes(), "{:?} {level}: {:?}", p.roi.role, p.problems);
+            let plane = volume.planes[p.slice];
+            let (shape, _) = area_shape(&p.roi, &plane).expect("shape");
+            let mut n = 0;
+            shape.for_each_pixel_scaled(
+                volume.dims().2,
+                volume.dims().1,
+                [plane.col_spacing_mm, plane.row_spacing_mm],
+                |c, r| {
+                    n += 1;
+                    let t = truth.tissue(p.slice, r, c);
+                    assert!(
+                        matches!(t, Some(Tissue::BodyCancellous(l)) if l.name() == level.as_str()),
+                        "{level} {:?}: pixel ({c}, {r}) is {t:?}",
+                        p.roi.role
+                    );
+                },
+            );
+            assert!(n > 100, "{level} {:?}: only {n} pixels", p.roi.role);
+            let st = p.stats.as_ref().expect("stats");
+            let hu = anatomy
+                .bodies
+                .iter()
+                .find(|b| b.level.name() == level.as_str())
+                .and_then(|b| anatomy.value(Tissue::BodyCancellous(b.level)))
+                .expect("truth")
+                .ct_hu as f64;
+            let (mean, sd) = (st.mean.expect("mean"), st.sd.expect("sd"));
+            let se = sd / (st.n as f64).sqrt();
+            assert!(
+                (mean - hu).abs() <= 4.5 * se,
+                "{level} {:?}: {mean} vs {hu} (SE {se})",
+                p.roi.role
+            );
+        }
+
+        // Accepting all gives the truth's B-HU for every level, without flags.
+        let ids = accept_all_passing(&mut session, &proposals);
+        assert_eq!(ids.len(), 15);
+        let pipeline = Pipeline::new(&session, None).expect("pipeline");
+        let measured = pipeline.run(&session, |uid| {
+            (uid == series.uid).then_some((&series, &volume))
+        });
+        assert!(measured.placement.is_empty(), "{:?}", measured.placement);
+        for level in [Level::L1, Level::L2, Level::L3, Level::L4, Level::L5] {
+            let r = measured
+                .results
+                .levels
+                .iter()
+                .find(|l| l.level == level)
+                .expect("level result");
+            let hu = truth_hu(level);
+            let b = r.b_hu.expect("B-HU");
+            assert_eq!(r.b_hu_planes, 3);
+            assert!((b - hu).abs() < 2.0, "{level}: B-HU {b} vs {hu}");
+        }
+
+        // Misplaced ROIs: on a disc, in the wrong level, outside the body.
+        let t = |k: usize| RoiTarget::of_slice(&series.uid, &volume, k).expect("slice");
+        let centre = |k: usize| {
+            let (c, r, _) = volume.planes[k].patient_to_pixel([0.0, 3.0, 0.0]);
+            (c, r)
+        };
+        // Slice 87: z = 1.25 mm, the disc L3/L4; slice 75: z = −13.75, L4's middle.
+        let on_disc = labelled(
+            t(87).ellipse(Role::BHuMid, centre(87), 8.0, 8.0, 0.0),
+            Some(Level::L3),
+            None,
+        );
+        let wrong = labelled(
+            t(75).ellipse(Role::BHuMid, centre(75), 8.0, 8.0, 0.0),
+            Some(Level::L3),
+            None,
+        );
+        let too_big = labelled(
+            t(101).ellipse(Role::BHuInferior, centre(101), 30.0, 12.0, 0.0),
+            Some(Level::L3),
+            None,
+        );
+        let mut bad = session_for(&series);
+        bad.set_levels(levels.clone());
+        bad.screws.push(anchorage_core::session::Screw::planned(
+            Level::L3,
+            anchorage_core::session::Side::L,
+        ));
+        let ids: Vec<u64> = [on_disc, wrong, too_big]
+            .into_iter()
+            .map(|r| bad.add_roi(r))
+            .collect();
+        let measured = pipeline.run(&bad, |uid| {
+            (uid == series.uid).then_some((&series, &volume))
+        });
+        let problem = |id: u64| {
+            measured
+                .placement
+                .iter()
+                .find(|p| p.roi_id == id)
+                .map(|p| p.problem)
+        };
+        assert_eq!(
+            problem(ids[0]),
+            Some(PlacementProblem::OnDisc {
+                upper: Some(Level::L3),
+                lower: Some(Level::L4)
+            })
+        );
+        assert_eq!(
+            problem(ids[1]),
+            Some(PlacementProblem::WrongLevel { found: Level::L4 })
+        );
+        assert_eq!(problem(ids[2]), Some(PlacementProblem::OutsideCrossSection));
+        let l3 = measured
+            .results
+            .levels
+            .iter()
+            .find(|l| l.level == Level::L3)
+            .expect("L3");
+        let texts: Vec<String> = l3.flags.iter().map(ToString::to_string).collect();
+        assert!(
+            texts.contains(&format!(
+                "misplaced: B-HU mid L3 (ROI {}) on the disc L3/L4",
+                ids[0]
+            )),
+            "{texts:?}"
+        );
+        assert!(l3.flags.iter().any(|f| matches!(f, Flag::Misplaced { .. })));
+        let flags_col = measured
+            .table
+            .columns
+            .iter()
+            .position(|c| *c == "flags")
+            .expect("flags");
+        let cell = format!("{:?}", measured.table.rows[0][flags_col]);
+        assert!(cell.contains("in L4's body"), "{cell}");
+        assert!(cell.contains("leaves the body's cross-section"), "{cell}");
+
+        // The disc-slice click: the sample's middle slice (84, z = −2.5 mm) is on the disc
+        // L3/L4; a click there is refused, with the levels by the disc, without them by
+        // the open region.
+        let click = centre(84);
+        let with = propose_ellipse_checked(&volume, 84, click, &EllipseSettings::CT, Some(&levels));
+        assert!(
+            matches!(&with, Err(EllipseRefusal::OnDisc { disc, .. }) if disc == "L3/L4"),
+            "{with:?}"
+        );
+        let without = propose_ellipse_checked(&volume, 84, click, &EllipseSettings::CT, None);
+        assert!(without.is_err(), "{without:?}");
+    }
+
+    fn truth_hu(level: Level) -> f64 {
+        let anatomy = Anatomy::lumbar();
+        anatomy
+            .bodies
+            .iter()
+            .find(|b| b.level.name() == level.as_str())
+            .and_then(|b| anatomy.value(Tissue::BodyCancellous(b.level)))
+            .expect("truth")
+            .ct_hu as f64
+    }
 }

@@ -14,7 +14,11 @@ pub const MIN_BODY_MM: f64 = 10.0;
 
 /// Two unit vectors perpendicular to `d` and to each other.
 pub fn perpendicular(d: Vec3) -> (Vec3, Vec3) {
-    let helper = if d[0].abs() < 0.9 { [1.0, 0.0, 0.0] } else { [0.0, 1.0, 0.0] };
+    let helper = if d[0].abs() < 0.9 {
+        [1.0, 0.0, 0.0]
+    } else {
+        [0.0, 1.0, 0.0]
+    };
     let u = normalized(cross(d, helper)).unwrap_or([0.0, 1.0, 0.0]);
     let v = cross(d, u);
     (u, v)
@@ -51,11 +55,7 @@ pub fn fit_axis(points: &[Vec3]) -> Option<SpineAxis> {
         }
         let mut dir = [0.0, 0.0, 1.0];
         for _ in 0..50 {
-            let next = [
-                dot(m[0], dir),
-                dot(m[1], dir),
-                dot(m[2], dir),
-            ];
+            let next = [dot(m[0], dir), dot(m[1], dir), dot(m[2], dir)];
             dir = normalized(next)?;
         }
         if dir[2] < 0.0 {
@@ -108,9 +108,16 @@ fn outline(grid: &Grid<'_>, axis: &SpineAxis, centre: Vec3, plateau: f64) -> Vec
             cs * u[2] + sn * v[2],
         ];
         let samples: Vec<f64> = (0..200)
-            .map(|i| grid.sample(add_scaled(centre, i as f64 * step, dir)).unwrap_or(f64::NAN))
+            .map(|i| {
+                grid.sample(add_scaled(centre, i as f64 * step, dir))
+                    .unwrap_or(f64::NAN)
+            })
             .collect();
-        let max = samples.iter().copied().filter(|x| x.is_finite()).fold(f64::MIN, f64::max);
+        let max = samples
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .fold(f64::MIN, f64::max);
         if max < plateau + 150.0 {
             continue;
         }

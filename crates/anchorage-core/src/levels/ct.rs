@@ -99,7 +99,10 @@ fn column_on_slice(grid: &Grid<'_>, k: usize, f: usize) -> Option<(Vec3, f64)> {
         return None;
     }
     let half = 0.5 * (f as f64 - 1.0);
-    let (r, c) = (sr / n as f64 * f as f64 + half, sc / n as f64 * f as f64 + half);
+    let (r, c) = (
+        sr / n as f64 * f as f64 + half,
+        sc / n as f64 * f as f64 + half,
+    );
     Some((grid.point_of(k as f64, r, c), area))
 }
 
@@ -122,7 +125,6 @@ pub fn find(series: &Series, volume: &Volume) -> Result<Levels, LevelsError> {
     let axis = fit_axis(&points)
         .ok_or_else(|| no_spine("no bony column through enough slices (bone ≥ 110 HU)"))?;
     // The profile along the axis, over the part of it inside the volume.
-    let n = grid.normal();
     let k_of = |s: f64| grid.index_of(axis.point_at(s)).0;
     let (k0, k1) = (k_of(0.0), k_of(1.0));
     let dk = k1 - k0;
@@ -169,12 +171,6 @@ pub fn find(series: &Series, volume: &Volume) -> Result<Levels, LevelsError> {
             }
         })
         .collect();
-    let _ = n;
-    if std::env::var_os("LEVELS_DEBUG").is_some() {
-        eprintln!("axis {:?} points {} s {s_lo}..{s_hi}", axis, points.len());
-        for (i, x) in values.iter().enumerate().step_by(4) { eprintln!("{:.1} {:.0}", s_lo + i as f64 * step, x); }
-        eprintln!("otsu {:?}", super::profile::otsu(&values));
-    }
     let profile = Profile {
         t0_mm: s_lo,
         step_mm: step,

@@ -88,7 +88,11 @@ impl<'a> Grid<'a> {
         let clamp = |x: f64, n: usize| x.clamp(0.0, (n - 1) as f64);
         let (k, r, c) = (clamp(k, ns), clamp(r, nr), clamp(c, nc));
         let (k0, r0, c0) = (k.floor() as usize, r.floor() as usize, c.floor() as usize);
-        let (k1, r1, c1) = ((k0 + 1).min(ns - 1), (r0 + 1).min(nr - 1), (c0 + 1).min(nc - 1));
+        let (k1, r1, c1) = (
+            (k0 + 1).min(ns - 1),
+            (r0 + 1).min(nr - 1),
+            (c0 + 1).min(nc - 1),
+        );
         let (fk, fr, fc) = (k - k0 as f64, r - r0 as f64, c - c0 as f64);
         let mut acc = 0.0;
         for (kk, wk) in [(k0, 1.0 - fk), (k1, fk)] {

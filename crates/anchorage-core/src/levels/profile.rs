@@ -91,7 +91,11 @@ pub fn otsu(values: &[f64]) -> Option<f64> {
         hist[bin(x).min(BINS - 1)] += 1;
     }
     let total = v.len() as f64;
-    let sum_all: f64 = hist.iter().enumerate().map(|(i, &h)| i as f64 * h as f64).sum();
+    let sum_all: f64 = hist
+        .iter()
+        .enumerate()
+        .map(|(i, &h)| i as f64 * h as f64)
+        .sum();
     let (mut w0, mut sum0, mut best, mut best_i) = (0.0, 0.0, -1.0, 0usize);
     for (i, &h) in hist.iter().enumerate() {
         w0 += h as f64;
@@ -158,11 +162,16 @@ impl Profile {
             if !f || a <= first || b >= last {
                 continue;
             }
-            let (Some(below), Some(above)) = (all.get(idx.wrapping_sub(1)), all.get(idx + 1)) else {
+            let (Some(below), Some(above)) = (all.get(idx.wrapping_sub(1)), all.get(idx + 1))
+            else {
                 continue;
             };
             let m = steps(3.0);
-            let (pa, pb) = if b > a + 2 * m { (a + m, b - m) } else { (a, b) };
+            let (pa, pb) = if b > a + 2 * m {
+                (a + m, b - m)
+            } else {
+                (a, b)
+            };
             let plateau = low_median(pa, pb);
             let tb = low_median(below.0.max(a.saturating_sub(steps(6.0))), below.1);
             let ta = low_median(above.0, above.1.min(b + steps(6.0)));
@@ -207,7 +216,11 @@ impl Profile {
             .map(|&(inf, sup, plateau, tb, ta, _)| {
                 let contrast = ((plateau - 0.5 * (tb + ta)) / range).clamp(0.0, 1.0);
                 let ratio = (sup - inf) / h_med;
-                let regular = if (0.6..=1.5).contains(&ratio) { 1.0 } else { 0.5 };
+                let regular = if (0.6..=1.5).contains(&ratio) {
+                    1.0
+                } else {
+                    0.5
+                };
                 ProfileBody {
                     superior_mm: sup,
                     inferior_mm: inf,
@@ -231,7 +244,11 @@ impl Profile {
                     let near = low_median(a.max(b.saturating_sub(steps(8.0))), b);
                     let disc_like = disc_level.is_finite()
                         && (near - disc_level).abs() <= 0.2 * (body_level - disc_level).abs();
-                    if disc_like { Below::Disc } else { Below::NoDisc }
+                    if disc_like {
+                        Below::Disc
+                    } else {
+                        Below::NoDisc
+                    }
                 }
             }
         };

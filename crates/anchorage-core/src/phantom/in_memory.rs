@@ -1,7 +1,7 @@
 //! The phantom's CT or MR as a loaded series, in memory, without writing DICOM files:
 //! for tests and benchmarks of what works on volumes (level finding), on grids and
 //! placements the written phantom does not offer (any level range, slice spacing, a
-//! rotated or tilted spine through `to_anatomy`). Values are the tissue values of
+//! rotated or tilted spine through the options' [`super::Pose`]). Values are the tissue values of
 //! [`Anatomy::lumbar`] at each pixel centre, plus Gaussian noise of the options' SD when
 //! `opts.noise`, rounded to integers like the written files.
 
@@ -26,12 +26,10 @@ pub enum Which {
 }
 
 /// The series `which` of `opts` in memory; each pixel centre p shows the tissue at
-/// `to_anatomy(p)` (the identity for the phantom as written).
-pub fn series_in_memory(
-    opts: &PhantomOptions,
-    which: Which,
-    to_anatomy: &(dyn Fn(Vec3) -> Vec3 + Sync),
-) -> (Series, Volume) {
+/// `opts.pose.to_anatomy(p)`, as the written phantom does.
+pub fn series_in_memory(opts: &PhantomOptions, which: Which) -> (Series, Volume) {
+    let pose = opts.pose;
+    let to_anatomy = |p: Vec3| pose.to_anatomy(p);
     let anatomy = Anatomy::lumbar();
     let (g, sd, uid) = match which {
         Which::Ct => (opts.ct_geometry(), opts.ct.noise_sd_hu, "2.25.1001"),

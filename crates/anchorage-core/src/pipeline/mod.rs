@@ -29,8 +29,8 @@ use crate::dicom::series::Series;
 use crate::dicom::volume::Volume;
 use crate::export::{ScrewTable, screw_table};
 use crate::measure::measure_roi;
-use crate::protocol::{Measurements, Models, ProtocolResults, compute_results};
-use crate::session::Session;
+use crate::protocol::{Flag, Measurements, Models, ProtocolResults, compute_results};
+use crate::session::{Role, Session};
 use study::{StudyError, load_models, load_series_searching};
 
 /// Everything computed from a session and its series.
@@ -84,8 +84,12 @@ impl Pipeline {
         session: &Session,
         find: impl Fn(&str) -> Option<(&'a Series, &'a Volume)>,
     ) -> Measured {
-        let (measurements, mut notices) = measure_rois(session, find);
-        let results = compute_results(session, &measurements, &self.models);
+        let (measurements, mut notices) = measure_rois(session, &find);
+        let mut results = compute_results(session, &measurements, &self.models);
+        let placement = crate::levels::check_session(session, |uid| {
+            find(uid).map(|(s, v)| (s.frame_of_reference_uid.as_str(), v))
+        });
+        add_placement_flags(session, &placement, &mut results);
         notices.extend(notices::left_out(session, &measurements, &results));
         notices.sort_by_key(|n| session.rois.iter().position(|r| r.id == n.roi_id));
         let table = screw_table(session, &results, &self.models);
@@ -95,7 +99,41 @@ impl Pipeline {
             models: self.models.clone(),
             table,
             notices,
-            placement: Vec::new(),
+            placement,
+        }
+    }
+}
+
+/// Adds a [`Flag::Misplaced`] for each placement issue to its level's result, and to
+/// every screw of that level that uses the ROI (B-HU ROIs: every screw of the level;
+/// an ST-HU trajectory: the screw of its side).
+fn add_placement_flags(
+    session: &Session,
+    issues: &[crate::levels::PlacementIssue],
+    results: &mut ProtocolResults,
+) {
+    for issue in issues {
+        let Some(roi) = session.roi(issue.roi_id) else {
+            continue;
+        };
+        let Some(level) = roi.level else { continue };
+        let flag = Flag::Misplaced {
+            roi_id: roi.id,
+            role: roi.role,
+            level,
+            problem: issue.problem,
+        };
+        if let Some(l) = results.levels.iter_mut().find(|l| l.level == level) {
+            l.flags.push(flag.clone());
+        }
+        for s in results.screws.iter_mut().filter(|s| s.screw.level == level) {
+            let uses = match roi.role {
+                Role::StHu => roi.side == Some(s.screw.side),
+                r => crate::protocol::B_HU_PLANES.contains(&r),
+            };
+            if uses {
+                s.flags.push(flag.clone());
+            }
         }
     }
 }
