@@ -707,3 +707,60 @@ fn the_window_steps_through_the_proposals_it_is_given() {
     let c = h.state().protocol_queue().expect("queue").counts();
     assert_eq!((c.accepted, c.waiting, c.skipped), (1, 4, 1));
 }
+
+#[test]
+fn an_roi_on_a_disc_is_flagged_in_the_checklist_the_roi_list_and_the_results() {
+    let t = truth();
+    let (_dir, mut h) = open_with_levels(Vec2::new(1600.0, 1000.0));
+    let levels = ct_levels(&h);
+    let volume = h.state().volume().expect("volume");
+    let series = h
+        .state()
+        .study()
+        .and_then(|st| st.current())
+        .expect("series")
+        .clone();
+    // B-HU mid L3 drawn on the L3/L4 disc's middle slice, where the L3 ellipse would be.
+    let disc = levels
+        .discs
+        .iter()
+        .find(|d| d.upper == Some(Level::L3))
+        .expect("the L3/L4 disc");
+    let slice = disc.slice.expect("disc slice").round() as usize;
+    let e = &b_hu_plane(&t, "L3", "mid")["ellipse_px"];
+    let target =
+        anchorage_core::measure::RoiTarget::of_slice(&series.uid, &volume, slice).expect("target");
+    let mut roi = target.ellipse(Role::BHuMid, (num(e, "cx"), num(e, "cy")), 12.0, 9.0, 0.0);
+    roi.level = Some(Level::L3);
+    h.state_mut().handle(Action::AddRoi(roi));
+    settle(&mut h);
+    let id = h.state().session().rois[0].id;
+    let derived = h.state_mut().derived();
+    assert!(
+        derived
+            .placement
+            .iter()
+            .any(|i| i.roi_id == id && i.problem.to_string() == "on the disc L3/L4"),
+        "{:?}",
+        derived.placement
+    );
+    // The checklist item says why, and so do the ROI list and the results' flags.
+    h.get_by_label("[x] B-HU mid L3").scroll_to_me();
+    settle(&mut h);
+    assert!(
+        h.query_by_label(&format!("    misplaced: ROI #{id} on the disc L3/L4"))
+            .is_some()
+    );
+    assert!(
+        h.query_by_label("Misplaced: on the disc L3/L4").is_some(),
+        "the ROI list"
+    );
+    let flagged = derived
+        .results
+        .levels
+        .iter()
+        .flat_map(|l| l.flags.iter())
+        .chain(derived.results.patient.flags.iter())
+        .any(|f| f.to_string().contains("on the disc L3/L4"));
+    assert!(flagged, "the results carry the misplaced flag");
+}
