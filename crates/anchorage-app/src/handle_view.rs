@@ -199,9 +199,14 @@ impl App {
         self.viewers.point[0] = k;
         self.viewers.active = 0;
         self.tools.selected = None;
+        let plane = match item.role {
+            Role::BHuSuperior => "3 mm below its superior endplate",
+            Role::BHuInferior => "3 mm above its inferior endplate",
+            _ => "its mid-height",
+        };
         self.note = Some(format!(
-            "{} from the levels found: slice {} of {}.",
-            item.label(),
+            "{} has no ROI yet: showing slice {} of {}, {plane}, from the levels found.",
+            item.level,
             k + 1,
             volume.planes.len()
         ));
