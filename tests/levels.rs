@@ -565,3 +565,59 @@ mod command_line {
         assert!(labels.contains(&"L3"), "{out}");
     }
 }
+
+mod session_v2 {
+    use super::*;
+    use anchorage_core::pipeline::measure_on_disk;
+    use anchorage_core::session::{SESSION_VERSION, Session};
+    use std::path::Path;
+
+    #[test]
+    fn a_v1_session_loads_saves_as_v2_and_measures_the_same() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-dicom/example-session.json");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let raw: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(raw["version"], 1, "the sample session is version 1");
+        let v1 = Session::from_json(&text, &path).expect("v1 loads");
+        assert_eq!(SESSION_VERSION, 2);
+        assert!(v1.levels.is_empty());
+        let saved = v1.to_json();
+        let again: serde_json::Value = serde_json::from_str(&saved).expect("json");
+        assert_eq!(again["version"], 2);
+        assert!(again.get("levels").is_none(), "no levels, no field");
+        let v2 = Session::from_json(&saved, &path).expect("v2 loads");
+        assert_eq!(v1, v2);
+        let (a, _) = measure_on_disk(&v1, &path, &[]).expect("measure v1");
+        let (b, _) = measure_on_disk(&v2, &path, &[]).expect("measure v2");
+        assert_eq!(a.table, b.table);
+        assert!(a.placement.is_empty());
+
+        // With levels: stored, shared with the MR of the same frame of reference, and
+        // read back unchanged.
+        let (series, volume) = {
+            let dir = path.parent().expect("dir").join("ct");
+            let report = anchorage_core::dicom::series::scan(&dir).expect("scan");
+            let s = report.pick(None, &dir).expect("series").clone();
+            let v = anchorage_core::dicom::volume::load(&s, &Default::default()).expect("load");
+            (s, v)
+        };
+        let levels = find_levels(&series, &volume, None).expect("levels");
+        let mut with = v2.clone();
+        with.set_levels(levels.clone());
+        let text = with.to_json();
+        let back = Session::from_json(&text, &path).expect("loads");
+        assert_eq!(back.levels, vec![levels.clone()]);
+        let mr_uid = &v2
+            .series
+            .iter()
+            .find(|s| s.modality == "MR")
+            .expect("MR")
+            .series_instance_uid;
+        assert!(back.levels_for(mr_uid, &series.frame_of_reference_uid).is_some());
+        assert!(back.levels_for(mr_uid, "1.2.3.other").is_none());
+        // The sample session's ROIs lie where their levels say: no misplaced flag.
+        let (m, _) = measure_on_disk(&back, &path, &[]).expect("measure with levels");
+        assert!(m.placement.is_empty(), "{:?}", m.placement);
+        assert_eq!(m.table, a.table);
+    }
+}
