@@ -3,6 +3,9 @@
 //! from the sacrum or one confirmed level; the protocol proposed at once; misplaced ROIs
 //! flagged; the `anchorage levels` command line.
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use anchorage_core::dicom::series::Series;
 use anchorage_core::dicom::volume::Volume;
 use anchorage_core::geometry::Vec3;
@@ -450,5 +453,171 @@ mod sample {
             .and_then(|b| anatomy.value(Tissue::BodyCancellous(b.level)))
             .expect("truth")
             .ct_hu as f64
+    }
+}
+
+mod command_line {
+    use super::cli::{anchorage, run, s};
+    use anchorage_core::dicom::series::scan;
+    use std::path::Path;
+
+    fn sample_ct() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-dicom/ct")
+    }
+
+    #[test]
+    fn levels_of_the_sample_as_json_and_table() {
+        let dir = sample_ct();
+        let out = run(&["levels", s(&dir), "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(v["labelled_by"], "sacrum");
+        let labels: Vec<&str> = v["bodies"]
+            .as_array()
+            .expect("bodies")
+            .iter()
+            .map(|b| b["label"].as_str().unwrap_or("?"))
+            .collect();
+        assert_eq!(labels, ["L1", "L2", "L3", "L4", "L5", "S1"]);
+        // L3: 6.5..33 mm, slices (z + 107.5) / 1.25 = 90.8..112.4.
+        let l3 = &v["bodies"][2];
+        assert!(
+            (l3["superior_mm"].as_f64().unwrap_or(0.0) - 33.0).abs() <= 1.5,
+            "{l3}"
+        );
+        assert!(
+            (l3["inferior_mm"].as_f64().unwrap_or(0.0) - 6.5).abs() <= 1.5,
+            "{l3}"
+        );
+        assert!(
+            (l3["superior_slice"].as_f64().unwrap_or(0.0) - 112.4).abs() <= 1.2,
+            "{l3}"
+        );
+        assert!(
+            (l3["centre_mm"][2].as_f64().unwrap_or(0.0) - 19.75).abs() <= 1.5,
+            "{l3}"
+        );
+        assert_eq!(v["discs"][2]["name"], "L3/L4");
+        // One confirmed level, wrong on purpose: everything shifts by one.
+        let out = run(&["levels", s(&dir), "--known", "L4@100", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(v["labelled_by"], "known L4");
+        assert_eq!(v["bodies"][0]["label"], "L2");
+        let table = run(&["levels", s(&dir)]);
+        assert!(table.contains("disc L3/L4"), "{table}");
+        assert!(table.lines().any(|l| l.starts_with("L3 ")), "{table}");
+    }
+
+    #[test]
+    fn refusals_exit_1_with_the_reason() {
+        let dir = sample_ct();
+        let o = anchorage(&["levels", s(&dir), "--known", "L3@84"]);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("lies in no vertebral body") && err.contains("disc L3/L4"),
+            "{err}"
+        );
+        let o = anchorage(&["levels", s(&dir), "--known", "L3"]);
+        assert_eq!(o.status.code(), Some(1));
+        // Only the slices of L3 and its discs: one body.
+        let report = scan(&dir).expect("scan");
+        let series = &report.series[0];
+        let tmp = tempfile::tempdir().expect("tmp");
+        for (k, sl) in series.slices.iter().enumerate().skip(84).take(30) {
+            std::fs::copy(&sl.path, tmp.path().join(format!("{k}.dcm"))).expect("copy");
+        }
+        let o = anchorage(&["levels", s(tmp.path())]);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("at least two are needed"), "{err}");
+        // Only disc slices: no spine.
+        let tmp = tempfile::tempdir().expect("tmp");
+        for (k, sl) in series.slices.iter().enumerate().skip(83).take(6) {
+            std::fs::copy(&sl.path, tmp.path().join(format!("{k}.dcm"))).expect("copy");
+        }
+        let o = anchorage(&["levels", s(tmp.path())]);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("no spine found"), "{err}");
+    }
+
+    #[test]
+    fn a_rotated_and_tilted_phantom_written_as_dicom() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        run(&[
+            "phantom",
+            "--out",
+            s(tmp.path()),
+            "--axial-rotation",
+            "15",
+            "--sagittal-tilt",
+            "10",
+        ]);
+        let out = run(&["levels", s(&tmp.path().join("ct")), "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let labels: Vec<&str> = v["bodies"]
+            .as_array()
+            .expect("bodies")
+            .iter()
+            .map(|b| b["label"].as_str().unwrap_or("?"))
+            .collect();
+        assert_eq!(labels.last(), Some(&"S1"), "{out}");
+        assert!(labels.contains(&"L3"), "{out}");
+    }
+}
+
+mod session_v2 {
+    use super::*;
+    use anchorage_core::pipeline::measure_on_disk;
+    use anchorage_core::session::{SESSION_VERSION, Session};
+    use std::path::Path;
+
+    #[test]
+    fn a_v1_session_loads_saves_as_v2_and_measures_the_same() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-dicom/example-session.json");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let raw: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(raw["version"], 1, "the sample session is version 1");
+        let v1 = Session::from_json(&text, &path).expect("v1 loads");
+        assert_eq!(SESSION_VERSION, 2);
+        assert!(v1.levels.is_empty());
+        let saved = v1.to_json();
+        let again: serde_json::Value = serde_json::from_str(&saved).expect("json");
+        assert_eq!(again["version"], 2);
+        assert!(again.get("levels").is_none(), "no levels, no field");
+        let v2 = Session::from_json(&saved, &path).expect("v2 loads");
+        assert_eq!(v1, v2);
+        let (a, _) = measure_on_disk(&v1, &path, &[]).expect("measure v1");
+        let (b, _) = measure_on_disk(&v2, &path, &[]).expect("measure v2");
+        assert_eq!(a.table, b.table);
+        assert!(a.placement.is_empty());
+
+        // With levels: stored, shared with the MR of the same frame of reference, and
+        // read back unchanged.
+        let (series, volume) = {
+            let dir = path.parent().expect("dir").join("ct");
+            let report = anchorage_core::dicom::series::scan(&dir).expect("scan");
+            let s = report.pick(None, &dir).expect("series").clone();
+            let v = anchorage_core::dicom::volume::load(&s, &Default::default()).expect("load");
+            (s, v)
+        };
+        let levels = find_levels(&series, &volume, None).expect("levels");
+        let mut with = v2.clone();
+        with.set_levels(levels.clone());
+        let text = with.to_json();
+        let back = Session::from_json(&text, &path).expect("loads");
+        assert_eq!(back.levels, vec![levels.clone()]);
+        let mr_uid = &v2
+            .series
+            .iter()
+            .find(|s| s.modality == "MR")
+            .expect("MR")
+            .series_instance_uid;
+        assert!(back.levels_for(mr_uid, &series.frame_of_reference_uid).is_some());
+        assert!(back.levels_for(mr_uid, "1.2.3.other").is_none());
+        // The sample session's ROIs lie where their levels say: no misplaced flag.
+        let (m, _) = measure_on_disk(&back, &path, &[]).expect("measure with levels");
+        assert!(m.placement.is_empty(), "{:?}", m.placement);
+        assert_eq!(m.table, a.table);
     }
 }

@@ -5,6 +5,7 @@
 mod bench;
 mod bench_analysis;
 mod bench_cohort;
+mod bench_levels;
 mod cohort;
 mod cohort_analyze;
 mod info;
@@ -50,7 +51,7 @@ pub enum Command {
     Measure(measure::MeasureArgs),
     /// Write the synthetic CT and MR phantom with its ground truth and example session.
     Phantom(phantom::PhantomArgs),
-    /// Benchmarks: `bench load PATH`, `bench cohort [--db DB]`, `bench analysis`.
+    /// Benchmarks: `bench load PATH`, `bench cohort [--db DB]`, `bench analysis`, `bench levels`.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
     /// The stress model of the bone around a pedicle screw, as JSON.

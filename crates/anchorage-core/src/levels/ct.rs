@@ -3,7 +3,9 @@
 //! 1. Every slice about 2 mm apart is reduced to blocks of about 2 × 2 mm (block means);
 //!    blocks of at least [`BONE_HU`] are bone. The largest 4-connected bony region of
 //!    at least [`MIN_COLUMN_MM2`] is the vertebral column on that slice (the body, with
-//!    the posterior elements it touches); its centroid is a point near the body's centre.
+//!    the posterior elements it touches); the centroid of its blocks below
+//!    [`CANCELLOUS_MAX_HU`] (the body's core, not the dense posterior elements) is a
+//!    point near the body's centre.
 //! 2. The axis: a straight line fitted to those centroids by least squares, three times,
 //!    each time without the centroids farther than max(3 mm, 2.5 × the median distance)
 //!    (slices through posterior elements only, other bones).
@@ -27,6 +29,8 @@ use crate::session::Levels;
 pub const BONE_HU: f64 = 110.0;
 /// The smallest cross-section (mm²) a bony region must have to be the column.
 pub const MIN_COLUMN_MM2: f64 = 400.0;
+/// Blocks up to this mean (HU) count as cancellous bone for the column's centre.
+pub const CANCELLOUS_MAX_HU: f64 = 400.0;
 /// Radius of the profile's disc, mm.
 pub const PROFILE_RADIUS_MM: f64 = 5.0;
 
@@ -37,7 +41,7 @@ fn column_on_slice(grid: &Grid<'_>, k: usize, f: usize) -> Option<(Vec3, f64)> {
     if h == 0 || w == 0 {
         return None;
     }
-    let mut mask = vec![false; h * w];
+    let mut mean = vec![f64::NAN; h * w];
     for br in 0..h {
         for bc in 0..w {
             let (mut sum, mut cnt) = (0.0f64, 0u32);
@@ -50,27 +54,30 @@ fn column_on_slice(grid: &Grid<'_>, k: usize, f: usize) -> Option<(Vec3, f64)> {
                     }
                 }
             }
-            mask[br * w + bc] = cnt > 0 && sum / cnt as f64 >= BONE_HU;
+            if cnt > 0 {
+                mean[br * w + bc] = sum / cnt as f64;
+            }
         }
     }
-    let mut seen = vec![false; h * w];
-    let mut best: Option<(usize, f64, f64)> = None; // (cells, sum row, sum col)
+    let mask: Vec<bool> = mean.iter().map(|&m| m >= BONE_HU).collect();
+    let mut label = vec![0u32; h * w];
+    let mut best: Option<(u32, usize)> = None; // (label, cells)
     let mut stack = Vec::new();
+    let mut next = 0u32;
     for start in 0..h * w {
-        if !mask[start] || seen[start] {
+        if !mask[start] || label[start] != 0 {
             continue;
         }
-        seen[start] = true;
+        next += 1;
+        label[start] = next;
         stack.push(start);
-        let (mut n, mut sr, mut sc) = (0usize, 0.0, 0.0);
+        let mut n = 0usize;
         while let Some(i) = stack.pop() {
             let (r, c) = (i / w, i % w);
             n += 1;
-            sr += r as f64;
-            sc += c as f64;
             let mut push = |j: usize| {
-                if mask[j] && !seen[j] {
-                    seen[j] = true;
+                if mask[j] && label[j] == 0 {
+                    label[j] = next;
                     stack.push(j);
                 }
             };
@@ -87,17 +94,31 @@ fn column_on_slice(grid: &Grid<'_>, k: usize, f: usize) -> Option<(Vec3, f64)> {
                 push(i + 1);
             }
         }
-        if best.is_none_or(|b| n > b.0) {
-            best = Some((n, sr, sc));
+        if best.is_none_or(|b| n > b.1) {
+            best = Some((next, n));
         }
     }
-    let (n, sr, sc) = best?;
+    let (id, n) = best?;
     let plane = grid.plane();
     let cell_mm2 = (f * f) as f64 * plane.row_spacing_mm * plane.col_spacing_mm;
     let area = n as f64 * cell_mm2;
     if area < MIN_COLUMN_MM2 {
         return None;
     }
+    // The centroid of its cancellous-like blocks (below CANCELLOUS_MAX_HU): the body's
+    // core, without the dense posterior elements that would pull it backwards.
+    let (mut m, mut sr, mut sc) = (0usize, 0.0, 0.0);
+    for (i, (&l, &v)) in label.iter().zip(&mean).enumerate() {
+        if l == id && v <= CANCELLOUS_MAX_HU {
+            m += 1;
+            sr += (i / w) as f64;
+            sc += (i % w) as f64;
+        }
+    }
+    if (m as f64) * cell_mm2 < 0.25 * MIN_COLUMN_MM2 {
+        return None;
+    }
+    let n = m;
     let half = 0.5 * (f as f64 - 1.0);
     let (r, c) = (
         sr / n as f64 * f as f64 + half,

@@ -14,6 +14,10 @@
 //!    `stress_model` columns name the models used, and lists every [`Notice`]: each ROI
 //!    that could not be measured, each ROI left out of every value with the reason, and
 //!    each measurement warning (such as points off their image's plane), naming the ROI.
+//!    When the session has vertebral levels for a series, every B-HU and ST-HU ROI on it
+//!    is checked against them ([`crate::levels::check_session`]) and each misplaced one
+//!    becomes a [`crate::protocol::Flag::Misplaced`] of its level and screws (and is
+//!    listed in [`Measured::placement`]); without levels nothing changes.
 //!
 //! [`measure_on_disk`] is both steps for a session file whose series are on disk.
 
