@@ -7,7 +7,8 @@ use std::process::Command;
 
 /// The window's shared (non-panel) modules; any other module but the App is a panel.
 const APP_SHARED: &str = "action,commands,derived,document,labels,loader,measure_cache,\
-overlay,placement,plan_values,roi_paint,screw_paint,state,study,style,tools,undo,view,wheel,widgets,analysis_plots";
+overlay,placement,plan_values,roi_paint,screw_paint,state,study,style,tools,undo,view,wheel,widgets,\
+analysis_plots,levels_paint,protocol_queue";
 
 fn graph(args: &[&str]) -> (bool, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

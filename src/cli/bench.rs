@@ -38,6 +38,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000)]
         bootstrap: usize,
     },
+    /// Time finding and labelling the vertebral levels of a CT (default: the large
+    /// phantom's 512 × 512 × 300 CT, made in memory).
+    Levels {
+        /// A folder, file or DICOMDIR holding the CT (default: the large phantom).
+        path: Option<PathBuf>,
+        /// SeriesInstanceUID, where PATH holds several series.
+        #[arg(long)]
+        series: Option<String>,
+        /// Timed runs.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 /// One series' load figures.
@@ -122,6 +134,9 @@ pub fn run(cmd: &BenchCommand) -> Result<(), CliError> {
             patients,
             bootstrap,
         } => return super::bench_analysis::run(*patients, *bootstrap),
+        BenchCommand::Levels { path, series, runs } => {
+            return super::bench_levels::run(path.as_ref(), series.as_deref(), *runs);
+        }
     };
     let baseline = proc_status_mib("VmRSS:");
     let t0 = Instant::now();

@@ -5,9 +5,11 @@
 mod bench;
 mod bench_analysis;
 mod bench_cohort;
+mod bench_levels;
 mod cohort;
 mod cohort_analyze;
 mod info;
+mod levels;
 mod measure;
 mod models;
 mod pacs;
@@ -45,13 +47,15 @@ pub enum Command {
     Info(info::InfoArgs),
     /// ROI statistics (n, mean, sd, min, max, median, area_mm2) as JSON.
     Stats(stats::StatsArgs),
+    /// The vertebral bodies and discs along the spine, labelled (`--known L3@SLICE`).
+    Levels(levels::LevelsArgs),
     /// Recompute every ROI of a saved session and write the per-screw table.
     Measure(measure::MeasureArgs),
     /// Per screw: the plan, isthmus widths, distances to the cortex, breach grade.
     Plan(plan::PlanArgs),
     /// Write the synthetic CT and MR phantom with its ground truth and example session.
     Phantom(phantom::PhantomArgs),
-    /// Benchmarks: `bench load PATH`, `bench cohort [--db DB]`, `bench analysis`.
+    /// Benchmarks: `bench load PATH`, `bench cohort [--db DB]`, `bench analysis`, `bench levels`.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
     /// The stress model of the bone around a pedicle screw, as JSON.
@@ -91,6 +95,7 @@ pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) 
         Some(Command::Stats(a)) => stats::run(&a),
         Some(Command::Measure(a)) => measure::run(&a),
         Some(Command::Plan(a)) => plan::run(&a),
+        Some(Command::Levels(a)) => levels::run(&a),
         Some(Command::Bench(c)) => bench::run(&c),
         Some(Command::Phantom(a)) => phantom::run(&a),
         Some(Command::Stress(a)) => models::run_stress(&a),

@@ -271,6 +271,39 @@ pub enum Action {
     MakePlan(Level, Side),
     /// Keep these screw sizes for the planning view (the workstation's settings).
     SetScrewTemplates(crate::state::ScrewTemplates),
+    /// Something for the vertebral levels or the protocol proposed from them.
+    Levels(LevelsAction),
+}
+
+/// What the levels panel and the views' menus ask of the App: the vertebral levels found
+/// by the core ([`anchorage_core::levels`]) and the whole protocol proposed from them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LevelsAction {
+    /// Find the levels of the shown series (again).
+    Find,
+    /// The levels found on a series (by the App's levels thread): stored in the session.
+    Found(Box<anchorage_core::levels::Levels>),
+    /// The body containing `point_mm` is `level`: relabel the bodies of every series of
+    /// the frame of reference of series `series_uid` from it (one undo step).
+    Confirm {
+        /// The series the body was clicked on.
+        series_uid: String,
+        /// The click, patient mm (LPS).
+        point_mm: anchorage_core::geometry::Vec3,
+        /// The level the user says it is.
+        level: Level,
+    },
+    /// Show the middle of body `index` of the shown series' levels.
+    GoToBody(usize),
+    /// Propose every ROI of the protocol from the levels.
+    Propose,
+    /// Show proposal `index` of the proposed protocol (it becomes the proposal Enter
+    /// accepts).
+    Show(usize),
+    /// Accept every waiting proposal that passes the core's checks (one undo step).
+    AcceptAllPassing,
+    /// Drop the proposed protocol (nothing accepted is undone).
+    Close,
 }
 
 /// What the PACS tab asks of the App (the node and query are in its form).

@@ -36,7 +36,10 @@ impl App {
 
     /// Whether a scan or load is in progress.
     pub fn is_busy(&self) -> bool {
-        self.loader.is_scanning() || self.loader.job().is_some() || self.analysis_running()
+        self.loader.is_scanning()
+            || self.loader.job().is_some()
+            || self.analysis_running()
+            || self.levels_running()
     }
 
     /// The views (slice, crossing point, the last native-view transform).

@@ -60,6 +60,7 @@ impl App {
                     preview,
                     window: window.unwrap_or(WindowPreset::CT_BONE),
                     session: &self.doc.session,
+                    protocol: self.levels.queue.as_ref(),
                 };
                 actions.extend(self.viewers.ui(
                     ui,

@@ -2,11 +2,15 @@
 //! planes at the reference level and at each screw level, ST-HU on both sides of the
 //! reference level (the patient HU ratio), ST-HU and pedicle thickness for each screw, PBQ's pedicle ROIs at L1–L4 on both sides and the CSF ROI — with what is
 //! done and what is missing. Choosing an item sets the tool, role, level and side and
-//! shows the right series ([`Action::Choose`]). [`items`] is pure, so it is unit-tested.
+//! shows the right series ([`Action::Choose`]). An item whose ROI lies elsewhere than its
+//! role and level say (on a disc, in another level, outside the body: the core's checks
+//! against the levels found) shows why under it. [`items`] is pure, so it is unit-tested.
 
 use egui::{Color32, RichText};
 
 use super::action::{Action, Item};
+use super::style::WARN;
+use anchorage_core::levels::PlacementIssue;
 use anchorage_core::protocol::{B_HU_PLANES, PBQ_LEVELS};
 use anchorage_core::session::{Level, Role, Session, Side};
 
@@ -81,7 +85,12 @@ pub fn progress(session: &Session) -> (usize, usize) {
 }
 
 /// The checklist; `current` is the item the tools are set to.
-pub fn ui(ui: &mut egui::Ui, session: &Session, current: Option<&Item>) -> Vec<Action> {
+pub fn ui(
+    ui: &mut egui::Ui,
+    session: &Session,
+    current: Option<&Item>,
+    placement: &[PlacementIssue],
+) -> Vec<Action> {
     let mut out = Vec::new();
     let all = items(session);
     let (done, total) = progress(session);
@@ -133,6 +142,17 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, current: Option<&Item>) -> Vec<A
         };
         if r.clicked() {
             out.push(Action::Choose(*item));
+        }
+        // The core's placement flags of the ROI that does the item.
+        for issue in placement.iter().filter(|i| Some(i.roi_id) == done_by) {
+            ui.colored_label(
+                WARN,
+                RichText::new(format!(
+                    "    misplaced: ROI #{} {}",
+                    issue.roi_id, issue.problem
+                ))
+                .small(),
+            );
         }
     }
     out

@@ -36,6 +36,9 @@ pub struct Derived {
     /// SeriesInstanceUID, so the ROI list and the image labels reuse these measurements
     /// instead of measuring again ([`crate::measure_cache::Measurements::adopt`]).
     pub volume_ids: BTreeMap<String, u64>,
+    /// Every ROI that lies elsewhere than its role and level say, checked by the core
+    /// against the session's levels (empty without levels, or when `refused`).
+    pub placement: Vec<anchorage_core::levels::PlacementIssue>,
 }
 
 /// The cache of [`Derived`], keyed by document generation and loaded volume ids.
@@ -107,6 +110,7 @@ pub fn derive(session: &Session, session_path: Option<&Path>, study: Option<&Stu
                 notices: m.notices,
                 refused: None,
                 volume_ids,
+                placement: m.placement,
             }
         }
         Err(e) => {
@@ -122,6 +126,7 @@ pub fn derive(session: &Session, session_path: Option<&Path>, study: Option<&Stu
                 notices,
                 refused: Some(e.to_string()),
                 volume_ids,
+                placement: Vec::new(),
             }
         }
     }

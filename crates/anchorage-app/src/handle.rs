@@ -24,6 +24,7 @@ impl App {
             Action::Cohort(a) => self.handle_cohort(a),
             Action::Pacs(a) => self.handle_pacs(a),
             Action::Analysis(a) => self.handle_analysis(a),
+            Action::Levels(a) => self.handle_levels(a),
             Action::SelectSeries(i) => self.select_series(i),
             Action::SetWindow(w) => {
                 if let Some(st) = &mut self.study
@@ -83,6 +84,9 @@ impl App {
             }
             Action::SetProposal { roi, edit_id } => {
                 if edit_id == self.tools.edit_id {
+                    if let Some(r) = &roi {
+                        self.adjust_queued(r);
+                    }
                     self.tools.proposal = roi;
                 }
             }
@@ -155,6 +159,7 @@ impl App {
                     self.doc.session = s;
                     self.generation += 1;
                     self.autosave();
+                    self.after_history();
                 }
             }
             CommandId::Delete => {
@@ -212,9 +217,12 @@ impl App {
             CommandId::ToolTrajectory => self.set_tool(Tool::Trajectory),
             CommandId::ToolCaliper => self.set_tool(Tool::Caliper),
             CommandId::Escape if self.tools.proposal.is_some() => {
-                // First Esc: only the proposal goes; the tool stays.
-                self.tools.proposal = None;
-                self.note = None;
+                // First Esc: only the proposal goes (a protocol proposal is skipped and
+                // the next shown); the tool stays.
+                if !self.skip_queued() {
+                    self.tools.proposal = None;
+                    self.note = None;
+                }
             }
             CommandId::Escape => {
                 self.tools.cancel();
@@ -222,7 +230,11 @@ impl App {
                 self.show_help = false;
             }
             CommandId::ToggleHelp => self.show_help = !self.show_help,
-            CommandId::AcceptProposal => self.accept_proposal(),
+            CommandId::AcceptProposal => {
+                if !self.accept_queued() {
+                    self.accept_proposal();
+                }
+            }
             CommandId::CancelLoad => {
                 if self.loader.job().is_some() {
                     self.loader.cancel();

@@ -107,6 +107,7 @@ impl App {
             path.clone()
         };
         self.history.clear();
+        self.reset_levels();
         self.generation += 1;
         self.choice = None;
         self.tools.highlight.clear();

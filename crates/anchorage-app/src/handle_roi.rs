@@ -8,10 +8,9 @@ use super::App;
 use super::action::{Action, Item};
 use super::tools::Tool;
 use anchorage_core::geometry::{norm, sub};
+use anchorage_core::levels::propose_ellipse_checked;
 use anchorage_core::measure::RoiTarget;
-use anchorage_core::measure::propose::{
-    EllipseSettings, propose_ellipse, seed_value, trajectory_from_caliper,
-};
+use anchorage_core::measure::propose::{EllipseSettings, seed_value, trajectory_from_caliper};
 use anchorage_core::session::{Level, Roi, RoiKind, Side};
 
 /// The planned screw's length when none is planned at the level and side, mm.
@@ -66,6 +65,8 @@ impl App {
         if self.study.as_ref().and_then(|s| s.selected) != Some(index) {
             self.select_series(index);
         }
+        // The item decides where the view goes, not the levels' opening on a body.
+        self.levels.opened_at = None;
         let at = item.done_by(&self.doc.session).or_else(|| {
             self.doc
                 .session
@@ -115,7 +116,9 @@ impl App {
         let volume = &loaded.volume;
         let seed = seed_value(volume, slice, px).unwrap_or(0.0);
         let settings = EllipseSettings::for_role(&series.modality, self.tools.ellipse_role, seed);
-        let result = propose_ellipse(volume, slice, px, &settings);
+        // With the levels known, a click on a disc slice is refused with the reason.
+        let levels = crate::levels_paint::levels_of(&self.doc.session, series);
+        let result = propose_ellipse_checked(volume, slice, px, &settings, levels);
         let Some(target) = RoiTarget::of_slice(&series.uid, volume, slice) else {
             return;
         };
@@ -227,6 +230,7 @@ impl App {
     }
 
     fn offer(&mut self, roi: Roi) {
+        self.pause_queue();
         self.tools.selected = None;
         self.tools.proposal = Some(roi);
         self.note = Some(

@@ -53,7 +53,7 @@ impl App {
             self.tools.ellipse_role = anchorage_core::session::Role::Free;
         }
         // Open at the first ROI of the session on this series, else at the middle slice.
-        let first =
+        let at_roi =
             self.doc
                 .session
                 .rois
@@ -63,8 +63,11 @@ impl App {
                     series.slices.iter().position(|s| {
                         s.sop_instance_uid == r.sop_instance_uid && s.frame == r.frame
                     })
-                })
-                .unwrap_or(series.len() / 2);
+                });
+        let first = at_roi.unwrap_or(series.len() / 2);
+        // Without an ROI, the window moves on to a vertebral body once the levels say
+        // where one is (unless the user moves first).
+        self.levels.opened_at = at_roi.is_none().then_some((i, first));
         match st.volumes.get(&i) {
             Some(l) => self.viewers.reset(l.volume.dims(), first),
             None => {
@@ -97,6 +100,7 @@ impl App {
         if st.selected != Some(si) {
             self.select_series(si);
         }
+        self.levels.opened_at = None;
         if let Some(k) = self
             .study
             .as_ref()
@@ -117,6 +121,9 @@ impl App {
     /// that level probably is, estimated from the ROIs at other levels
     /// ([`anchorage_core::measure::level_guess`]), and says how it was estimated.
     pub(super) fn show_guessed_level(&mut self, item: Item) {
+        if self.show_level_from_levels(item) {
+            return;
+        }
         let Some(series) = self.study.as_ref().and_then(|st| st.current()) else {
             return;
         };
@@ -154,6 +161,56 @@ impl App {
                 g.slice + 1
             )
         });
+    }
+}
+
+impl App {
+    /// For an item whose level has no ROI yet, when the levels found serve the shown
+    /// series: shows the item's plane in that level's body — the mid-height for B-HU mid,
+    /// 3 mm inside the endplate for the superior and inferior planes (measurements.md),
+    /// the body's middle for the other roles. `false` when the levels do not know the
+    /// level.
+    fn show_level_from_levels(&mut self, item: Item) -> bool {
+        use anchorage_core::session::Role;
+        let Some((_, series, volume)) = self.shown_series() else {
+            return false;
+        };
+        let Some(levels) = super::levels_paint::levels_of(&self.doc.session, &series) else {
+            return false;
+        };
+        // Only where the slices cross the spine (an axial CT, not the sagittal MR).
+        if anchorage_core::geometry::dot(volume.normal, levels.axis.direction).abs() < 0.5 {
+            return false;
+        }
+        let Some(body) = levels.body(item.level) else {
+            return false;
+        };
+        let h = body.height_mm().max(1e-6);
+        let inside = (3.0 + 0.5 * volume.slice_spacing_mm) / h;
+        let fraction = match item.role {
+            Role::BHuSuperior => inside.min(0.5),
+            Role::BHuInferior => (1.0 - inside).max(0.5),
+            _ => 0.5,
+        };
+        let Some(k) = anchorage_core::levels::slice_at(levels, &volume, item.level, fraction)
+        else {
+            return false;
+        };
+        self.viewers.point[0] = k;
+        self.viewers.active = 0;
+        self.tools.selected = None;
+        let plane = match item.role {
+            Role::BHuSuperior => "3 mm below its superior endplate",
+            Role::BHuInferior => "3 mm above its inferior endplate",
+            _ => "its mid-height",
+        };
+        self.note = Some(format!(
+            "{} has no ROI yet: showing slice {} of {}, {plane}, from the levels found.",
+            item.level,
+            k + 1,
+            volume.planes.len()
+        ));
+        true
     }
 }
 

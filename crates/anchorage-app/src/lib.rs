@@ -24,11 +24,13 @@ pub mod commands;
 pub mod derived;
 pub mod document;
 pub mod labels;
+pub mod levels_paint;
 pub mod loader;
 pub mod measure_cache;
 pub mod overlay;
 pub mod placement;
 pub mod plan_values;
+pub mod protocol_queue;
 pub mod roi_paint;
 pub mod screw_paint;
 pub mod state;
@@ -47,6 +49,7 @@ pub mod browser;
 pub mod checklist;
 pub mod cohort_view;
 pub mod export;
+pub mod levels_panel;
 pub mod menus;
 pub mod missing;
 pub mod pacs_view;
@@ -62,13 +65,16 @@ pub mod viewer;
 // The App's handling of actions, by concern.
 mod app_access;
 mod app_center;
+mod app_side;
 mod handle;
 mod handle_analysis;
 mod handle_cohort;
 mod handle_export;
 mod handle_file;
+mod handle_levels;
 mod handle_pacs;
 mod handle_plan;
+mod handle_protocol;
 mod handle_roi;
 mod handle_view;
 
@@ -172,6 +178,8 @@ pub struct App {
     )>,
     /// The planning view's widget state.
     plan_form: screw_view::PlanForm,
+    /// The vertebral levels' thread and the protocol proposed from them.
+    levels: handle_levels::LevelsState,
 }
 
 impl App {
@@ -223,6 +231,7 @@ impl App {
             analysis_form: analysis_view::AnalysisForm::default(),
             planning: None,
             plan_form: screw_view::PlanForm::default(),
+            levels: handle_levels::LevelsState::default(),
         };
         app.pacs_form.node = app.state.pacs_node.clone();
         app.pacs_form.our_aet = app.state.pacs_aet.clone();
@@ -454,41 +463,25 @@ impl App {
             };
             Some((series, Some((loaded, preview))))
         });
-        egui::Panel::right("side")
-            .default_size(layout.right)
-            .size_range(240.0..=screen.width() * 0.45)
-            .show(ui, |ui| {
-                // The ROI list below, the protocol above: each scrolls in its own part.
-                egui::Panel::bottom("rois")
-                    .resizable(true)
-                    .default_size(ui.available_height() * 0.5)
-                    .size_range(120.0..=ui.available_height() * 0.8)
-                    .show(ui, |ui| {
-                        let volume =
-                            current.and_then(|(_, v)| v.map(|(l, _)| (l.volume.as_ref(), l.id)));
-                        actions.extend(roi_panel::ui(
-                            ui,
-                            &self.doc.session,
-                            current.map(|(s, _)| s),
-                            volume,
-                            &self.tools,
-                            &mut self.measurements,
-                        ));
-                    });
-                let (done, total) = checklist::progress(&self.doc.session);
-                ui.horizontal(|ui| {
-                    ui.heading("Protocol");
-                    ui.label(format!("{done}/{total}"));
-                });
-                egui::ScrollArea::both()
-                    .id_salt("protocol_scroll")
-                    .auto_shrink([false, false])
-                    .show(ui, |ui| {
-                        actions.extend(patient_panel::ui(ui, &self.doc.session));
-                        ui.separator();
-                        actions.extend(checklist::ui(ui, &self.doc.session, self.choice.as_ref()));
-                    });
-            });
+        let proposal_note = self.proposal_note();
+        let levels_shown =
+            app_side::levels_shown(&self.doc.session, self.study.as_ref(), &self.levels);
+        let side = app_side::Side {
+            session: &self.doc.session,
+            current: current.map(|(s, v)| (s, v.map(|(l, _)| (l.volume.as_ref(), l.id)))),
+            tools: &self.tools,
+            choice: self.choice.as_ref(),
+            levels: levels_shown,
+            placement: &derived.placement,
+            proposal_note,
+        };
+        actions.extend(app_side::show(
+            ui,
+            &layout,
+            screen,
+            side,
+            &mut self.measurements,
+        ));
         // A floating window (the analysis detached) is its own layer: drawn before the
         // image area, which needs the whole App.
         let form = &mut self.analysis_form;
@@ -527,6 +520,7 @@ impl App {
         }
         self.prefetch();
         self.poll_analysis();
+        self.poll_levels();
         if self.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }

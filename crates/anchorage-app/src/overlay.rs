@@ -1,7 +1,8 @@
 //! The text painted over each view, as in every PACS: patient and study in the top left,
 //! series and slice in the top right, window and zoom in the bottom left, the value and
-//! patient coordinates under the mouse in the bottom right, and the patient-direction
-//! letters on the four edges.
+//! patient coordinates under the mouse in the bottom right, the patient-direction
+//! letters on the four edges, and on an axial view the slice's place along the spine
+//! once the vertebral levels are known.
 
 use egui::{Align2, Color32, FontId, Painter, Pos2, Rect, Vec2};
 
@@ -28,6 +29,9 @@ pub struct Info<'a> {
     pub cursor: Option<(f64, f64)>,
     /// Whether the series is still loading.
     pub preview: bool,
+    /// Where the slice lies along the spine ("L3, 34 % below the superior endplate"),
+    /// on an axial view once the levels are known.
+    pub place: Option<String>,
 }
 
 /// "Axial", "Sagittal (reformat)", …
@@ -198,6 +202,7 @@ pub fn paint(p: &Painter, rect: Rect, info: &Info) {
             .unwrap_or_default();
         right.push(format!("{thk}{sp}"));
     }
+    let right_lines = right.len();
     block(
         p,
         rect.right_top() + Vec2::new(-m, m),
@@ -205,6 +210,25 @@ pub fn paint(p: &Painter, rect: Rect, info: &Info) {
         &fit(right),
         &font,
     );
+    // The slice's place along the spine, under the slice lines, in the levels' colour.
+    if let Some(place) = &info.place {
+        let at = rect.right_top() + Vec2::new(-m, m + right_lines as f32 * (font.size + 3.0));
+        let text = elide(p, place, room, &font);
+        p.text(
+            at + Vec2::splat(1.0),
+            Align2::RIGHT_TOP,
+            &text,
+            font.clone(),
+            Color32::BLACK,
+        );
+        p.text(
+            at,
+            Align2::RIGHT_TOP,
+            text,
+            font.clone(),
+            super::levels_paint::LEVEL_COLOUR,
+        );
+    }
     let w = info.shown.window;
     let mut left = vec![format!("W {:.0}  L {:.0}", w.width, w.centre)];
     if detail == Detail::Full {

@@ -13,18 +13,33 @@ use super::tools::Tools;
 use super::widgets::{level_side_combos, quick_menu};
 use anchorage_core::dicom::series::Series;
 use anchorage_core::dicom::volume::Volume;
+use anchorage_core::levels::PlacementIssue;
 use anchorage_core::measure::measure_roi;
 use anchorage_core::session::{Roi, RoiKind, Role, Session};
+
+/// What the ROI panel shows.
+pub struct RoiShown<'a> {
+    /// The session.
+    pub session: &'a Session,
+    /// The shown series.
+    pub series: Option<&'a Series>,
+    /// Its volume and the volume's id, once loaded.
+    pub volume: Option<(&'a Volume, u64)>,
+    /// The ROIs that lie elsewhere than their role and level say (the core's checks
+    /// against the levels found).
+    pub placement: &'a [PlacementIssue],
+    /// What to say about the proposal when it is one of the protocol proposed at once.
+    pub proposal_note: Option<&'a str>,
+}
 
 /// The ROI panel: the shown series' ROIs, the selected one expanded with its statistics.
 pub fn ui(
     ui: &mut egui::Ui,
-    session: &Session,
-    series: Option<&Series>,
-    volume: Option<(&Volume, u64)>,
+    shown: &RoiShown,
     tools: &Tools,
     measurements: &mut Measurements,
 ) -> Vec<Action> {
+    let (session, series, volume) = (shown.session, shown.series, shown.volume);
     let mut out = Vec::new();
     ui.heading("ROIs");
     let Some(series) = series else {
@@ -36,7 +51,13 @@ pub fn ui(
         .shown_proposal()
         .filter(|p| p.series_uid == series.uid)
     {
-        out.extend(proposal_box(ui, p, volume.map(|(v, _)| v), unit));
+        out.extend(proposal_box(
+            ui,
+            p,
+            volume.map(|(v, _)| v),
+            unit,
+            shown.proposal_note,
+        ));
     }
     let mut rois: Vec<Roi> = session
         .rois
@@ -83,6 +104,9 @@ pub fn ui(
                             for w in &m.warnings {
                                 ui.colored_label(WARN, format!("Warning: {w}"));
                             }
+                            for i in shown.placement.iter().filter(|i| i.roi_id == roi.id) {
+                                ui.colored_label(WARN, format!("Misplaced: {}", i.problem));
+                            }
                         }
                         Err(e) => {
                             ui.colored_label(Color32::from_rgb(240, 120, 100), e);
@@ -109,13 +133,22 @@ pub fn ui(
 }
 
 /// The pending proposal: its statistics and the buttons that keep or discard it.
-fn proposal_box(ui: &mut egui::Ui, p: &Roi, volume: Option<&Volume>, unit: &str) -> Vec<Action> {
+fn proposal_box(
+    ui: &mut egui::Ui,
+    p: &Roi,
+    volume: Option<&Volume>,
+    unit: &str,
+    note: Option<&str>,
+) -> Vec<Action> {
     let mut out = Vec::new();
     egui::Frame::group(ui.style())
         .stroke(egui::Stroke::new(1.5, Color32::from_rgb(255, 150, 40)))
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
             ui.label(RichText::new(format!("Proposal: {}", title(p))).strong());
+            if let Some(n) = note {
+                ui.label(RichText::new(n).small());
+            }
             if let Some(v) = volume {
                 match measure_roi(p, v) {
                     Ok(m) => {

@@ -25,6 +25,9 @@ pub struct Shown<'a> {
     pub window: WindowLevel,
     /// The measurements.
     pub session: &'a Session,
+    /// The protocol proposed at once, when there is one: its waiting proposals are
+    /// marked on the views that show the spine lengthwise.
+    pub protocol: Option<&'a crate::protocol_queue::ProtocolQueue>,
 }
 
 /// Maps image pixels (centres at whole numbers) to screen points and back.

@@ -11,6 +11,7 @@ use egui::{
 };
 
 use super::action::Action;
+use super::levels_paint;
 use super::measure_cache::Measurements;
 use super::overlay;
 use super::tools::{Edit, Tools};
@@ -87,6 +88,9 @@ pub struct Viewers {
     lut: Option<Lut>,
     /// The tool drag in progress on the native view.
     edit: Edit,
+    /// Where the last right click was, patient mm (the point the menu's "This is L3"
+    /// labels).
+    menu_point: Option<anchorage_core::geometry::Vec3>,
 }
 
 impl Default for Viewers {
@@ -103,6 +107,7 @@ impl Default for Viewers {
             rects: [None; 3],
             lut: None,
             edit: Edit::default(),
+            menu_point: None,
         }
     }
 }
@@ -346,6 +351,17 @@ impl Viewers {
             clip.line_segment([a, b], stroke);
         }
 
+        // The vertebral levels where the view shows the spine lengthwise.
+        let levels = levels_paint::levels_of(shown.session, shown.series);
+        if let Some(l) = levels
+            && shown.preview.is_none()
+            && source_index.is_some()
+        {
+            levels_paint::paint(&clip, &tf, &g, shown.volume, l);
+            if let Some(q) = shown.protocol {
+                levels_paint::paint_proposals(&clip, &tf, &g, shown.volume, l, q);
+            }
+        }
         // ROIs on the native view.
         let hover = response.hover_pos();
         let mut tags = Vec::new();
@@ -470,12 +486,27 @@ impl Viewers {
                 actions.extend(tools.click(shown, index, &tf, hover));
             }
         }
-        if cut == Cut::Slice && response.secondary_clicked() {
-            actions.extend(tools.click(shown, index, &tf, hover));
+        if response.secondary_clicked() {
+            self.menu_point = hover.and_then(|h| {
+                let (x, y) = tf.to_image(h);
+                levels_paint::voxel_to_patient(shown.volume, g.to_voxel(index, x, y))
+            });
+            if cut == Cut::Slice {
+                actions.extend(tools.click(shown, index, &tf, hover));
+            }
         }
-        if cut == Cut::Slice && shown.preview.is_none() {
+        if shown.preview.is_none() && (cut == Cut::Slice || levels.is_some()) {
+            let point = self.menu_point;
             response.context_menu(|ui| {
-                actions.extend(tools.context_menu(ui, shown.session));
+                actions.extend(levels_paint::confirm_menu(
+                    ui,
+                    levels,
+                    &shown.series.uid,
+                    point,
+                ));
+                if cut == Cut::Slice {
+                    actions.extend(tools.context_menu(ui, shown.session));
+                }
             });
         }
 
@@ -499,6 +530,9 @@ impl Viewers {
                     .filter(|h| tf.image_rect.contains(*h) && source_index.is_some())
                     .map(|h| tf.to_image(h)),
                 preview: shown.preview.is_some(),
+                place: levels
+                    .filter(|_| cut == Cut::Slice && shown.preview.is_none())
+                    .and_then(|l| levels_paint::slice_place(l, shown.volume, index)),
             },
         );
         actions

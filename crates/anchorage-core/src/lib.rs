@@ -9,9 +9,10 @@
 //! synthetic phantom and its ground truth in [`phantom`].
 //!
 //! Layering (a module uses only those above it in this list): [`geometry`]; [`dicom`];
-//! [`session`]; [`models`]; [`measure`]; [`protocol`]; [`display`], [`export`];
-//! [`pipeline`]; [`report`] (the planning report's PDF, over the pipeline); [`cohort`]
-//! (the study database over the pipeline); [`phantom`]; [`pacs`]
+//! [`session`]; [`models`]; [`measure`]; [`protocol`]; [`levels`] (vertebral levels found,
+//! labelled and checked); [`plan`] (the planned screw and the pedicle around it);
+//! [`display`], [`export`]; [`pipeline`]; [`report`] (the planning report's PDF, over the
+//! pipeline); [`cohort`] (the study database over the pipeline); [`phantom`]; [`pacs`]
 //! (DICOM networking: query, retrieve and store with a PACS, over [`dicom`]'s writer). This crate
 //! depends on no UI or command-line crate.
 
@@ -25,6 +26,7 @@ pub mod dicom;
 pub mod display;
 pub mod export;
 pub mod geometry;
+pub mod levels;
 pub mod measure;
 pub mod models;
 pub mod pacs;

@@ -14,6 +14,10 @@
 //!    `stress_model` columns name the models used, and lists every [`Notice`]: each ROI
 //!    that could not be measured, each ROI left out of every value with the reason, and
 //!    each measurement warning (such as points off their image's plane), naming the ROI.
+//!    When the session has vertebral levels for a series, every B-HU and ST-HU ROI on it
+//!    is checked against them ([`crate::levels::check_session`]) and each misplaced one
+//!    becomes a [`crate::protocol::Flag::Misplaced`] of its level and screws (and is
+//!    listed in [`Measured::placement`]); without levels nothing changes.
 //!
 //! [`measure_on_disk`] is both steps for a session file whose series are on disk.
 
@@ -32,9 +36,9 @@ use crate::export::{ScrewTable, screw_table};
 use crate::measure::measure_roi;
 use crate::plan::{PlanError, Sampler, measure_pedicle};
 use crate::protocol::{
-    Measurements, Models, PlanMeasurements, ProtocolResults, compute_results_with_plans,
+    Flag, Measurements, Models, PlanMeasurements, ProtocolResults, compute_results_with_plans,
 };
-use crate::session::Session;
+use crate::session::{Role, Session};
 use study::{StudyError, load_models, load_series_searching};
 
 /// Everything computed from a session and its series.
@@ -50,6 +54,10 @@ pub struct Measured {
     pub table: ScrewTable,
     /// ROIs not measured, left out or with a warning, in session order.
     pub notices: Vec<Notice>,
+    /// Every ROI that lies elsewhere than its role and level say, checked against the
+    /// session's levels (empty without levels); each is also a
+    /// [`crate::protocol::Flag::Misplaced`] flag in `results` and the table.
+    pub placement: Vec<crate::levels::PlacementIssue>,
 }
 
 /// A session checked and its models loaded, ready to measure.
@@ -86,7 +94,12 @@ impl Pipeline {
     ) -> Measured {
         let (measurements, mut notices) = measure_rois(session, &find);
         let plans = measure_plans(session, |uid| find(uid).map(|(_, v)| v));
-        let results = compute_results_with_plans(session, &measurements, &plans, &self.models);
+        let mut results =
+            compute_results_with_plans(session, &measurements, &plans, &self.models);
+        let placement = crate::levels::check_session(session, |uid| {
+            find(uid).map(|(s, v)| (s.frame_of_reference_uid.as_str(), v))
+        });
+        add_placement_flags(session, &placement, &mut results);
         notices.extend(notices::left_out(session, &measurements, &results));
         notices.sort_by_key(|n| session.rois.iter().position(|r| r.id == n.roi_id));
         let table = screw_table(session, &results, &self.models);
@@ -96,6 +109,41 @@ impl Pipeline {
             models: self.models.clone(),
             table,
             notices,
+            placement,
+        }
+    }
+}
+
+/// Adds a [`Flag::Misplaced`] for each placement issue to its level's result, and to
+/// every screw of that level that uses the ROI (B-HU ROIs: every screw of the level;
+/// an ST-HU trajectory: the screw of its side).
+fn add_placement_flags(
+    session: &Session,
+    issues: &[crate::levels::PlacementIssue],
+    results: &mut ProtocolResults,
+) {
+    for issue in issues {
+        let Some(roi) = session.roi(issue.roi_id) else {
+            continue;
+        };
+        let Some(level) = roi.level else { continue };
+        let flag = Flag::Misplaced {
+            roi_id: roi.id,
+            role: roi.role,
+            level,
+            problem: issue.problem,
+        };
+        if let Some(l) = results.levels.iter_mut().find(|l| l.level == level) {
+            l.flags.push(flag.clone());
+        }
+        for s in results.screws.iter_mut().filter(|s| s.screw.level == level) {
+            let uses = match roi.role {
+                Role::StHu => roi.side == Some(s.screw.side),
+                r => crate::protocol::B_HU_PLANES.contains(&r),
+            };
+            if uses {
+                s.flags.push(flag.clone());
+            }
         }
     }
 }

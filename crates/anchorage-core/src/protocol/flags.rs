@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+pub use super::placement::PlacementProblem;
 use crate::models::risk::RiskFlag;
 use crate::models::stress::StressFlag;
 use crate::plan::grade::BreachGrade;
@@ -37,6 +38,9 @@ pub enum FlagKind {
     Disagreement,
     /// The planned screw leaves the bone (Gertzbein–Robbins grade B or worse).
     PlannedBreach,
+    /// An ROI does not lie where its role and level say (checked against the levels
+    /// found on its series).
+    Misplaced,
 }
 
 /// What a risk needs and did not have.
@@ -220,6 +224,19 @@ pub enum Flag {
         /// How far, mm.
         breach_mm: f64,
     },
+    /// An ROI lies elsewhere than its role and level say (only when the session has
+    /// levels for its series). Text: "misplaced: B-HU superior L3 (ROI 12) on the disc
+    /// L3/L4".
+    Misplaced {
+        /// The ROI.
+        roi_id: u64,
+        /// Its role.
+        role: Role,
+        /// Its level.
+        level: Level,
+        /// What is wrong.
+        problem: PlacementProblem,
+    },
     /// A flag of the stress model.
     Stress(StressFlag),
     /// A flag of the risk model.
@@ -254,6 +271,7 @@ impl Flag {
             Flag::PlannedBreach { .. } => FlagKind::PlannedBreach,
             Flag::Risk(RiskFlag::Extrapolated { .. }) => FlagKind::Extrapolated,
             Flag::Risk(RiskFlag::GradeOutsideCohort { .. }) => FlagKind::GradeOutsideCohort,
+            Flag::Misplaced { .. } => FlagKind::Misplaced,
         }
     }
 }
@@ -362,6 +380,16 @@ impl fmt::Display for Flag {
             Flag::PlannedBreach { grade, breach_mm } => write!(
                 f,
                 "planned breach: grade {grade}, the screw reaches {breach_mm:.1} mm beyond the outer cortex"
+            ),
+            Flag::Misplaced {
+                roi_id,
+                role,
+                level,
+                problem,
+            } => write!(
+                f,
+                "misplaced: {} {level} (ROI {roi_id}) {problem}",
+                role.label()
             ),
             Flag::Stress(s) => s.fmt(f),
             Flag::Risk(r) => r.fmt(f),

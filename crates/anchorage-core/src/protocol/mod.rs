@@ -7,6 +7,7 @@
 
 pub mod flags;
 pub mod plan;
+pub mod placement;
 
 use std::collections::BTreeMap;
 

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::levels::Levels;
 use super::vocabulary::{Level, RoiKind, Role, Side};
 use crate::geometry::Vec3;
 use crate::plan::screw::ScrewPlan;
@@ -204,6 +205,11 @@ pub struct Session {
     /// The next ROI id to hand out.
     #[serde(default)]
     pub next_roi_id: u64,
+    /// The vertebral levels found (and labelled) on the session's series, one entry per
+    /// series; an entry also serves the other series of its frame of reference
+    /// ([`Session::levels_for`]). Version 2; absent in version 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<Levels>,
 }
 
 impl Default for Session {
@@ -220,6 +226,7 @@ impl Default for Session {
             choices: ProtocolChoices::default(),
             models: ModelChoice::default(),
             next_roi_id: 1,
+            levels: Vec::new(),
         }
     }
 }
@@ -285,6 +292,25 @@ impl Session {
         self.screws
             .iter()
             .find(|s| s.level == level && s.side == side)
+    }
+
+    /// The levels that serve a series: its own, else those of another series with the
+    /// same (non-empty) FrameOfReferenceUID.
+    pub fn levels_for(&self, series_uid: &str, frame_of_reference_uid: &str) -> Option<&Levels> {
+        self.levels
+            .iter()
+            .find(|l| l.series_uid == series_uid)
+            .or_else(|| {
+                self.levels
+                    .iter()
+                    .find(|l| l.serves(series_uid, frame_of_reference_uid))
+            })
+    }
+
+    /// Stores the levels of a series, replacing that series' earlier ones.
+    pub fn set_levels(&mut self, levels: Levels) {
+        self.levels.retain(|l| l.series_uid != levels.series_uid);
+        self.levels.push(levels);
     }
 
     /// Parses a session from JSON text (migrating older versions). `path` is only used in
@@ -433,8 +459,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Brings an older session document up to [`SESSION_VERSION`].
 ///
-/// Version 1 → 2 adds optional fields only (a screw's `plan`), read as absent: nothing
-/// to rewrite.
+/// Version 1 → 2 adds optional fields only, the session's `levels` list and a screw's `plan`
+/// (absent means none): nothing to change
+/// but the version number.
 ///
 /// Version 0 (the first drafts) had `"kind": "anchorage-session"` instead of `format`,
 /// one `series_path` and `series_uid` instead of the `series` list, ROIs with `type` and
