@@ -2,9 +2,9 @@
 //! per-slice column points, and the assembly of a [`Levels`] from a split profile (slice
 //! indices, centres, cross-sections, discs, the sacrum test).
 
-use super::LevelsError;
 use super::grid::Grid;
 use super::profile::{Below, Profile};
+use super::types::LevelsError;
 use crate::dicom::series::Series;
 use crate::geometry::{Vec3, add_scaled, cross, dot, normalized, sub};
 use crate::session::{FoundBody, FoundDisc, LabelSource, Levels, SpineAxis};

@@ -26,11 +26,7 @@ pub struct PlacementIssue {
 }
 
 /// Where `p` lies against `level`: `Ok(body)` in that body, else the problem.
-fn against_level<'a>(
-    levels: &'a Levels,
-    level: Level,
-    p: Vec3,
-) -> Result<&'a FoundBody, PlacementProblem> {
+fn against_level(levels: &Levels, level: Level, p: Vec3) -> Result<&FoundBody, PlacementProblem> {
     match levels.locate(p) {
         Some(Location::Body {
             level: Some(l),

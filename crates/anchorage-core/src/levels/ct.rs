@@ -16,10 +16,10 @@
 
 use rayon::prelude::*;
 
-use super::LevelsError;
 use super::build::{assemble, fit_axis};
 use super::grid::Grid;
 use super::profile::Profile;
+use super::types::LevelsError;
 use crate::dicom::series::Series;
 use crate::dicom::volume::Volume;
 use crate::geometry::Vec3;

@@ -2,7 +2,7 @@
 //! from one body the user confirms. A confirmation relabels every body (and disc), so a
 //! corrected level corrects the others.
 
-use super::{Known, LevelsError};
+use super::types::{Known, LevelsError};
 use crate::session::{LabelSource, Level, Levels, Location};
 
 /// Gives every body the level `index_of_anchor`-relative to `anchor` (bodies are cranial
