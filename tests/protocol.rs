@@ -73,6 +73,7 @@ fn screw(level: Level, side: Side, d: f64) -> Screw {
         interference_mm: 0.5,
         emg_threshold_ma: None,
         insertion_torque_nm: None,
+        plan: None,
     }
 }
 

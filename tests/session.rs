@@ -26,6 +26,7 @@ fn sample() -> Session {
             interference_mm: 0.5,
             emg_threshold_ma: Some(9.0),
             insertion_torque_nm: None,
+            plan: None,
         }],
         patient: PatientInputs {
             age_years: Some(70.0),

@@ -12,6 +12,7 @@ mod measure;
 mod models;
 mod pacs;
 mod phantom;
+mod plan;
 mod report;
 mod sr;
 mod stats;
@@ -46,6 +47,8 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// Recompute every ROI of a saved session and write the per-screw table.
     Measure(measure::MeasureArgs),
+    /// Per screw: the plan, isthmus widths, distances to the cortex, breach grade.
+    Plan(plan::PlanArgs),
     /// Write the synthetic CT and MR phantom with its ground truth and example session.
     Phantom(phantom::PhantomArgs),
     /// Benchmarks: `bench load PATH`, `bench cohort [--db DB]`, `bench analysis`.
@@ -87,6 +90,7 @@ pub fn run(cli: Cli, gui: impl FnOnce(Option<PathBuf>) -> Result<(), CliError>) 
         Some(Command::Info(a)) => info::run(&a),
         Some(Command::Stats(a)) => stats::run(&a),
         Some(Command::Measure(a)) => measure::run(&a),
+        Some(Command::Plan(a)) => plan::run(&a),
         Some(Command::Bench(c)) => bench::run(&c),
         Some(Command::Phantom(a)) => phantom::run(&a),
         Some(Command::Stress(a)) => models::run_stress(&a),

@@ -1,5 +1,5 @@
 //! `anchorage phantom --out DIR [--large] [--seed N] [--no-noise] [--axial-rotation DEG]
-//! [--sagittal-tilt DEG]`: the synthetic CT and MR phantom
+//! [--sagittal-tilt DEG] [--pedicle-scale F]`: the synthetic CT and MR phantom
 //! series, their ground truth, and the example session that measures them.
 
 use std::path::PathBuf;
@@ -31,6 +31,10 @@ pub struct PhantomArgs {
     /// superior end leans anteriorly).
     #[arg(long, value_name = "DEG", allow_negative_numbers = true)]
     pub sagittal_tilt: Option<f64>,
+    /// Multiply every pedicle's isthmus width and height by F (0.5 to 1.5); the ground
+    /// truth holds the scaled sizes.
+    #[arg(long, value_name = "F")]
+    pub pedicle_scale: Option<f64>,
 }
 
 /// Runs `phantom`.
@@ -50,6 +54,9 @@ pub fn run(a: &PhantomArgs) -> Result<(), CliError> {
         axial_rotation_deg: a.axial_rotation.unwrap_or(0.0),
         sagittal_tilt_deg: a.sagittal_tilt.unwrap_or(0.0),
     };
+    if let Some(f) = a.pedicle_scale {
+        opts.pedicle_scale = f;
+    }
     let summary = write_phantoms(&a.out, &opts)?;
     let session = if opts.pose.is_identity() {
         let path = write_example_session(&a.out).map_err(CliError)?;

@@ -30,6 +30,7 @@ pub mod models;
 pub mod pacs;
 pub mod phantom;
 pub mod pipeline;
+pub mod plan;
 pub mod protocol;
 pub mod report;
 pub mod session;

@@ -2,7 +2,8 @@
 //! columns come first, in order; an unmeasured value is an empty cell (null in JSON),
 //! never 0 or NaN; `flags` joins with `;` everything a reader must know. The same
 //! functions serve `anchorage measure` and the workstation's export, so both write the
-//! same bytes for the same session.
+//! same bytes for the same session. The screw plan's columns ([`PLAN_COLUMNS`]) come
+//! last.
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -47,6 +48,22 @@ pub const EXTRA_COLUMNS: [&str; 7] = [
     "pressure_mpa",
     "stress_model",
     "rois",
+];
+
+/// Columns of the screw's plan, after the extra ones; empty cells for a screw without a
+/// plan (or whose plan could not be measured).
+pub const PLAN_COLUMNS: [&str; 11] = [
+    "isthmus_width_transverse_mm",
+    "isthmus_width_craniocaudal_mm",
+    "pedicle_thickness_auto_mm",
+    "pedicle_thickness_caliper_mm",
+    "distance_medial_mm",
+    "distance_lateral_mm",
+    "distance_cranial_mm",
+    "distance_caudal_mm",
+    "breach_grade",
+    "screw_medial_deg",
+    "screw_craniocaudal_deg",
 ];
 
 /// A cell: a number with its precision, text, or empty.
@@ -136,7 +153,7 @@ fn screw_row(
         .map(|r| format!("{} {}", r.model.name, r.model.version))
         .unwrap_or_else(|| format!("{} {}", models.risk.info.name, models.risk.info.version));
     let stress_model = format!("{} {}", models.stress.info.name, models.stress.info.version);
-    vec![
+    let mut row = vec![
         Cell::text(Some(session.patient_id.clone())),
         Cell::text(Some(session.study_instance_uid.clone())),
         Cell::Text(s.screw.level.to_string()),
@@ -177,6 +194,29 @@ fn screw_row(
                 .collect::<Vec<_>>()
                 .join(" "),
         )),
+    ];
+    row.extend(plan_cells(s));
+    row
+}
+
+/// The [`PLAN_COLUMNS`] cells of a screw.
+fn plan_cells(s: &ScrewResult) -> Vec<Cell> {
+    let (Some(p), Some(plan)) = (&s.pedicle, &s.screw.plan) else {
+        return vec![Cell::Empty; PLAN_COLUMNS.len()];
+    };
+    let angles = plan.angles(s.screw.side);
+    vec![
+        Cell::num(Some(p.isthmus_width_transverse_mm), 3),
+        Cell::num(Some(p.isthmus_width_craniocaudal_mm), 3),
+        Cell::num(s.pedicle_thickness_auto_mm, 3),
+        Cell::num(s.pedicle_thickness_caliper_mm, 3),
+        Cell::num(Some(p.distance_medial_mm), 3),
+        Cell::num(Some(p.distance_lateral_mm), 3),
+        Cell::num(Some(p.distance_cranial_mm), 3),
+        Cell::num(Some(p.distance_caudal_mm), 3),
+        Cell::Text(p.breach_grade.to_string()),
+        Cell::num(Some(angles.medial_deg), 2),
+        Cell::num(Some(angles.craniocaudal_deg), 2),
     ]
 }
 
@@ -186,6 +226,7 @@ pub fn screw_table(session: &Session, results: &ProtocolResults, models: &Models
         columns: REQUIRED_COLUMNS
             .iter()
             .chain(EXTRA_COLUMNS.iter())
+            .chain(PLAN_COLUMNS.iter())
             .copied()
             .collect(),
         rows: results

@@ -19,6 +19,7 @@ pub mod anatomy;
 pub mod example;
 pub mod fit;
 pub mod geometry;
+pub mod in_memory;
 pub mod labels;
 mod options;
 pub mod pose;
@@ -41,12 +42,12 @@ pub use truth::GroundTruth;
 
 /// The noise-free labelled CT volume of these options.
 pub fn ct_truth_volume(opts: &PhantomOptions) -> TruthVolume {
-    TruthVolume::sample(&Anatomy::lumbar().posed(opts.pose), &opts.ct_geometry())
+    TruthVolume::sample(&opts.anatomy().posed(opts.pose), &opts.ct_geometry())
 }
 
 /// The noise-free labelled MR volume of these options.
 pub fn mr_truth_volume(opts: &PhantomOptions) -> TruthVolume {
-    TruthVolume::sample(&Anatomy::lumbar().posed(opts.pose), &opts.mr_geometry())
+    TruthVolume::sample(&opts.anatomy().posed(opts.pose), &opts.mr_geometry())
 }
 
 struct Prepared {
@@ -61,7 +62,7 @@ struct Prepared {
 
 fn prepare(opts: &PhantomOptions) -> Result<Prepared, PhantomError> {
     opts.validate()?;
-    let anatomy = Anatomy::lumbar().posed(opts.pose);
+    let anatomy = opts.anatomy().posed(opts.pose);
     let identity = series::Identity::new(opts);
     let ct = series::SeriesPlan::new(ImageModality::Ct, opts.ct_geometry(), &identity, opts)?;
     let mr = series::SeriesPlan::new(ImageModality::Mr, opts.mr_geometry(), &identity, opts)?;

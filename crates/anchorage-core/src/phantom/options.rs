@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::anatomy::Level;
+use super::anatomy::{Anatomy, Level};
 use super::geometry::SeriesGeometry;
 use super::pose::Pose;
 use crate::dicom::write::DicomWriteError;
@@ -82,6 +82,9 @@ pub struct PhantomOptions {
     pub mr: MrOptions,
     /// How the spine is turned in the scanner (identity: upright, as the sample).
     pub pose: Pose,
+    /// Factor on every pedicle's isthmus width and height (1: the bundled anatomy);
+    /// 0.5 to 1.5. The truth holds the scaled sizes.
+    pub pedicle_scale: f64,
 }
 
 impl Default for PhantomOptions {
@@ -115,6 +118,7 @@ impl Default for PhantomOptions {
                 noise_sd_si: 10.0,
             },
             pose: Pose::default(),
+            pedicle_scale: 1.0,
         }
     }
 }
@@ -140,6 +144,11 @@ impl PhantomOptions {
             noise_sd_hu: 15.0,
         };
         opts
+    }
+
+    /// The anatomy these options sample (pedicles scaled by [`Self::pedicle_scale`]).
+    pub fn anatomy(&self) -> Anatomy {
+        Anatomy::lumbar_scaled(self.pedicle_scale)
     }
 
     /// The CT sampling grid.
@@ -177,6 +186,12 @@ impl PhantomOptions {
     /// Everything that shapes the images, as text: the key under which UIDs are made.
     pub(super) fn fingerprint(&self) -> String {
         let (c, m) = (&self.ct, &self.mr);
+        // The bundled anatomy keeps its old fingerprint (and UIDs).
+        let scale = if self.pedicle_scale == 1.0 {
+            String::new()
+        } else {
+            format!("/pedicle_scale={}", self.pedicle_scale)
+        };
         format!(
             "anchorage-phantom/v{PHANTOM_VERSION}/noise={}/ct={},{},{},{},{},{},{},{},{}/mr={},{},{},{},{},{},{},{},{}",
             self.noise,
@@ -198,7 +213,8 @@ impl PhantomOptions {
             m.first_column_y_mm,
             m.first_row_z_mm,
             m.noise_sd_si,
-        ) + &self.pose_fingerprint()
+        ) + &scale
+            + &self.pose_fingerprint()
     }
 
     /// The pose's part of the fingerprint: empty for the identity, so the upright
@@ -245,6 +261,9 @@ impl PhantomOptions {
         let angles = [self.pose.axial_rotation_deg, self.pose.sagittal_tilt_deg];
         if angles.iter().any(|a| !(a.is_finite() && a.abs() <= 45.0)) {
             return bad("pose angles must be between -45 and 45 degrees");
+        }
+        if !(self.pedicle_scale >= 0.5 && self.pedicle_scale <= 1.5) {
+            return bad("the pedicle scale must lie between 0.5 and 1.5");
         }
         if !(c.noise_sd_hu >= 0.0 && m.noise_sd_si >= 0.0) {
             return bad("noise SDs must be zero or positive");

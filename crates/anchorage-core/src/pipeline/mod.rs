@@ -18,6 +18,7 @@
 //! [`measure_on_disk`] is both steps for a session file whose series are on disk.
 
 pub mod notices;
+pub mod plans;
 pub mod study;
 
 use std::collections::BTreeMap;
@@ -29,7 +30,10 @@ use crate::dicom::series::Series;
 use crate::dicom::volume::Volume;
 use crate::export::{ScrewTable, screw_table};
 use crate::measure::measure_roi;
-use crate::protocol::{Measurements, Models, ProtocolResults, compute_results};
+use crate::plan::{PlanError, Sampler, measure_pedicle};
+use crate::protocol::{
+    Measurements, Models, PlanMeasurements, ProtocolResults, compute_results_with_plans,
+};
 use crate::session::Session;
 use study::{StudyError, load_models, load_series_searching};
 
@@ -80,8 +84,9 @@ impl Pipeline {
         session: &Session,
         find: impl Fn(&str) -> Option<(&'a Series, &'a Volume)>,
     ) -> Measured {
-        let (measurements, mut notices) = measure_rois(session, find);
-        let results = compute_results(session, &measurements, &self.models);
+        let (measurements, mut notices) = measure_rois(session, &find);
+        let plans = measure_plans(session, |uid| find(uid).map(|(_, v)| v));
+        let results = compute_results_with_plans(session, &measurements, &plans, &self.models);
         notices.extend(notices::left_out(session, &measurements, &results));
         notices.sort_by_key(|n| session.rois.iter().position(|r| r.id == n.roi_id));
         let table = screw_table(session, &results, &self.models);
@@ -113,6 +118,29 @@ pub fn measure_on_disk(
             .map(|s| (&s.series, &s.volume))
     });
     Ok((measured, notes))
+}
+
+/// The automatic pedicle measurement of every planned screw, on the plan's series
+/// (found by SeriesInstanceUID with `find`), by the screw's index.
+pub fn measure_plans<'a>(
+    session: &Session,
+    find: impl Fn(&str) -> Option<&'a Volume>,
+) -> PlanMeasurements {
+    session
+        .screws
+        .iter()
+        .enumerate()
+        .filter_map(|(i, screw)| {
+            let plan = screw.plan.as_ref()?;
+            let result = find(&plan.series_uid)
+                .ok_or_else(|| PlanError::SeriesMissing(plan.series_uid.clone()))
+                .and_then(|v| Sampler::new(v))
+                .and_then(|s| {
+                    measure_pedicle(&s, plan, screw.side, screw.diameter_mm, screw.length_mm)
+                });
+            Some((i, result))
+        })
+        .collect()
 }
 
 /// Measures every ROI once on its own series. An ROI that cannot be measured (its series

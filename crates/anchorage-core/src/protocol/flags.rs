@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::models::risk::RiskFlag;
 use crate::models::stress::StressFlag;
+use crate::plan::grade::BreachGrade;
 use crate::session::{Level, Role, Side};
 
 /// The class of a flag, as interfaces.md lists them.
@@ -31,6 +32,11 @@ pub enum FlagKind {
     GradeOutsideCohort,
     /// A model refused its inputs.
     NotComputed,
+    /// Two measurements of the same quantity disagree (automatic and caliper pedicle
+    /// thickness more than 1 mm apart).
+    Disagreement,
+    /// The planned screw leaves the bone (Gertzbein–Robbins grade B or worse).
+    PlannedBreach,
 }
 
 /// What a risk needs and did not have.
@@ -194,6 +200,26 @@ pub enum Flag {
         /// The model's reason.
         reason: String,
     },
+    /// The automatic pedicle measurement along the screw's plan failed.
+    PlanNotMeasured {
+        /// Why.
+        reason: String,
+    },
+    /// Automatic (isthmus width) and caliper pedicle thickness differ by more than
+    /// [`crate::protocol::plan::THICKNESS_DISAGREEMENT_MM`].
+    ThicknessDisagreement {
+        /// The caliper's thickness, mm.
+        caliper_mm: f64,
+        /// The automatic thickness, mm.
+        automatic_mm: f64,
+    },
+    /// The planned screw's surface reaches beyond the outer cortex.
+    PlannedBreach {
+        /// Its Gertzbein–Robbins grade (B or worse).
+        grade: BreachGrade,
+        /// How far, mm.
+        breach_mm: f64,
+    },
     /// A flag of the stress model.
     Stress(StressFlag),
     /// A flag of the risk model.
@@ -221,7 +247,11 @@ impl Flag {
             Flag::NegativeClearance { .. } => FlagKind::NegativeClearance,
             Flag::Stress(StressFlag::NegativeClearance { .. }) => FlagKind::NegativeClearance,
             Flag::EmgBelowThreshold { .. } => FlagKind::EmgBelowThreshold,
-            Flag::RiskNotComputed { .. } | Flag::StressNotComputed { .. } => FlagKind::NotComputed,
+            Flag::RiskNotComputed { .. }
+            | Flag::StressNotComputed { .. }
+            | Flag::PlanNotMeasured { .. } => FlagKind::NotComputed,
+            Flag::ThicknessDisagreement { .. } => FlagKind::Disagreement,
+            Flag::PlannedBreach { .. } => FlagKind::PlannedBreach,
             Flag::Risk(RiskFlag::Extrapolated { .. }) => FlagKind::Extrapolated,
             Flag::Risk(RiskFlag::GradeOutsideCohort { .. }) => FlagKind::GradeOutsideCohort,
         }
@@ -319,6 +349,20 @@ impl fmt::Display for Flag {
                 "EMG below 11 mA: {emg_ma:.1} mA suggests a cortical breach"
             ),
             Flag::StressNotComputed { reason } => write!(f, "stress not computed: {reason}"),
+            Flag::PlanNotMeasured { reason } => {
+                write!(f, "plan not measured: {reason}")
+            }
+            Flag::ThicknessDisagreement {
+                caliper_mm,
+                automatic_mm,
+            } => write!(
+                f,
+                "thickness disagreement: caliper {caliper_mm:.2} mm, automatic {automatic_mm:.2} mm (over 1 mm apart)"
+            ),
+            Flag::PlannedBreach { grade, breach_mm } => write!(
+                f,
+                "planned breach: grade {grade}, the screw reaches {breach_mm:.1} mm beyond the outer cortex"
+            ),
             Flag::Stress(s) => s.fmt(f),
             Flag::Risk(r) => r.fmt(f),
         }

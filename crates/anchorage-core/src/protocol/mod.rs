@@ -2,9 +2,11 @@
 //! screw, for the patient), PBQ, pedicle thickness and clearance, and the two models fed
 //! with them. Input: the session and the measurement of each of its ROIs; output: the
 //! per-level, per-screw and patient results with flags that say exactly what is missing,
-//! extrapolated or fallen back on. Nothing here reads files.
+//! extrapolated or fallen back on. Nothing here reads files. [`plan`] folds the automatic
+//! pedicle measurement of a planned screw into its thickness and flags.
 
 pub mod flags;
+pub mod plan;
 
 use std::collections::BTreeMap;
 
@@ -18,6 +20,7 @@ use crate::models::risk::{RiskInput, RiskModel, RiskResult};
 use crate::models::stress::{
     StressFlag, StressInput, StressModel, StressOverrides, StressResult, compute,
 };
+use crate::plan::{PedicleMeasurement, PlanError};
 use crate::session::{Level, Roi, Role, Screw, Session, Side};
 
 /// PBQ levels.
@@ -72,8 +75,16 @@ pub struct ScrewResult {
     pub b_hu_level: Option<Level>,
     /// ST-HU(screw) / B-HU.
     pub hu_ratio: Option<f64>,
-    /// Pedicle isthmus thickness, mm.
+    /// Pedicle isthmus thickness, mm: the caliper's when there is one, else the
+    /// automatic isthmus width along the screw's plan (the value clearance, p.s.c. and
+    /// the stress model use).
     pub pedicle_thickness_mm: Option<f64>,
+    /// The caliper's thickness, mm.
+    pub pedicle_thickness_caliper_mm: Option<f64>,
+    /// The automatic thickness: the transverse isthmus width along the plan, mm.
+    pub pedicle_thickness_auto_mm: Option<f64>,
+    /// The automatic pedicle measurement along the screw's plan.
+    pub pedicle: Option<PedicleMeasurement>,
     /// Thickness − diameter, mm.
     pub clearance_mm: Option<f64>,
     /// Per-side clearance (thickness − diameter) / 2, mm.
@@ -201,8 +212,23 @@ fn b_hu(
     (avg(&means), means.len(), ids, flags)
 }
 
-/// Runs every protocol.
+/// The automatic pedicle measurement of each planned screw, by the screw's index in
+/// `session.screws` (screws without a plan are absent).
+pub type PlanMeasurements = BTreeMap<usize, Result<PedicleMeasurement, PlanError>>;
+
+/// Runs every protocol, without automatic pedicle measurements.
 pub fn compute_results(session: &Session, m: &Measurements, models: &Models) -> ProtocolResults {
+    compute_results_with_plans(session, m, &PlanMeasurements::new(), models)
+}
+
+/// Runs every protocol, with the automatic pedicle measurement of each planned screw
+/// ([`crate::plan::measure_pedicle`], done by [`crate::pipeline::Pipeline::run`]).
+pub fn compute_results_with_plans(
+    session: &Session,
+    m: &Measurements,
+    plans: &PlanMeasurements,
+    models: &Models,
+) -> ProtocolResults {
     // Levels that have anything measured or planned.
     let mut levels: Vec<Level> = session
         .rois
@@ -274,7 +300,8 @@ pub fn compute_results(session: &Session, m: &Measurements, models: &Models) -> 
     let screws = session
         .screws
         .iter()
-        .map(|s| screw_result(session, m, models, s, &level_results))
+        .enumerate()
+        .map(|(i, s)| screw_result(session, m, models, s, plans.get(&i), &level_results))
         .collect();
     ProtocolResults {
         levels: level_results.into_values().collect(),
@@ -403,6 +430,7 @@ fn screw_result(
     m: &Measurements,
     models: &Models,
     screw: &Screw,
+    plan: Option<&Result<PedicleMeasurement, PlanError>>,
     levels: &BTreeMap<Level, LevelResult>,
 ) -> ScrewResult {
     let (level, side) = (screw.level, screw.side);
@@ -445,7 +473,10 @@ fn screw_result(
     }
     let cal = latest(session, m, Role::PedicleThickness, level, Some(side));
     rois.extend(cal.map(|r| r.id));
-    let thickness = cal.and_then(|r| m.get(&r.id)).and_then(|x| x.length_mm);
+    let caliper = cal.and_then(|r| m.get(&r.id)).and_then(|x| x.length_mm);
+    let pedicle = plan::automatic(plan, caliper, &mut flags);
+    let auto = pedicle.as_ref().map(|p| p.isthmus_width_transverse_mm);
+    let thickness = caliper.or(auto);
     let clearance = thickness.map(|t| t - screw.diameter_mm);
     let psc = clearance.map(|c| c / 2.0);
     if let Some(c) = clearance
@@ -456,7 +487,7 @@ fn screw_result(
             excess_mm: -c,
         });
     }
-    if thickness.is_none() {
+    if caliper.is_none() {
         flags.push(Flag::NoCaliper { level, side });
     }
     if let Some(emg) = screw.emg_threshold_ma
@@ -508,6 +539,9 @@ fn screw_result(
         b_hu_level: b_level,
         hu_ratio: ratio(st_hu, b),
         pedicle_thickness_mm: thickness,
+        pedicle_thickness_caliper_mm: caliper,
+        pedicle_thickness_auto_mm: auto,
+        pedicle,
         clearance_mm: clearance,
         psc_mm: psc,
         stress,

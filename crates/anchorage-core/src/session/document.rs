@@ -15,11 +15,12 @@ use serde::{Deserialize, Serialize};
 
 use super::vocabulary::{Level, RoiKind, Role, Side};
 use crate::geometry::Vec3;
+use crate::plan::screw::ScrewPlan;
 
 /// The `format` value every session file carries.
 pub const SESSION_FORMAT: &str = "anchorage-session";
 /// The current session version.
-pub const SESSION_VERSION: u32 = 1;
+pub const SESSION_VERSION: u32 = 2;
 /// The largest session file that will be read (a guard against reading a huge foreign file).
 pub const MAX_SESSION_BYTES: u64 = 64 << 20;
 
@@ -90,6 +91,10 @@ pub struct Screw {
     /// Insertion torque, N·m.
     #[serde(default)]
     pub insertion_torque_nm: Option<f64>,
+    /// The screw planned in 3-D (entry and direction on a CT); version 2, absent in
+    /// older sessions and until a plan is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<ScrewPlan>,
 }
 
 fn default_interference() -> f64 {
@@ -108,6 +113,7 @@ impl Screw {
             interference_mm: default_interference(),
             emg_threshold_ma: None,
             insertion_torque_nm: None,
+            plan: None,
         }
     }
 }
@@ -426,6 +432,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Brings an older session document up to [`SESSION_VERSION`].
+///
+/// Version 1 → 2 adds optional fields only (a screw's `plan`), read as absent: nothing
+/// to rewrite.
 ///
 /// Version 0 (the first drafts) had `"kind": "anchorage-session"` instead of `format`,
 /// one `series_path` and `series_uid` instead of the `series` list, ROIs with `type` and

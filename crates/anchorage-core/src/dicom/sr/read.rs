@@ -447,6 +447,7 @@ fn read_screw(g: &Item, at: &str) -> Result<Screw, SrError> {
         interference_mm: need_num(g, at, &c::INTERFERENCE.name)?,
         emg_threshold_ma: g.child_num(&c::EMG_THRESHOLD.name),
         insertion_torque_nm: g.child_num(&c::INSERTION_TORQUE.name),
+        plan: None,
     })
 }
 

@@ -59,6 +59,12 @@ const fn value(ct_hu: i32, mr_si: i32) -> TissueValue {
 impl Anatomy {
     /// The phantom's lumbar spine (the only anatomy; its numbers are the ground truth).
     pub fn lumbar() -> Anatomy {
+        Anatomy::lumbar_scaled(1.0)
+    }
+
+    /// The lumbar spine with every pedicle's isthmus width and height multiplied by
+    /// `pedicle_scale` (positions, convergence, cortex and flare unchanged).
+    pub fn lumbar_scaled(pedicle_scale: f64) -> Anatomy {
         let mut values: Vec<(Tissue, TissueValue)> = FIXED
             .iter()
             .map(|&(t, hu, si)| (t, value(hu, si)))
@@ -113,8 +119,8 @@ impl Anatomy {
                     side,
                     isthmus_centre_mm: [side.sign() * abs_x, ISTHMUS_Y_MM, z],
                     convergence_deg: convergence,
-                    isthmus_width_mm: width,
-                    isthmus_height_mm: height,
+                    isthmus_width_mm: width * pedicle_scale,
+                    isthmus_height_mm: height * pedicle_scale,
                     cortex_mm: 1.0,
                     posterior_length_mm: 10.0,
                     anterior_length_mm: 12.0,
