@@ -177,8 +177,10 @@ fn report_text_holds_every_chosen_cell_as_the_csv_has_it() {
     let checked = assert_cells_in(&text, &header, &rows);
     // level, side, 2 sizes, thickness, clearance, psc, σH, yield ratio, risk: 10 a screw.
     assert!(checked >= 40, "only {checked} cells checked");
-    // The identification, the hash (of the session file Anchorage wrote), the note.
-    let file_hash: String = sha2::Sha256::digest(std::fs::read(example()).unwrap())
+    // The identification, the hash (of the session's canonical JSON: the file's bytes when
+    // this version of Anchorage wrote it, else the migrated session's), the note.
+    let canonical = Session::load(&example()).unwrap().to_json();
+    let file_hash: String = sha2::Sha256::digest(canonical.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
@@ -339,20 +341,36 @@ fn every_page_renders_and_no_key_image_is_blank() {
         assert!((413..=414).contains(&img.height()), "{}", img.height());
         assert!(img.pixels().any(|p| p.0[0] < 128), "a page without ink");
     }
-    // One axial key image per level with CT ROIs (L1–L5, S1), and the added view.
-    assert_eq!(r.pictures.len(), 7, "{:?}", r.pictures);
+    // One axial key image per level with CT ROIs (L1–L5, S1), each screw's en-face view
+    // at its isthmus (the plans proposed from the trajectories), and the added view.
+    assert_eq!(r.pictures.len(), 6 + 4 + 1, "{:?}", r.pictures);
     assert!(
         r.pictures
             .iter()
             .any(|p| p.title.starts_with("L4 · axial CT"))
     );
+    for screw in ["L3 L", "L3 R", "L4 L", "L4 R"] {
+        assert!(
+            r.pictures.iter().any(|p| p
+                .title
+                .starts_with(&format!("{screw} en face at the isthmus"))),
+            "no en-face view of {screw}: {:?}",
+            r.pictures
+        );
+    }
     for p in &r.pictures {
         let sd = grey_sd(&images[p.page], p.rect_pt, 50.0);
         assert!(sd > 15.0, "{}: grey SD {sd:.1}, blank", p.title);
     }
     // The check sees a blank box as blank: the empty band under the last row of pictures.
     let last = r.pictures.last().unwrap();
-    let below = [36.0, last.rect_pt[1] + last.rect_pt[3] + 20.0, 700.0, 60.0];
+    let lowest = r
+        .pictures
+        .iter()
+        .filter(|p| p.page == last.page)
+        .map(|p| p.rect_pt[1] + p.rect_pt[3])
+        .fold(0.0, f32::max);
+    let below = [36.0, lowest + 20.0, 700.0, 60.0];
     let sd = grey_sd(&images[last.page], below, 50.0);
     assert!(sd < 1.0, "the empty band has grey SD {sd:.1}");
     assert!(pdftotext(&pdf).contains("En-face view L4 L at the isthmus"));

@@ -2,8 +2,8 @@
 //! screw ROIs (trajectories and calipers first, then any ROI), drawn as the exported key
 //! image is ([`crate::display::snapshot::key_image`]: every ROI on the slice outlined
 //! with its label and statistics, the patient or pseudonym, window, scale bar and
-//! research-aid note); then the caller's titled pictures (such as each screw's en-face
-//! view at its isthmus). Pictures go two (axial) or three (added) to a row, their aspect
+//! research-aid note); then titled pictures (each screw's en-face view at its isthmus,
+//! [`super::enface`], and the caller's). Pictures go two (axial) or three (added) to a row, their aspect
 //! from the pixel spacing.
 
 use std::collections::BTreeMap;
@@ -187,7 +187,8 @@ pub fn axial_key_images<'a>(
     place(flow, pending, 2)
 }
 
-/// Draws the caller's titled pictures, three to a row, under "Added views".
+/// Draws titled pictures (the en-face views, then the caller's), three to a row, under
+/// "Views along the screws".
 pub fn extra_images(
     flow: &mut Flow,
     images: &[TitledImage],
@@ -195,7 +196,7 @@ pub fn extra_images(
     if images.is_empty() {
         return Ok(Vec::new());
     }
-    flow.heading("Added views", 200.0);
+    flow.heading("Views along the screws", 200.0);
     let pending = images
         .iter()
         .map(|t| {

@@ -8,7 +8,8 @@
 //! `anchorage measure --csv`, columns chosen by name from [`REPORT_COLUMNS`]); the flags
 //! and notices; the risk with its nomogram drawn and the model's provenance
 //! ([`nomogram`]); the key images ([`images`]: the axial slice of each level with its
-//! ROIs, then any titled pictures the caller adds, such as a screw's en-face view); and
+//! ROIs; each screw's en-face view at its pedicle's isthmus, [`enface`]; then any titled
+//! pictures the caller adds); and
 //! on every page "Research aid, not a diagnosis.".
 //!
 //! The bytes depend on the session and the images only: no time stamp, a file identifier
@@ -27,6 +28,7 @@
 //! [`layout`] the page frame and text flow; [`identity`] the identification and the leak
 //! check.
 
+pub mod enface;
 pub mod identity;
 pub mod images;
 pub mod layout;
@@ -53,7 +55,7 @@ pub use types::{ImagePixels, PlacedPicture, ReportError, TitledImage};
 pub struct ReportOptions {
     /// Pseudonymise with this project key (at least [`MIN_KEY_CHARS`] characters).
     pub pseudonymize_key: Option<String>,
-    /// Pictures added after the axial key images, in order.
+    /// Pictures added after the axial key images and the en-face views, in order.
     pub extra_images: Vec<TitledImage>,
 }
 
@@ -166,7 +168,9 @@ fn compose<'a>(
     layout::flags_section(&mut flow, measured, &id);
     nomogram::draw(&mut flow, measured);
     let mut pictures = images::axial_key_images(&mut flow, session, measured, find, key)?;
-    pictures.extend(images::extra_images(&mut flow, &opts.extra_images)?);
+    let mut views = enface::en_face_views(session, find);
+    views.extend(opts.extra_images.iter().cloned());
+    pictures.extend(images::extra_images(&mut flow, &views)?);
 
     let footer = format!(
         "Research aid, not a diagnosis. · anchorage {} · session SHA-256 {hash}",

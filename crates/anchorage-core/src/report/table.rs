@@ -34,6 +34,8 @@ pub const REPORT_COLUMNS: [&str; 20] = [
     "breach_grade",
 ];
 
+/// The first of the planning columns, which start a part of the table of their own.
+const PLAN_GROUP_START: &str = "isthmus_width_transverse_mm";
 /// The columns repeated in every part of a split table.
 const KEY_COLUMNS: [&str; 2] = ["level", "side"];
 /// Cell text size, points.
@@ -115,7 +117,8 @@ pub fn draw(flow: &mut Flow, table: &ScrewTable) {
             }
         })
         .collect();
-    // Parts: the key columns, then as many others as fit, in order.
+    // Parts: the key columns, then as many others as fit, in order; the planning columns
+    // (from `isthmus_width_transverse_mm` on) start a part of their own.
     let keys: Vec<Col> = cols
         .iter()
         .filter(|c| KEY_COLUMNS.contains(&c.name))
@@ -127,7 +130,8 @@ pub fn draw(flow: &mut Flow, table: &ScrewTable) {
     let mut part: Vec<Col> = Vec::new();
     let mut used = key_w;
     for c in cols {
-        if !part.is_empty() && used + c.width > Flow::width() {
+        let new_group = c.name == PLAN_GROUP_START;
+        if !part.is_empty() && (new_group || used + c.width > Flow::width()) {
             parts.push(std::mem::take(&mut part));
             used = key_w;
         }
