@@ -202,7 +202,7 @@ fn exports_carry_outcomes(open: &mut dyn FnMut() -> Cohort) {
     let mut rows = csv.lines();
     let header = rows.next().unwrap();
     assert!(header.starts_with("patient_id,study_instance_uid,level,side,screw_diameter_mm"));
-    assert!(header.ends_with(",rois,rater,session_hash,loosening,follow_up_months"));
+    assert!(header.ends_with(",rois,isthmus_width_transverse_mm,isthmus_width_craniocaudal_mm,pedicle_thickness_auto_mm,pedicle_thickness_caliper_mm,distance_medial_mm,distance_lateral_mm,distance_cranial_mm,distance_caudal_mm,breach_grade,screw_medial_deg,screw_craniocaudal_deg,rater,session_hash,loosening,follow_up_months"));
     let tails: Vec<String> = rows
         .map(|r| r.rsplitn(5, ',').take(4).collect::<Vec<_>>().join("|"))
         .collect();

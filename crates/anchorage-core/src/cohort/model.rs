@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::error::CohortError;
-use crate::export::{EXTRA_COLUMNS, REQUIRED_COLUMNS};
+use crate::export::{EXTRA_COLUMNS, PLAN_COLUMNS, REQUIRED_COLUMNS};
 
 /// Where the cohort database is: a SQLite file or a PostgreSQL server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,11 +126,16 @@ impl SourceKind {
 
 /// Every column of the per-screw table the database keeps, in the table's order.
 pub fn table_columns() -> impl Iterator<Item = &'static str> {
-    REQUIRED_COLUMNS.iter().chain(EXTRA_COLUMNS.iter()).copied()
+    REQUIRED_COLUMNS
+        .iter()
+        .chain(EXTRA_COLUMNS.iter())
+        .chain(PLAN_COLUMNS.iter())
+        .copied()
 }
 
 /// The number of columns [`table_columns`] yields.
-pub const TABLE_COLUMN_COUNT: usize = REQUIRED_COLUMNS.len() + EXTRA_COLUMNS.len();
+pub const TABLE_COLUMN_COUNT: usize =
+    REQUIRED_COLUMNS.len() + EXTRA_COLUMNS.len() + PLAN_COLUMNS.len();
 
 /// One screw's row of the per-screw table, as the table's CSV text of every column of
 /// [`table_columns`] (empty when unmeasured).

@@ -94,8 +94,7 @@ impl Pipeline {
     ) -> Measured {
         let (measurements, mut notices) = measure_rois(session, &find);
         let plans = measure_plans(session, |uid| find(uid).map(|(_, v)| v));
-        let mut results =
-            compute_results_with_plans(session, &measurements, &plans, &self.models);
+        let mut results = compute_results_with_plans(session, &measurements, &plans, &self.models);
         let placement = crate::levels::check_session(session, |uid| {
             find(uid).map(|(s, v)| (s.frame_of_reference_uid.as_str(), v))
         });

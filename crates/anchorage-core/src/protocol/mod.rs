@@ -6,8 +6,8 @@
 //! pedicle measurement of a planned screw into its thickness and flags.
 
 pub mod flags;
-pub mod plan;
 pub mod placement;
+pub mod plan;
 
 use std::collections::BTreeMap;
 
