@@ -181,7 +181,7 @@ pub fn measure_plans<'a>(
             let plan = screw.plan.as_ref()?;
             let result = find(&plan.series_uid)
                 .ok_or_else(|| PlanError::SeriesMissing(plan.series_uid.clone()))
-                .and_then(|v| Sampler::new(v))
+                .and_then(Sampler::new)
                 .and_then(|s| {
                     measure_pedicle(&s, plan, screw.side, screw.diameter_mm, screw.length_mm)
                 });

@@ -24,7 +24,7 @@ pub enum BreachGrade {
 impl BreachGrade {
     /// The grade of a breach of `breach_mm` (0 or negative: A).
     pub fn from_breach_mm(breach_mm: f64) -> BreachGrade {
-        if !(breach_mm > 0.0) {
+        if breach_mm.is_nan() || breach_mm <= 0.0 {
             BreachGrade::A
         } else if breach_mm < 2.0 {
             BreachGrade::B

@@ -37,7 +37,7 @@ impl<'a> Sampler<'a> {
         let n = first.normal();
         let along = dot(span, n);
         let step = along / (dims.0 - 1) as f64;
-        if !(step.abs() > 1e-6) {
+        if step.is_nan() || step.abs() <= 1e-6 {
             return Err(PlanError::Volume("the slices do not advance".into()));
         }
         for (k, pl) in volume.planes.iter().enumerate() {
@@ -189,7 +189,7 @@ fn inverse_rows(cols: [Vec3; 3]) -> Option<[Vec3; 3]> {
     let [a, b, c] = cols;
     let cross = crate::geometry::cross;
     let det = dot(a, cross(b, c));
-    if !(det.abs() > 1e-12) {
+    if det.is_nan() || det.abs() <= 1e-12 {
         return None;
     }
     let k = 1.0 / det;

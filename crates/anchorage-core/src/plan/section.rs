@@ -307,7 +307,7 @@ fn refine_edge(exit: f64, at: impl Fn(f64) -> Option<f32>) -> Option<f64> {
         .filter(|(l, _)| *l >= exit)
         .map(|p| p.1)
         .fold(f32::MAX, f32::min);
-    if !(peak > floor) {
+    if peak.is_nan() || floor.is_nan() || peak <= floor {
         return None;
     }
     let halfh = 0.5 * (peak + floor);
@@ -363,7 +363,7 @@ fn extreme(outline: &[[f64; 2]], c: [f64; 2], k: usize, sign: f64) -> f64 {
     let Some([a, b, q]) = solve3(m, r) else {
         return raw;
     };
-    if !(q < 0.0) {
+    if q.is_nan() || q >= 0.0 {
         return raw;
     }
     let top = a - b * b / (4.0 * q);
