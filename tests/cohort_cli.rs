@@ -88,17 +88,8 @@ fn add_outcomes_status_export(db: &str, dir: &Path) {
             .collect::<String>()
     };
     let mut want = String::new();
-    // The cohort keeps the table's columns up to `rois`, not the screw plan's.
-    let plan_cols = anchorage_core::export::PLAN_COLUMNS.len();
     for (k, line) in measured.lines().enumerate() {
-        let cut = line.len()
-            - line
-                .split(',')
-                .rev()
-                .take(plan_cols)
-                .map(|x| x.len() + 1)
-                .sum::<usize>();
-        want.push_str(&line[..cut]);
+        want.push_str(line);
         want.push_str(&if k == 0 {
             ",rater,session_hash,loosening,follow_up_months\n".to_string()
         } else {
