@@ -12,7 +12,7 @@ use anchorage_core::dicom::volume::{LoadControl, Volume, load};
 use anchorage_core::geometry::add_scaled;
 use anchorage_core::phantom::anatomy::Pedicle;
 use anchorage_core::phantom::in_memory::ct_volume_in_memory;
-use anchorage_core::phantom::{Anatomy, PhantomOptions};
+use anchorage_core::phantom::{Anatomy, PhantomOptions, Pose};
 use anchorage_core::plan::{BreachGrade, PedicleMeasurement, Sampler, ScrewPlan, measure_pedicle};
 use anchorage_core::session::Side;
 
@@ -60,13 +60,19 @@ fn screw(p: &Pedicle, medial_deg: f64, cranial_deg: f64, shift_mm: f64) -> Screw
 /// (outline by bisection on 360 rays from the axis); the plane of the smallest
 /// transverse extent gives (transverse, cranio-caudal).
 fn truth_isthmus(p: &Pedicle, plan: &ScrewPlan) -> (f64, f64) {
+    truth_isthmus_posed(p, plan, Pose::default())
+}
+
+/// [`truth_isthmus`] of a screw planned in patient coordinates on a phantom turned by
+/// `pose`: the analytic pedicle is asked in its own frame.
+fn truth_isthmus_posed(p: &Pedicle, plan: &ScrewPlan, pose: Pose) -> (f64, f64) {
     let f = plan.frame(side_of(p));
     let mut best = (f64::INFINITY, f64::NAN);
     for k in -20..=20 {
         let depth = p.posterior_length_mm + k as f64 * 0.1;
         let c = plan.point_at(depth);
         let inside = |x: f64, y: f64| {
-            p.classify(add_scaled(add_scaled(c, x, f.medial), y, f.cranial))
+            p.classify(pose.to_anatomy(add_scaled(add_scaled(c, x, f.medial), y, f.cranial)))
                 .is_some()
         };
         let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
@@ -340,6 +346,69 @@ fn views_show_the_pedicle_around_the_screw() -> TestResult {
                 .unwrap_or(f32::NAN);
             assert!(val > 150.0, "{:?} {:?}: {val} at {k} px", p.level, p.side);
         }
+    }
+    Ok(())
+}
+
+/// On phantoms whose spine is turned (axial rotation) and tilted (sagittal tilt), with
+/// screws planned along each pedicle as it lies in the image (the pedicle's axis through
+/// the pose) and angled 3° medially and cranially: the same tolerances as on the scaled
+/// pedicles, the truth asked of the analytic pedicle in its own frame.
+#[test]
+fn isthmus_widths_on_turned_and_tilted_spines() -> TestResult {
+    for (axial, tilt) in [(12.0, 0.0), (0.0, -10.0), (-15.0, 8.0)] {
+        let pose = Pose {
+            axial_rotation_deg: axial,
+            sagittal_tilt_deg: tilt,
+        };
+        let opts = PhantomOptions {
+            pose,
+            ..PhantomOptions::default()
+        };
+        let v = ct_volume_in_memory(&opts);
+        let a = Anatomy::lumbar();
+        let (mut et, mut ec) = (0.0f64, 0.0f64);
+        let mut checked = 0;
+        for p in a.pedicles.iter().filter(|p| {
+            use anchorage_core::phantom::Level;
+            matches!(p.level, Level::L2 | Level::L3 | Level::L4)
+        }) {
+            for (m, c) in [(0.0, 0.0), (3.0, 3.0)] {
+                let upright = screw(p, m, c, 0.0);
+                let entry = pose.to_patient(upright.entry_mm);
+                let dir = pose.direction_to_patient(upright.direction);
+                let plan =
+                    ScrewPlan::through("t", entry, add_scaled(entry, 1.0, dir)).ok_or("plan")?;
+                let meas = measure(&v, p, &plan, 4.5)?;
+                let (wt, wc) = truth_isthmus_posed(p, &plan, pose);
+                let (dt, dc) = (
+                    meas.isthmus_width_transverse_mm - wt,
+                    meas.isthmus_width_craniocaudal_mm - wc,
+                );
+                println!(
+                    "pose {axial:+}/{tilt:+} {:?} {:?} medial {m:+} cranial {c:+}: transverse {:.2} (truth {wt:.2}), cranio-caudal {:.2} (truth {wc:.2})",
+                    p.level,
+                    p.side,
+                    meas.isthmus_width_transverse_mm,
+                    meas.isthmus_width_craniocaudal_mm
+                );
+                et = et.max(dt.abs());
+                ec = ec.max(dc.abs());
+                checked += 1;
+            }
+        }
+        println!(
+            "pose {axial:+}/{tilt:+}: largest errors transverse {et:.2} mm, cranio-caudal {ec:.2} mm"
+        );
+        assert_eq!(checked, 12);
+        assert!(
+            et <= 0.4,
+            "pose {axial}/{tilt}: transverse error {et:.2} mm"
+        );
+        assert!(
+            ec <= 0.75,
+            "pose {axial}/{tilt}: cranio-caudal error {ec:.2} mm"
+        );
     }
     Ok(())
 }
