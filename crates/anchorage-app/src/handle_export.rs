@@ -16,9 +16,8 @@ use super::derived::Derived;
 use super::labels;
 use anchorage_core::dicom::sr::{SrOptions, export_sr};
 use anchorage_core::display::render::WindowPreset;
-use anchorage_core::display::snapshot::{Caption, Outline, key_image};
+use anchorage_core::display::snapshot::{Caption, Outline, key_image, roi_lines};
 use anchorage_core::export::{MIN_KEY_CHARS, pseudonym, to_json};
-use anchorage_core::measure::RoiMeasurement;
 use anchorage_core::report::{ReportOptions, report_on_disk};
 use anchorage_core::session::{Roi, Session, write_atomic};
 
@@ -159,7 +158,7 @@ impl App {
             };
             let mut label = vec![labels::title(roi)];
             match self.measurements.get(roi, &volume, volume_id) {
-                Ok(m) => label.extend(key_lines(&m, unit)),
+                Ok(m) => label.extend(roi_lines(&m, unit)),
                 Err(e) => label.push(format!("not measured: {e}")),
             }
             outlines.push(Outline { roi, rgb, label });
@@ -171,20 +170,6 @@ impl App {
             .ok_or("the shown slice is not in the volume")?;
         img.image.to_png()
     }
-}
-
-/// The statistics a key image gives beside an ROI: mean ± SD and area, or the length.
-fn key_lines(m: &RoiMeasurement, unit: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(s) = &m.stats {
-        let f = |v: Option<f64>| v.map_or_else(|| "–".into(), |x| format!("{x:.1}"));
-        out.push(format!("mean {} ± {} {unit}", f(s.mean), f(s.sd)));
-        out.push(format!("area {:.2} mm²", s.area_mm2));
-    }
-    if let Some(l) = m.length_mm {
-        out.push(format!("length {l:.2} mm"));
-    }
-    out
 }
 
 /// The bytes of a table export (CSV or JSON) of the derived results.

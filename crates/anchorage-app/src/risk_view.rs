@@ -83,17 +83,7 @@ fn content(ui: &mut egui::Ui, d: &Derived) -> Option<Rect> {
         .on_hover_text(about(model));
         ui.colored_label(WARN, RESEARCH_AID);
     });
-    let cutoff_text = {
-        let mut t = format!("cutoff {:.1} %", model.cutoff * 100.0);
-        if let (Some(se), Some(sp)) = (model.cutoff_sensitivity, model.cutoff_specificity) {
-            t.push_str(&format!(
-                " (sensitivity {:.1} %, specificity {:.1} %)",
-                se * 100.0,
-                sp * 100.0
-            ));
-        }
-        t
-    };
+    let cutoff_text = model.cutoff_text();
     match &p.risk {
         Some(r) => {
             let verdict = if r.high_risk { "at or above" } else { "below" };
@@ -112,19 +102,7 @@ fn content(ui: &mut egui::Ui, d: &Derived) -> Option<Rect> {
             }
         }
         None => {
-            let mut missing = Vec::new();
-            if p.age_years.is_none() {
-                missing.push("age");
-            }
-            if p.goutallier.is_none() {
-                missing.push("Goutallier grade");
-            }
-            if p.pbq.is_none() {
-                missing.push("PBQ (pedicle and CSF ROIs on MR)");
-            }
-            if p.hu_ratio.is_none() {
-                missing.push("HU ratio (B-HU and ST-HU at the reference level)");
-            }
+            let missing = p.missing_risk_inputs();
             ui.label(format!(
                 "No risk yet: missing {}. The {cutoff_text}.",
                 missing.join(", ")

@@ -10,7 +10,7 @@ use crate::dicom::volume::Volume;
 pub use crate::display::annotate::Rgb;
 use crate::display::annotate::{PixelRect, ScaleBar, Writer};
 use crate::display::render::WindowLevel;
-use crate::measure::{area_shape, find_slice};
+use crate::measure::{RoiMeasurement, area_shape, find_slice};
 use crate::session::{Roi, RoiKind};
 
 /// An ROI to draw, its colour and the lines of its label (none: no label).
@@ -180,6 +180,21 @@ fn draw(
         boxes.extend(bounds.map(|b| (k, b)));
     }
     Some((img, boxes))
+}
+
+/// The statistics beside an ROI on a key image (the window's and the report's): mean ± SD
+/// and area, or the length.
+pub fn roi_lines(m: &RoiMeasurement, unit: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(s) = &m.stats {
+        let f = |v: Option<f64>| v.map_or_else(|| "–".into(), |x| format!("{x:.1}"));
+        out.push(format!("mean {} ± {} {unit}", f(s.mean), f(s.sd)));
+        out.push(format!("area {:.2} mm²", s.area_mm2));
+    }
+    if let Some(l) = m.length_mm {
+        out.push(format!("length {l:.2} mm"));
+    }
+    out
 }
 
 /// The key image: [`render`] with each ROI's label beside it (right of it, else left,

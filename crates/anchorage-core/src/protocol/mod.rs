@@ -123,6 +123,27 @@ pub struct PatientResult {
     pub flags: Vec<Flag>,
 }
 
+impl PatientResult {
+    /// The risk model's inputs that are missing, in words, in the nomogram's order (empty
+    /// when all four are known).
+    pub fn missing_risk_inputs(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.age_years.is_none() {
+            missing.push("age");
+        }
+        if self.goutallier.is_none() {
+            missing.push("Goutallier grade");
+        }
+        if self.pbq.is_none() {
+            missing.push("PBQ (pedicle and CSF ROIs on MR)");
+        }
+        if self.hu_ratio.is_none() {
+            missing.push("HU ratio (B-HU and ST-HU at the reference level)");
+        }
+        missing
+    }
+}
+
 /// Everything the protocols produce for one session.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProtocolResults {

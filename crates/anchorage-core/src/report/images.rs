@@ -14,10 +14,9 @@ use super::types::{ImagePixels, PlacedPicture, ReportError, TitledImage};
 use crate::dicom::series::Series;
 use crate::dicom::volume::Volume;
 use crate::display::render::WindowPreset;
-use crate::display::snapshot::{Caption, Outline, key_image};
+use crate::display::snapshot::{Caption, Outline, key_image, roi_lines};
 use crate::export::pseudonym;
 use crate::geometry::Orientation;
-use crate::measure::RoiMeasurement;
 use crate::pipeline::Measured;
 use crate::session::{Level, Roi, RoiKind, Role, Session};
 
@@ -50,20 +49,6 @@ pub fn roi_title(roi: &Roi) -> String {
         t.push_str(&format!(" {s}"));
     }
     t
-}
-
-/// The statistics beside an ROI on a key image: mean ± SD and area, or the length.
-pub fn roi_lines(m: &RoiMeasurement, unit: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(s) = &m.stats {
-        let f = |v: Option<f64>| v.map_or_else(|| "–".into(), |x| format!("{x:.1}"));
-        out.push(format!("mean {} ± {} {unit}", f(s.mean), f(s.sd)));
-        out.push(format!("area {:.2} mm²", s.area_mm2));
-    }
-    if let Some(l) = m.length_mm {
-        out.push(format!("length {l:.2} mm"));
-    }
-    out
 }
 
 /// How well a slice shows a level: (screw ROIs, B-HU mid ROIs, all ROIs of the level).

@@ -49,14 +49,7 @@ fn patient_on(axis: &str, r: &RiskResult) -> Option<(String, f64)> {
 pub fn risk_sentence(measured: &Measured) -> String {
     let model = &measured.models.risk;
     let p = &measured.results.patient;
-    let mut cutoff_text = format!("cutoff {:.1} %", model.cutoff * 100.0);
-    if let (Some(se), Some(sp)) = (model.cutoff_sensitivity, model.cutoff_specificity) {
-        cutoff_text.push_str(&format!(
-            " (sensitivity {:.1} %, specificity {:.1} %)",
-            se * 100.0,
-            sp * 100.0
-        ));
-    }
+    let cutoff_text = model.cutoff_text();
     match &p.risk {
         Some(r) => {
             let verdict = if r.high_risk { "at or above" } else { "below" };
@@ -67,19 +60,7 @@ pub fn risk_sentence(measured: &Measured) -> String {
             )
         }
         None => {
-            let mut missing = Vec::new();
-            if p.age_years.is_none() {
-                missing.push("age");
-            }
-            if p.goutallier.is_none() {
-                missing.push("Goutallier grade");
-            }
-            if p.pbq.is_none() {
-                missing.push("PBQ (pedicle and CSF ROIs on MR)");
-            }
-            if p.hu_ratio.is_none() {
-                missing.push("HU ratio (B-HU and ST-HU at the reference level)");
-            }
+            let missing = p.missing_risk_inputs();
             let why = if missing.is_empty() {
                 "the model refused the inputs (see the flags)".to_string()
             } else {

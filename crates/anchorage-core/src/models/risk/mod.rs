@@ -96,6 +96,20 @@ struct RiskModelFile<'a> {
 }
 
 impl RiskModel {
+    /// The cutoff in words, as the window and the report state it: "cutoff 21.2 %
+    /// (sensitivity 80.0 %, specificity 70.0 %)" (the parenthesis only when both are known).
+    pub fn cutoff_text(&self) -> String {
+        let mut t = format!("cutoff {:.1} %", self.cutoff * 100.0);
+        if let (Some(se), Some(sp)) = (self.cutoff_sensitivity, self.cutoff_specificity) {
+            t.push_str(&format!(
+                " (sensitivity {:.1} %, specificity {:.1} %)",
+                se * 100.0,
+                sp * 100.0
+            ));
+        }
+        t
+    }
+
     /// The bundled default model (reconstructed coefficients, see its provenance). Parses
     /// the bundled file; if that ever failed it would fall back to [`RiskModel::builtin`],
     /// which holds the same values (a test checks that the file parses and equals it).
