@@ -136,49 +136,21 @@ impl<'a> Sampler<'a> {
             (r - r0 as f64) as f32,
             (c - c0 as f64) as f32,
         );
-        let lerp = |a: f32, b: f32, t: f32| a + (b - a) * t;
+        let (lo, hi, f) = ([s0, r0, c0], [s1, r1, c1], [fs, fr, fc]);
         match &self.volume.voxels {
             Voxels::Scaled { raw, map } => {
-                let g = |s: usize, r: usize, c: usize| -> Option<f32> {
+                let v = trilinear(lo, hi, f, |s, r, c| {
                     let v = *raw.get((s, r, c))?;
                     if map.padding.is_some() && map.is_padding(v) {
                         return None;
                     }
                     Some(v as f32)
-                };
-                let v = lerp(
-                    lerp(
-                        lerp(g(s0, r0, c0)?, g(s0, r0, c1)?, fc),
-                        lerp(g(s0, r1, c0)?, g(s0, r1, c1)?, fc),
-                        fr,
-                    ),
-                    lerp(
-                        lerp(g(s1, r0, c0)?, g(s1, r0, c1)?, fc),
-                        lerp(g(s1, r1, c0)?, g(s1, r1, c1)?, fc),
-                        fr,
-                    ),
-                    fs,
-                );
+                })?;
                 Some((v as f64 * map.slope + map.offset) as f32)
             }
-            Voxels::Float(a) => {
-                let g = |s: usize, r: usize, c: usize| -> Option<f32> {
-                    a.get((s, r, c)).copied().filter(|v| v.is_finite())
-                };
-                Some(lerp(
-                    lerp(
-                        lerp(g(s0, r0, c0)?, g(s0, r0, c1)?, fc),
-                        lerp(g(s0, r1, c0)?, g(s0, r1, c1)?, fc),
-                        fr,
-                    ),
-                    lerp(
-                        lerp(g(s1, r0, c0)?, g(s1, r0, c1)?, fc),
-                        lerp(g(s1, r1, c0)?, g(s1, r1, c1)?, fc),
-                        fr,
-                    ),
-                    fs,
-                ))
-            }
+            Voxels::Float(a) => trilinear(lo, hi, f, |s, r, c| {
+                a.get((s, r, c)).copied().filter(|v| v.is_finite())
+            }),
         }
     }
 }
@@ -195,6 +167,32 @@ fn inverse_rows(cols: [Vec3; 3]) -> Option<[Vec3; 3]> {
     let k = 1.0 / det;
     let scale = |v: Vec3| [v[0] * k, v[1] * k, v[2] * k];
     Some([scale(cross(b, c)), scale(cross(c, a)), scale(cross(a, b))])
+}
+
+/// Trilinear interpolation between the voxels `lo` and `hi` (slice, row, column) at
+/// fractions `f`, each voxel read by `g` (`None`: padding, which makes the result `None`).
+#[inline]
+fn trilinear(
+    lo: [usize; 3],
+    hi: [usize; 3],
+    f: [f32; 3],
+    g: impl Fn(usize, usize, usize) -> Option<f32>,
+) -> Option<f32> {
+    let lerp = |a: f32, b: f32, t: f32| a + (b - a) * t;
+    let ([s0, r0, c0], [s1, r1, c1], [fs, fr, fc]) = (lo, hi, f);
+    Some(lerp(
+        lerp(
+            lerp(g(s0, r0, c0)?, g(s0, r0, c1)?, fc),
+            lerp(g(s0, r1, c0)?, g(s0, r1, c1)?, fc),
+            fr,
+        ),
+        lerp(
+            lerp(g(s1, r0, c0)?, g(s1, r0, c1)?, fc),
+            lerp(g(s1, r1, c0)?, g(s1, r1, c1)?, fc),
+            fr,
+        ),
+        fs,
+    ))
 }
 
 #[cfg(test)]
