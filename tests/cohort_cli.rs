@@ -137,7 +137,7 @@ fn add_outcomes_status_export(db: &str, dir: &Path) {
     assert_eq!(
         std::fs::read_to_string(&patients).unwrap(),
         "patient_id,rater,age,goutallier,pbq,patient_hu_ratio,risk,high_risk,loosening,follow_up_months\n\
-         ANCH-0001,alice,62.0,2,3.7389,1.4234,0.7410,true,false,12\n"
+         ANCH-0001,alice,62.0,2,3.7389,1.4057,0.7517,true,false,12\n"
     );
 }
 

@@ -50,9 +50,11 @@ fn b_hu_levels_are_found_from_two_known_levels_within_5_mm() {
         assert!(g.fitted, "{want}: two levels give a fitted spacing");
         assert_eq!(g.from, vec![Level::L3, Level::L4]);
         let spacing = g.spacing_mm.expect("axial spacing");
+        // The distance between the two known ROIs' slices (the truth's mid planes).
+        let known_mm = truth_z("L3", "mid") - truth_z("L4", "mid");
         assert!(
-            (spacing - 36.25).abs() < 0.01,
-            "{want}: spacing {spacing} (L3 mid 20.0, L4 mid −16.25)"
+            (spacing - known_mm).abs() < 0.01,
+            "{want}: spacing {spacing}, the known mid planes are {known_mm} mm apart"
         );
         let z = slice_z(&ct, g.slice);
         let truth = truth_z(want.as_str(), "mid");

@@ -357,19 +357,19 @@ mod sample {
             let (c, r, _) = volume.planes[k].patient_to_pixel([0.0, 3.0, 0.0]);
             (c, r)
         };
-        // Slice 87: z = 1.25 mm, the disc L3/L4; slice 75: z = −13.75, L4's middle.
+        // Slice 155: z = 1.0 mm, the disc L3/L4; slice 134: z = −13.7, L4's middle.
         let on_disc = labelled(
-            t(87).ellipse(Role::BHuMid, centre(87), 8.0, 8.0, 0.0),
+            t(155).ellipse(Role::BHuMid, centre(155), 8.0, 8.0, 0.0),
             Some(Level::L3),
             None,
         );
         let wrong = labelled(
-            t(75).ellipse(Role::BHuMid, centre(75), 8.0, 8.0, 0.0),
+            t(134).ellipse(Role::BHuMid, centre(134), 8.0, 8.0, 0.0),
             Some(Level::L3),
             None,
         );
         let too_big = labelled(
-            t(101).ellipse(Role::BHuInferior, centre(101), 30.0, 12.0, 0.0),
+            t(180).ellipse(Role::BHuInferior, centre(180), 30.0, 12.0, 0.0),
             Some(Level::L3),
             None,
         );
@@ -430,16 +430,17 @@ mod sample {
         assert!(cell.contains("in L4's body"), "{cell}");
         assert!(cell.contains("leaves the body's cross-section"), "{cell}");
 
-        // The disc-slice click: the sample's middle slice (84, z = −2.5 mm) is on the disc
+        // The disc-slice click: the sample's middle slice (150, z = −2.5 mm) is on the disc
         // L3/L4; a click there is refused, with the levels by the disc, without them by
         // the open region.
-        let click = centre(84);
-        let with = propose_ellipse_checked(&volume, 84, click, &EllipseSettings::CT, Some(&levels));
+        let click = centre(150);
+        let with =
+            propose_ellipse_checked(&volume, 150, click, &EllipseSettings::CT, Some(&levels));
         assert!(
             matches!(&with, Err(EllipseRefusal::OnDisc { disc, .. }) if disc == "L3/L4"),
             "{with:?}"
         );
-        let without = propose_ellipse_checked(&volume, 84, click, &EllipseSettings::CT, None);
+        let without = propose_ellipse_checked(&volume, 150, click, &EllipseSettings::CT, None);
         assert!(without.is_err(), "{without:?}");
     }
 

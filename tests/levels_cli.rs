@@ -26,7 +26,7 @@ fn levels_of_the_sample_as_json_and_table() {
         .map(|b| b["label"].as_str().unwrap_or("?"))
         .collect();
     assert_eq!(labels, ["L1", "L2", "L3", "L4", "L5", "S1"]);
-    // L3: 6.5..33 mm, slices (z + 107.5) / 1.25 = 90.8..112.4.
+    // L3: 6.5..33 mm, slices (z + 107.5) / 0.7 = 162.9..200.7.
     let l3 = &v["bodies"][2];
     assert!(
         (l3["superior_mm"].as_f64().unwrap_or(0.0) - 33.0).abs() <= 1.5,
@@ -37,7 +37,7 @@ fn levels_of_the_sample_as_json_and_table() {
         "{l3}"
     );
     assert!(
-        (l3["superior_slice"].as_f64().unwrap_or(0.0) - 112.4).abs() <= 1.2,
+        (l3["superior_slice"].as_f64().unwrap_or(0.0) - 200.7).abs() <= 2.1,
         "{l3}"
     );
     assert!(
@@ -46,7 +46,7 @@ fn levels_of_the_sample_as_json_and_table() {
     );
     assert_eq!(v["discs"][2]["name"], "L3/L4");
     // One confirmed level, wrong on purpose: everything shifts by one.
-    let out = run(&["levels", s(&dir), "--known", "L4@100", "--json"]);
+    let out = run(&["levels", s(&dir), "--known", "L4@179", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["labelled_by"], "known L4");
     assert_eq!(v["bodies"][0]["label"], "L2");
@@ -58,7 +58,7 @@ fn levels_of_the_sample_as_json_and_table() {
 #[test]
 fn refusals_exit_1_with_the_reason() {
     let dir = sample_ct();
-    let o = anchorage(&["levels", s(&dir), "--known", "L3@84"]);
+    let o = anchorage(&["levels", s(&dir), "--known", "L3@150"]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -71,7 +71,7 @@ fn refusals_exit_1_with_the_reason() {
     let report = scan(&dir).expect("scan");
     let series = &report.series[0];
     let tmp = tempfile::tempdir().expect("tmp");
-    for (k, sl) in series.slices.iter().enumerate().skip(84).take(30) {
+    for (k, sl) in series.slices.iter().enumerate().skip(150).take(54) {
         std::fs::copy(&sl.path, tmp.path().join(format!("{k}.dcm"))).expect("copy");
     }
     let o = anchorage(&["levels", s(tmp.path())]);
@@ -80,7 +80,7 @@ fn refusals_exit_1_with_the_reason() {
     assert!(err.contains("at least two are needed"), "{err}");
     // Only disc slices: no spine.
     let tmp = tempfile::tempdir().expect("tmp");
-    for (k, sl) in series.slices.iter().enumerate().skip(83).take(6) {
+    for (k, sl) in series.slices.iter().enumerate().skip(150).take(8) {
         std::fs::copy(&sl.path, tmp.path().join(format!("{k}.dcm"))).expect("copy");
     }
     let o = anchorage(&["levels", s(tmp.path())]);

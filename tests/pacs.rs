@@ -103,7 +103,7 @@ fn echo_find_retrieve_and_store_with_orthanc() {
         return;
     };
     let ct = root().join("sample-dicom/ct");
-    assert_eq!(o.upload_dir(&ct), 169);
+    assert_eq!(o.upload_dir(&ct), 301);
     let cfg = config(&o.node(), 20);
 
     echo(&cfg).unwrap();
@@ -117,7 +117,7 @@ fn echo_find_retrieve_and_store_with_orthanc() {
     assert_eq!(s.study_date, "20260101");
     assert_eq!(s.series.len(), 1);
     assert_eq!(s.series[0].modality, "CT");
-    assert_eq!(s.series[0].number_of_instances, Some(169));
+    assert_eq!(s.series[0].number_of_instances, Some(301));
 
     let q = |f: fn(&mut FindQuery)| {
         let mut q = FindQuery::default();
@@ -149,9 +149,9 @@ fn echo_find_retrieve_and_store_with_orthanc() {
         &mut |p| seen.push(p.completed),
     )
     .unwrap();
-    assert_eq!(report.files.len(), 169);
+    assert_eq!(report.files.len(), 301);
     assert!(
-        seen.contains(&1) && seen.contains(&169),
+        seen.contains(&1) && seen.contains(&301),
         "progress per instance"
     );
     assert_same_instances(&files_in(out.path()), &originals(&ct));
@@ -194,7 +194,7 @@ fn retrieve_by_c_move_to_our_own_storage_service() {
         &mut |_| {},
     )
     .unwrap();
-    assert_eq!(report.files.len(), 169);
+    assert_eq!(report.files.len(), 301);
     assert_same_instances(&files_in(out.path()), &originals(&ct));
 }
 
@@ -229,7 +229,7 @@ fn a_retrieve_cut_off_midway_is_reported_incomplete() {
     else {
         panic!("not an interrupted retrieve: {e}");
     };
-    assert!((20..169).contains(&completed), "{e}");
+    assert!((20..301).contains(&completed), "{e}");
     let text = e.to_string();
     assert!(
         text.contains("incomplete") && text.contains("completed"),
@@ -420,7 +420,7 @@ fn the_command_line_against_orthanc() {
     assert!(f.status.success(), "{}", String::from_utf8_lossy(&f.stderr));
     let v: serde_json::Value = serde_json::from_slice(&f.stdout).unwrap();
     assert_eq!(v[0]["study_instance_uid"], STUDY);
-    assert_eq!(v[0]["series"][0]["number_of_instances"], 169);
+    assert_eq!(v[0]["series"][0]["number_of_instances"], 301);
 
     let out = tempfile::tempdir().unwrap();
     let r = run(&[
@@ -432,8 +432,8 @@ fn the_command_line_against_orthanc() {
     ]);
     let err = String::from_utf8_lossy(&r.stderr);
     assert!(r.status.success(), "{err}");
-    assert!(err.contains("[1/") && err.contains("[169/169]"), "{err}");
-    assert_eq!(files_in(out.path()).len(), 169);
+    assert!(err.contains("[1/") && err.contains("[301/301]"), "{err}");
+    assert_eq!(files_in(out.path()).len(), 301);
 
     let bad = run(&[
         "retrieve",

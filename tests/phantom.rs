@@ -122,6 +122,12 @@ fn noise_free_mean(
 ) -> Result<f64, Box<dyn Error>> {
     let mut sum = 0i64;
     for &(r, c) in pixels {
+        // A partial-volume CT's voxel holds its own value (checked against the analytic
+        // anatomy in `partial_volume_voxels_hold_the_mean_over_their_box`).
+        if let Some(v) = volume.value(slice, r, c) {
+            sum += v as i64;
+            continue;
+        }
         let code = volume
             .labels
             .get((slice, r, c))
@@ -158,7 +164,7 @@ fn committed_sample_is_exactly_what_the_generator_writes() -> TestResult {
             name.display()
         );
     }
-    assert_eq!(summary.ct_files, 169);
+    assert_eq!(summary.ct_files, 301);
     assert_eq!(summary.mr_files, 25);
     Ok(())
 }
@@ -290,13 +296,18 @@ fn truth_is_internally_consistent() -> TestResult {
             .sum::<f64>()
             .sqrt();
         assert!(close(cal.thickness_mm, d), "caliper length");
-        assert_eq!(
-            cal.slice_offset_mm, 0.0,
-            "the sample's slices pass through the isthmus"
-        );
+        // The slice nearest the isthmus lies within half a slice of its centre; the
+        // caliper spans the pedicle's elliptic section there: the width scaled by
+        // √(1 − (offset / half height)²).
         assert!(
-            close(cal.thickness_mm, ped.isthmus_width_mm),
-            "thickness = width"
+            cal.slice_offset_mm.abs() <= 0.5 * t.ct.slice_spacing_mm + 1e-9,
+            "the isthmus lies within half a slice of the caliper's slice"
+        );
+        let h = 0.5 * ped.isthmus_height_mm;
+        let scaled = ped.isthmus_width_mm * (1.0 - (cal.slice_offset_mm / h).powi(2)).sqrt();
+        assert!(
+            close(cal.thickness_mm, scaled),
+            "thickness = width at the offset"
         );
         assert!(close(s.pedicle_thickness_mm, cal.thickness_mm));
         assert!(close(
@@ -433,7 +444,7 @@ fn protocol_rois_lie_inside_their_images_and_hold_only_the_intended_tissue() -> 
 fn files_have_the_expected_count_and_size() -> TestResult {
     let t = committed_truth()?;
     let mut total = 0u64;
-    for (series, count) in [(&t.ct, 169usize), (&t.mr, 25)] {
+    for (series, count) in [(&t.ct, 301usize), (&t.mr, 25)] {
         let dir = sample_dir().join(&series.directory);
         let files: Vec<_> = std::fs::read_dir(&dir)?
             .filter_map(Result::ok)
@@ -452,7 +463,7 @@ fn files_have_the_expected_count_and_size() -> TestResult {
         }
     }
     total += std::fs::metadata(sample_dir().join("ground-truth.json"))?.len();
-    assert!(total <= 18_000_000, "sample-dicom holds {total} bytes");
+    assert!(total <= 25_000_000, "sample-dicom holds {total} bytes");
     Ok(())
 }
 
@@ -655,5 +666,63 @@ fn posed_phantom_puts_each_body_where_the_pose_says() -> TestResult {
     assert!(checked >= 4, "only {checked} bodies inside the grid");
     let upright = ground_truth(&small_options(5))?;
     assert!(upright.pose.is_identity() && upright.expected.is_some());
+    Ok(())
+}
+
+/// The sample's CT holds partial volume: on the L3 body's axis, each voxel whose slice
+/// straddles the superior endplate (cancellous below z 32, cortex 32–33, disc above)
+/// holds the mean of the three tissues' HU weighted by how much of its 0.7 mm slice each
+/// fills, computed here from the anatomy's numbers (to the sub-sampling's 1/8 of the
+/// contrast); voxels well inside a tissue hold that tissue's value exactly.
+#[test]
+fn partial_volume_voxels_hold_the_mean_over_their_box() -> TestResult {
+    let opts = PhantomOptions::default();
+    assert!(opts.partial_volume);
+    let volume = ct_truth_volume(&opts);
+    let a = Anatomy::lumbar();
+    let l3 = a.body(Level::L3).ok_or("L3")?;
+    let hu = |t: Tissue| a.value(t).map(|v| f64::from(v.ct_hu)).unwrap_or(f64::NAN);
+    let (cortex, disc, canc) = (
+        hu(Tissue::Cortex),
+        hu(Tissue::Disc),
+        hu(Tissue::BodyCancellous(Level::L3)),
+    );
+    let g = opts.ct_geometry();
+    let centre = l3.centre_mm();
+    let (col, row) = g.pixel_of(0, centre);
+    let (c, r) = (col.round() as usize, row.round() as usize);
+    let top = l3.z_superior_mm;
+    let inner = top - l3.endplate_mm;
+    let half = 0.5 * g.slice_spacing_mm;
+    let overlap = |lo: f64, hi: f64, z: f64| ((z + half).min(hi) - (z - half).max(lo)).max(0.0);
+    let mut straddling = 0;
+    for k in 0..g.slices {
+        let z = g.position(k)[2];
+        if (z - top).abs() > 3.0 {
+            continue;
+        }
+        let w = g.slice_spacing_mm;
+        let want = (overlap(f64::NEG_INFINITY, inner, z) * canc
+            + overlap(inner, top, z) * cortex
+            + overlap(top, f64::INFINITY, z) * disc)
+            / w;
+        let got = volume.value(k, r, c).ok_or("value")?;
+        let mixed = overlap(inner, top, z) > 0.0 && overlap(inner, top, z) < w;
+        let tol = if mixed || (z - inner).abs() < half || (z - top).abs() < half {
+            straddling += 1;
+            (cortex - disc) / 8.0 + 0.5
+        } else {
+            0.0
+        };
+        println!("slice {k} z {z:.2}: {got} HU, box mean {want:.1}");
+        assert!(
+            (got - want).abs() <= tol + 0.5,
+            "slice {k} z {z}: {got} against {want:.1}"
+        );
+    }
+    assert!(
+        straddling >= 2,
+        "slices straddling the endplate: {straddling}"
+    );
     Ok(())
 }

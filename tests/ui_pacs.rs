@@ -87,7 +87,7 @@ fn find_and_retrieve_a_study_from_the_pacs_tab() {
     let got = h.state().pacs_message().cloned().unwrap();
     assert!(got.is_ok(), "{got:?}");
     let study_dir = dir.path().join("downloads").join(STUDY);
-    assert_eq!(std::fs::read_dir(&study_dir).unwrap().count(), 169);
+    assert_eq!(std::fs::read_dir(&study_dir).unwrap().count(), 301);
     loaded(&mut h);
     assert_eq!(
         h.state().study().unwrap().path,

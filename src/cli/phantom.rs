@@ -1,5 +1,5 @@
 //! `anchorage phantom --out DIR [--large] [--seed N] [--no-noise] [--axial-rotation DEG]
-//! [--sagittal-tilt DEG] [--pedicle-scale F]`: the synthetic CT and MR phantom
+//! [--sagittal-tilt DEG] [--pedicle-scale F] [--no-partial-volume]`: the synthetic CT and MR phantom
 //! series, their ground truth, and the example session that measures them.
 
 use std::path::PathBuf;
@@ -35,6 +35,11 @@ pub struct PhantomArgs {
     /// truth holds the scaled sizes.
     #[arg(long, value_name = "F")]
     pub pedicle_scale: Option<f64>,
+    /// Sample the CT at the voxel centres (each voxel the tissue at its centre) instead
+    /// of with partial volume (the mean over the voxel's box, as a scanner gives it;
+    /// docs/phantom.md "Partial volume").
+    #[arg(long)]
+    pub no_partial_volume: bool,
 }
 
 /// Runs `phantom`.
@@ -56,6 +61,9 @@ pub fn run(a: &PhantomArgs) -> Result<(), CliError> {
     };
     if let Some(f) = a.pedicle_scale {
         opts.pedicle_scale = f;
+    }
+    if a.no_partial_volume {
+        opts.partial_volume = false;
     }
     let summary = write_phantoms(&a.out, &opts)?;
     let session = if opts.pose.is_identity() {

@@ -3,10 +3,11 @@
 //! bodies and discs, with each endplate at the half-height crossing between a body's
 //! plateau and the neighbouring trough, interpolated linearly between samples.
 //!
-//! Splitting: Otsu's threshold on the profile's values (clipped to their 1st–85th
-//! percentiles) separates high from low samples; low gaps shorter than 1.5 mm inside a
-//! body are filled, high runs shorter than the shortest body are dropped; a body must
-//! have low samples on both sides (a body cut by the scan's end is not one).
+//! Splitting: Otsu's threshold on the profile's values (clipped to their 1st–85th, –70th
+//! or –55th percentiles: the split with the most bodies) separates high from low samples; low gaps
+//! shorter than 1.5 mm inside a body are filled, high runs shorter than the shortest body
+//! are dropped; a body must have low samples on both sides (a body cut by the scan's end
+//! is not one).
 
 /// Values sampled along the axis, caudal to cranial.
 #[derive(Debug, Clone)]
@@ -57,6 +58,13 @@ pub struct Split {
     pub below_caudal: Below,
 }
 
+/// The percentiles at which the profile's values are clipped for Otsu's threshold, in
+/// the order tried.
+const CLIP_PERCENTILES: [usize; 3] = [85, 70, 55];
+/// Half the thickness of a cortical endplate, mm: how far its surface lies beyond the
+/// peak of its blurred image.
+const ENDPLATE_HALF_MM: f64 = 0.5;
+
 fn median(v: &mut [f64]) -> f64 {
     if v.is_empty() {
         return f64::NAN;
@@ -72,6 +80,12 @@ fn median(v: &mut [f64]) -> f64 {
 
 /// Otsu's threshold of `values` (finite ones), clipped to their 1st–85th percentiles.
 pub fn otsu(values: &[f64]) -> Option<f64> {
+    otsu_clipped(values, 85)
+}
+
+/// Otsu's threshold of `values` (finite ones), clipped to their 1st–`high_pct`th
+/// percentiles.
+fn otsu_clipped(values: &[f64], high_pct: usize) -> Option<f64> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     if v.len() < 4 {
         return None;
@@ -80,7 +94,7 @@ pub fn otsu(values: &[f64]) -> Option<f64> {
     // Clipped high at the 85th percentile: the thin bright endplates must not pull the
     // threshold up between the bodies' plateaus.
     let lo = v[v.len() / 100];
-    let hi = v[(v.len() * 85) / 100];
+    let hi = v[((v.len() * high_pct) / 100).min(v.len() - 1)];
     if hi <= lo {
         return None;
     }
@@ -132,14 +146,39 @@ impl Profile {
     }
 
     /// Splits the profile into bodies; `None` when it has no contrast at all.
+    ///
+    /// The threshold is Otsu's on the values clipped at their 85th, 70th and 55th
+    /// percentiles in turn, and the split with the most bodies wins (the first on a tie):
+    /// endplates blurred over a thick slice (partial volume) can fill more than 15 % of
+    /// the profile and would otherwise pull the threshold between the endplates and the
+    /// bodies' plateaus.
     pub fn split(&self, min_body_mm: f64) -> Option<Split> {
+        let mut best: Option<Split> = None;
+        for pct in CLIP_PERCENTILES {
+            let Some(thr) = otsu_clipped(&self.values, pct) else {
+                continue;
+            };
+            let Some(split) = self.split_at(thr, min_body_mm) else {
+                continue;
+            };
+            if best
+                .as_ref()
+                .is_none_or(|b| split.bodies.len() > b.bodies.len())
+            {
+                best = Some(split);
+            }
+        }
+        best
+    }
+
+    /// The split at threshold `thr`.
+    fn split_at(&self, thr: f64, min_body_mm: f64) -> Option<Split> {
         let v = &self.values;
-        let thr = otsu(v)?;
+        let steps = |mm: f64| (mm / self.step_mm).round().max(1.0) as usize;
         let valid: Vec<bool> = v.iter().map(|x| x.is_finite()).collect();
         let first = valid.iter().position(|&b| b)?;
         let last = valid.iter().rposition(|&b| b)?;
         let mut high: Vec<bool> = v.iter().map(|&x| x.is_finite() && x > thr).collect();
-        let steps = |mm: f64| (mm / self.step_mm).round().max(1.0) as usize;
         // Fill short low gaps inside high runs; drop short high runs.
         for (a, b, f) in runs(&high) {
             if !f && a > first && b < last && b + 1 - a < steps(1.5) {
@@ -186,8 +225,23 @@ impl Profile {
             };
             let p_inf = peak(a, a + steps(3.0));
             let p_sup = peak(b.saturating_sub(steps(3.0)), b);
-            let inf = self.crossing_up(a, (p_inf + tb) / 2.0, steps(2.0));
-            let sup = self.crossing_down(b, (p_sup + ta) / 2.0, steps(2.0));
+            let mut inf = self.crossing_up(a, (p_inf + tb) / 2.0, steps(2.0));
+            let mut sup = self.crossing_down(b, (p_sup + ta) / 2.0, steps(2.0));
+            // A bright endplate thinner than the slice is blurred over the slice
+            // (partial volume): its half-height flank then lies up to about half a slice
+            // beyond its surface, while its peak stays at its middle. The surface is
+            // taken no farther than ENDPLATE_HALF_MM beyond a distinct peak.
+            let bump = 0.25 * (plateau - 0.5 * (tb + ta)).abs();
+            if let Some(t) =
+                self.peak_at(a.saturating_sub(steps(2.0)), a + steps(3.0), plateau + bump)
+            {
+                inf = inf.max(t - ENDPLATE_HALF_MM);
+            }
+            if let Some(t) =
+                self.peak_at(b.saturating_sub(steps(3.0)), b + steps(2.0), plateau + bump)
+            {
+                sup = sup.min(t + ENDPLATE_HALF_MM);
+            }
             raw.push((inf, sup, plateau, tb, ta, idx));
         }
         if raw.is_empty() {
@@ -258,6 +312,17 @@ impl Profile {
             disc_level,
             below_caudal,
         })
+    }
+
+    /// The position (mm) of the largest sample in `lo..=hi` when it exceeds `above`.
+    fn peak_at(&self, lo: usize, hi: usize, above: f64) -> Option<f64> {
+        let v = &self.values;
+        let hi = hi.min(v.len().checked_sub(1)?);
+        let (i, x) = (lo..=hi)
+            .filter_map(|i| v.get(i).map(|&x| (i, x)))
+            .filter(|(_, x)| x.is_finite())
+            .max_by(|p, q| p.1.total_cmp(&q.1))?;
+        (x > above).then(|| self.t(i as f64))
     }
 
     /// The position where the profile rises through `thr` nearest index `a` (the first

@@ -156,13 +156,18 @@ impl SeriesGeometry {
     }
 }
 
-/// The noise-free labelled volume of a series: the tissue at each pixel centre.
+/// The noise-free volume of a series: the tissue at each pixel centre and, for a
+/// series sampled with partial volume (the CT, [`super::partial`]), each voxel's value.
 #[derive(Debug, Clone)]
 pub struct TruthVolume {
     /// The sampling grid.
     pub geometry: SeriesGeometry,
-    /// Tissue label codes ([`Tissue::code`]), shape (slices, rows, columns).
+    /// Tissue label codes ([`Tissue::code`]) at the voxel centres, shape (slices, rows,
+    /// columns).
     pub labels: Array3<u8>,
+    /// The noise-free partial-volume values (same shape), or `None` when each voxel
+    /// holds its centre's tissue value (the MR).
+    pub values: Option<Array3<f32>>,
 }
 
 impl TruthVolume {
@@ -185,7 +190,34 @@ impl TruthVolume {
         TruthVolume {
             geometry: geometry.clone(),
             labels,
+            values: None,
         }
+    }
+
+    /// Samples `anatomy` as [`TruthVolume::sample`] does, then each voxel's
+    /// partial-volume value with `value` giving a tissue's value ([`super::partial`]).
+    pub fn sample_partial(
+        anatomy: &Anatomy,
+        geometry: &SeriesGeometry,
+        value: &(dyn Fn(Tissue) -> f64 + Sync),
+    ) -> TruthVolume {
+        let mut volume = TruthVolume::sample(anatomy, geometry);
+        volume.values = Some(super::partial::partial_volume_values(
+            anatomy,
+            geometry,
+            &volume.labels,
+            value,
+        ));
+        volume
+    }
+
+    /// The partial-volume value of a voxel, `None` outside the volume or for a volume
+    /// sampled without partial volume.
+    pub fn value(&self, slice: usize, row: usize, column: usize) -> Option<f64> {
+        self.values
+            .as_ref()
+            .and_then(|v| v.get((slice, row, column)))
+            .map(|&x| f64::from(x))
     }
 
     /// The tissue of a pixel, `None` outside the volume.

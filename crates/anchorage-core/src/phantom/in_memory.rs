@@ -2,15 +2,16 @@
 //! for tests and benchmarks of what works on volumes (level finding), on grids and
 //! placements the written phantom does not offer (any level range, slice spacing, a
 //! rotated or tilted spine through the options' [`super::Pose`], scaled pedicles). Values are
-//! the tissue values of the options' anatomy ([`PhantomOptions::anatomy`]) at each pixel
-//! centre, plus Gaussian noise of the options' SD when `opts.noise`, rounded to integers
-//! like the written files.
+//! those of the written files: the tissue value of the options' anatomy
+//! ([`PhantomOptions::anatomy`]) at each pixel centre (on the CT with
+//! `opts.partial_volume`, the partial-volume HU, [`super::partial`]), plus Gaussian noise
+//! of the options' SD when `opts.noise`, rounded to integers.
 
 use ndarray::Array3;
 use rayon::prelude::*;
 
 use super::anatomy::Tissue;
-use super::geometry::SeriesGeometry;
+use super::geometry::{SeriesGeometry, TruthVolume};
 use super::options::PhantomOptions;
 use super::rng::{Gaussian, SplitMix64};
 use crate::dicom::series::Series;
@@ -35,30 +36,36 @@ pub fn series_in_memory(opts: &PhantomOptions, which: Which) -> (Series, Volume)
         Which::Mr => (opts.mr_geometry(), opts.mr.noise_sd_si, "2.25.1002"),
     };
     let sd = if opts.noise { sd } else { 0.0 };
-    let value = |t: Tissue| {
-        anatomy
-            .value(t)
-            .map(|v| match which {
+    // The noise-free values exactly as the written files hold them.
+    let truth = match which {
+        Which::Ct => super::ct_volume_of(&anatomy, &g, opts.partial_volume),
+        Which::Mr => TruthVolume::sample(&anatomy, &g),
+    };
+    let mut lut = [0f32; 256];
+    for (code, slot) in lut.iter_mut().enumerate() {
+        if let Some(v) = Tissue::from_code(code as u8).and_then(|t| anatomy.value(t)) {
+            *slot = match which {
                 Which::Ct => v.ct_hu,
                 Which::Mr => v.mr_si,
-            })
-            .unwrap_or(0) as f32
+            } as f32;
+        }
+    }
+    let mut data = match &truth.values {
+        Some(v) => v.clone(),
+        None => truth.labels.mapv(|code| lut[usize::from(code)]),
     };
-    let mut data = Array3::<f32>::zeros((g.slices, g.rows, g.columns));
-    let per = g.rows * g.columns;
-    if let Some(flat) = data.as_slice_mut() {
-        flat.par_chunks_mut(per.max(1))
-            .enumerate()
-            .for_each(|(k, image)| {
-                let mut noise = Gaussian::new(SplitMix64::for_stream(opts.seed, 7, k as u64));
-                for (i, x) in image.iter_mut().enumerate() {
-                    let (r, c) = (i / g.columns, i % g.columns);
-                    let p = g.patient_of(k, c as f64, r as f64);
-                    let t = anatomy.tissue_at(p);
-                    let n = if sd > 0.0 { sd * noise.sample() } else { 0.0 };
-                    *x = (value(t) as f64 + n).round() as f32;
-                }
-            });
+    if sd > 0.0 {
+        let per = g.rows * g.columns;
+        if let Some(flat) = data.as_slice_mut() {
+            flat.par_chunks_mut(per.max(1))
+                .enumerate()
+                .for_each(|(k, image)| {
+                    let mut noise = Gaussian::new(SplitMix64::for_stream(opts.seed, 7, k as u64));
+                    for x in image.iter_mut() {
+                        *x = (f64::from(*x) + sd * noise.sample()).round() as f32;
+                    }
+                });
+        }
     }
     let modality = match which {
         Which::Ct => "CT",

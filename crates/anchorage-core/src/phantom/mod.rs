@@ -22,6 +22,7 @@ pub mod geometry;
 pub mod in_memory;
 pub mod labels;
 mod options;
+pub mod partial;
 pub mod pose;
 mod protocol;
 pub mod rng;
@@ -40,9 +41,24 @@ pub use pose::Pose;
 pub use series::{PATIENT_ID, PATIENT_NAME};
 pub use truth::GroundTruth;
 
-/// The noise-free labelled CT volume of these options.
+/// The noise-free CT volume of these options: labels at the voxel centres and, with
+/// `opts.partial_volume`, the partial-volume HU of every voxel.
 pub fn ct_truth_volume(opts: &PhantomOptions) -> TruthVolume {
-    TruthVolume::sample(&opts.anatomy(), &opts.ct_geometry())
+    ct_volume_of(&opts.anatomy(), &opts.ct_geometry(), opts.partial_volume)
+}
+
+/// The CT's truth volume of `anatomy` on `geometry`, with partial volume (HU) or
+/// without (labels only).
+pub(crate) fn ct_volume_of(
+    anatomy: &Anatomy,
+    geometry: &SeriesGeometry,
+    partial: bool,
+) -> TruthVolume {
+    if !partial {
+        return TruthVolume::sample(anatomy, geometry);
+    }
+    let hu = |t: Tissue| anatomy.value(t).map_or(0.0, |v| f64::from(v.ct_hu));
+    TruthVolume::sample_partial(anatomy, geometry, &hu)
 }
 
 /// The noise-free labelled MR volume of these options.
@@ -67,7 +83,7 @@ fn prepare(opts: &PhantomOptions) -> Result<Prepared, PhantomError> {
     let ct = series::SeriesPlan::new(ImageModality::Ct, opts.ct_geometry(), &identity, opts)?;
     let mr = series::SeriesPlan::new(ImageModality::Mr, opts.mr_geometry(), &identity, opts)?;
     let (ct_volume, mr_volume) = rayon::join(
-        || TruthVolume::sample(&anatomy, &ct.geometry),
+        || ct_volume_of(&anatomy, &ct.geometry, opts.partial_volume),
         || TruthVolume::sample(&anatomy, &mr.geometry),
     );
     let truth = protocol::build(&protocol::Inputs {

@@ -85,10 +85,15 @@ pub struct PhantomOptions {
     /// Factor on every pedicle's isthmus width and height (1: the bundled anatomy);
     /// 0.5 to 1.5. The truth holds the scaled sizes.
     pub pedicle_scale: f64,
+    /// Sample the CT with partial volume (each voxel the mean over its box,
+    /// [`super::partial`]) instead of the tissue at its centre; on for the bundled
+    /// sample.
+    pub partial_volume: bool,
 }
 
 impl Default for PhantomOptions {
-    /// The bundled sample: CT 192 × 176 × 169 at 0.7 mm / 1.25 mm (L1 top to below S1),
+    /// The bundled sample: CT 192 × 176 × 301 at 0.7 mm / 0.7 mm with partial volume (a
+    /// planning CT's isotropic voxels; L1 top to below S1),
     /// MR 25 sagittal slices of 288 × 192 at 0.75 mm / 3 mm (x from +36 to −36 mm).
     fn default() -> Self {
         PhantomOptions {
@@ -97,10 +102,10 @@ impl Default for PhantomOptions {
             preset: "default".into(),
             ct: CtOptions {
                 pixel_mm: 0.7,
-                slice_spacing_mm: 1.25,
+                slice_spacing_mm: 0.7,
                 rows: 176,
                 columns: 192,
-                slices: 169,
+                slices: 301,
                 first_column_x_mm: -66.5,
                 first_row_y_mm: -36.4,
                 first_slice_z_mm: -107.5,
@@ -119,6 +124,7 @@ impl Default for PhantomOptions {
             },
             pose: Pose::default(),
             pedicle_scale: 1.0,
+            partial_volume: true,
         }
     }
 }
@@ -187,11 +193,14 @@ impl PhantomOptions {
     pub(super) fn fingerprint(&self) -> String {
         let (c, m) = (&self.ct, &self.mr);
         // The bundled anatomy keeps its old fingerprint (and UIDs).
-        let scale = if self.pedicle_scale == 1.0 {
+        let mut scale = if self.pedicle_scale == 1.0 {
             String::new()
         } else {
             format!("/pedicle_scale={}", self.pedicle_scale)
         };
+        if self.partial_volume {
+            scale.push_str("/partial_volume");
+        }
         format!(
             "anchorage-phantom/v{PHANTOM_VERSION}/noise={}/ct={},{},{},{},{},{},{},{},{}/mr={},{},{},{},{},{},{},{},{}",
             self.noise,

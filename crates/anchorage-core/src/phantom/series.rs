@@ -214,10 +214,21 @@ impl SeriesPlan {
         let offset = self.rescale_intercept.unwrap_or(0.0);
         let max = f64::from((1u32 << self.bits_stored) - 1);
         let image = volume.labels.index_axis(ndarray::Axis(0), k);
-        image
-            .iter()
-            .map(|&code| {
-                let value = f64::from(lut[usize::from(code)]);
+        // The partial-volume value where the volume has one, else the centre's tissue.
+        let values: Vec<f64> = match &volume.values {
+            Some(v) => v
+                .index_axis(ndarray::Axis(0), k)
+                .iter()
+                .map(|&x| f64::from(x))
+                .collect(),
+            None => image
+                .iter()
+                .map(|&code| f64::from(lut[usize::from(code)]))
+                .collect(),
+        };
+        values
+            .into_iter()
+            .map(|value| {
                 let noisy = if self.noise_sd > 0.0 {
                     (value + self.noise_sd * noise.sample()).round()
                 } else {

@@ -16,6 +16,8 @@ const PITCH_MM: f64 = 0.25;
 const HALF_MM: f64 = 14.0;
 /// Rays of the outline.
 const RAYS: usize = 180;
+/// Depth of the outline's cap fitted for an extent (mm).
+const CAP_MM: f64 = 0.75;
 /// The smallest area of a pedicle section, mm².
 const MIN_AREA_MM2: f64 = 4.0;
 
@@ -322,8 +324,9 @@ fn refine_edge(exit: f64, at: impl Fn(f64) -> Option<f32>) -> Option<f64> {
 
 /// Transverse and cranio-caudal widths: the section's extents along x and y, each
 /// extreme from a parabola fitted to the outline points within 40° of that direction
-/// (seen from the outline's centroid), so that the flanks' many edge points average
-/// their sampling errors; the outline's own extreme where the fit fails.
+/// (seen from the outline's centroid) and within 0.75 mm of the farthest one, so that
+/// the cap's edge points average their sampling errors; the outline's own extreme where
+/// the fit fails.
 fn widths(outline: &[[f64; 2]]) -> (f64, f64) {
     let n = outline.len().max(1) as f64;
     let c = [
@@ -345,6 +348,9 @@ fn extreme(outline: &[[f64; 2]], c: [f64; 2], k: usize, sign: f64) -> f64 {
         .filter(|&(t, u)| u > 0.0 && u / t.hypot(u) >= cos_max)
         .collect();
     let raw = pts.iter().map(|p| p.1).fold(0.0, f64::max);
+    // Only the cap near the extreme: a parabola over a wider arc of a sharply curved
+    // outline (a narrow pedicle's top) puts its vertex beyond the outline.
+    let pts: Vec<(f64, f64)> = pts.into_iter().filter(|p| p.1 >= raw - CAP_MM).collect();
     if pts.len() < 5 {
         return raw;
     }

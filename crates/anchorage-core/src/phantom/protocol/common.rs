@@ -169,10 +169,14 @@ pub(super) fn expectation(
         let tissue = volume
             .tissue(k, r, c)
             .ok_or_else(|| PhantomError::Internal(format!("no label at {k},{r},{c}")))?;
-        let v = plan
-            .tissue_value(anatomy, tissue)
-            .ok_or_else(|| PhantomError::Internal(format!("no value for {}", tissue.name())))?;
-        values.push(i64::from(v));
+        // The partial-volume value where the volume has one (integers), else the tissue's.
+        let v = match volume.value(k, r, c) {
+            Some(v) => v as i64,
+            None => i64::from(plan.tissue_value(anatomy, tissue).ok_or_else(|| {
+                PhantomError::Internal(format!("no value for {}", tissue.name()))
+            })?),
+        };
+        values.push(v);
         *counts.entry(tissue.name()).or_default() += 1;
     }
     let n = values.len();
