@@ -153,7 +153,7 @@ pub fn run(a: &LevelsArgs) -> Result<(), CliError> {
     if let Some((level, slice)) = known {
         let k = Known::at_slice(level, &volume, slice, Some(&levels.axis)).ok_or_else(|| {
             CliError(format!(
-                "--known {level}@{slice}: the series has {} slice(s), and the slice must cross the spine's axis",
+                "--known {level}@{slice}: the series has {} slice(s), and the slice must cross the spine's axis (a sagittal MR's slices run along it: confirm the level on the CT of the same frame of reference, whose levels the MR shares, or in the window)",
                 volume.planes.len()
             ))
         })?;

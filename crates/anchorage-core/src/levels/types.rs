@@ -18,7 +18,9 @@ pub struct Known {
 impl Known {
     /// `level` is the body cut by slice `slice` of an axial-like series: the point is
     /// where the spine's axis crosses that slice's plane (the slice's centre when the
-    /// axis is not known yet). `None` for a slice not in the volume.
+    /// axis is not known yet). `None` for a slice not in the volume, and for a slice that
+    /// runs along the axis (less than 30° between them: a sagittal MR's slices, which
+    /// cross no single body).
     pub fn at_slice(
         level: Level,
         volume: &Volume,
@@ -30,7 +32,7 @@ impl Known {
             Some(a) => {
                 let n = plane.normal();
                 let denom = crate::geometry::dot(a.direction, n);
-                if denom.abs() < 1e-6 {
+                if denom.abs() < 0.5 {
                     return None;
                 }
                 let t = crate::geometry::dot(crate::geometry::sub(plane.origin_mm, a.origin_mm), n)
