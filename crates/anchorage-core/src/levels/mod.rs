@@ -27,6 +27,7 @@ pub mod label;
 pub mod mr;
 pub mod profile;
 pub mod proposals;
+pub mod propose_mr;
 mod types;
 
 pub use check::{PlacementIssue, check_roi, check_session};

@@ -47,7 +47,7 @@ pub const PROFILE_RADIUS_MM: f64 = 5.0;
 const ENDPLATE_SEARCH_MM: f64 = 3.0;
 
 /// The 99th percentile of the volume's finite values (every 7th voxel).
-fn fat_reference(grid: &Grid<'_>) -> Option<f64> {
+pub(super) fn fat_reference(grid: &Grid<'_>) -> Option<f64> {
     let (ns, nr, nc) = grid.dims;
     let n = ns * nr * nc;
     let mut v: Vec<f64> = (0..n)

@@ -2,7 +2,8 @@
 //! superior, middle and inferior planes of each labelled lumbar body, at the slices
 //! measurements.md defines) as a session ROI with its role, level and statistics, each
 //! checked ([`super::check_roi`]); none enters the session until accepted
-//! ([`accept_all_passing`], or the window one by one). Also the ellipse click refused on a
+//! ([`accept_all_passing`], or the window one by one). On a sagittal MR the PBQ ROIs
+//! instead ([`super::propose_mr`]). Also the ellipse click refused on a
 //! disc ([`propose_ellipse_checked`]).
 
 use super::check::check_roi;
@@ -131,7 +132,8 @@ pub fn b_hu_plane_slices(body: &FoundBody, positions: &[f64]) -> [(Role, Option<
 
 /// Every B-HU ellipse of the checklist for the labelled lumbar bodies (L1–L5) of `levels`
 /// on this CT series, skipping a plane the session already has an ROI for; on an MR
-/// series nothing yet. Each is checked; none is added to the session.
+/// series every PBQ ROI instead ([`super::propose_mr::propose_pbq`]). Each is checked;
+/// none is added to the session.
 pub fn propose_protocol(
     session: &Session,
     levels: &Levels,
@@ -139,6 +141,9 @@ pub fn propose_protocol(
     volume: &Volume,
 ) -> Vec<ProtocolProposal> {
     let mut out = Vec::new();
+    if series.modality.eq_ignore_ascii_case("MR") {
+        return super::propose_mr::propose_pbq(session, levels, series, volume);
+    }
     if !series.modality.eq_ignore_ascii_case("CT") {
         return out;
     }
