@@ -6,35 +6,15 @@
 //! instead ([`super::propose_mr`]). Also the ellipse click refused on a
 //! disc ([`propose_ellipse_checked`]).
 
+pub use super::types::ProtocolProposal;
+
 use super::check::check_roi;
 use crate::dicom::series::Series;
 use crate::dicom::volume::Volume;
 use crate::geometry::{add_scaled, dot, sub};
 use crate::measure::measurement::{RoiTarget, labelled, measure_roi};
 use crate::measure::propose::{EllipseProposal, EllipseSettings, ProposeError, propose_ellipse};
-use crate::measure::stats::RoiStats;
-use crate::protocol::placement::PlacementProblem;
-use crate::session::{FoundBody, Level, Levels, Location, Roi, Role, Session};
-
-/// One proposed protocol ROI.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProtocolProposal {
-    /// The ROI (id 0 until accepted), with its role, level and side.
-    pub roi: Roi,
-    /// Its slice in the series it was proposed on.
-    pub slice: usize,
-    /// Its statistics on that series.
-    pub stats: Option<RoiStats>,
-    /// What the checks found (empty: it passes).
-    pub problems: Vec<PlacementProblem>,
-}
-
-impl ProtocolProposal {
-    /// Whether it passed every check.
-    pub fn passes(&self) -> bool {
-        self.problems.is_empty()
-    }
-}
+use crate::session::{FoundBody, Level, Levels, Location, Role, Session};
 
 /// Why an ellipse click proposes nothing.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -34,7 +34,7 @@ use super::build::largest_region;
 use super::check::check_roi;
 use super::grid::Grid;
 use super::mr::{MARROW_HIGH, MARROW_LOW, fat_reference};
-use super::proposals::ProtocolProposal;
+use super::types::ProtocolProposal;
 use crate::dicom::series::Series;
 use crate::dicom::volume::Volume;
 use crate::geometry::{Vec3, add_scaled, cross, dot, normalized, sub};

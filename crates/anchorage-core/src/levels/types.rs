@@ -1,10 +1,13 @@
-//! The level finder's own types: a level the user confirms ([`Known`]) and why no levels
-//! could be found ([`LevelsError`]). A leaf module, so the finder's parts share them
-//! without depending on [`super`].
+//! The level finder's own types: a level the user confirms ([`Known`]), why no levels
+//! could be found ([`LevelsError`]), and one proposed protocol ROI
+//! ([`ProtocolProposal`]). A leaf module, so the finder's parts share them without
+//! depending on [`super`].
 
 use crate::dicom::volume::Volume;
 use crate::geometry::Vec3;
-use crate::session::{Level, SpineAxis};
+use crate::measure::stats::RoiStats;
+use crate::protocol::placement::PlacementProblem;
+use crate::session::{Level, Roi, SpineAxis};
 
 /// One level the user confirms: the body containing `point_mm` is `level`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,4 +105,24 @@ pub enum LevelsError {
         /// Bodies found.
         bodies: usize,
     },
+}
+
+/// One proposed protocol ROI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtocolProposal {
+    /// The ROI (id 0 until accepted), with its role, level and side.
+    pub roi: Roi,
+    /// Its slice in the series it was proposed on.
+    pub slice: usize,
+    /// Its statistics on that series.
+    pub stats: Option<RoiStats>,
+    /// What the checks found (empty: it passes).
+    pub problems: Vec<PlacementProblem>,
+}
+
+impl ProtocolProposal {
+    /// Whether it passed every check.
+    pub fn passes(&self) -> bool {
+        self.problems.is_empty()
+    }
 }
