@@ -144,11 +144,14 @@ fn sample_mr_levels() {
 mod pbq {
     //! The MR's PBQ protocol proposed at once from the MR's own levels.
     use super::*;
-    use anchorage_core::levels::{ProtocolProposal, accept_all_passing, propose_protocol};
+    use anchorage_core::levels::{
+        ProtocolProposal, accept_all_passing, check_roi, propose_protocol,
+    };
     use anchorage_core::measure::measurement::area_shape;
     use anchorage_core::phantom::{Side as PSide, Tissue, mr_truth_volume};
     use anchorage_core::pipeline::Pipeline;
     use anchorage_core::protocol::Flag;
+    use anchorage_core::protocol::placement::PlacementProblem;
     use anchorage_core::session::{Role, SeriesRef, Session, Side};
 
     fn session_for(series: &Series, levels: &Levels) -> Session {
@@ -264,6 +267,27 @@ mod pbq {
         let pbq_truth = pedicle_mean / csf_si;
         let rel_se = (var_ped / pedicle_mean.powi(2) + (csf_se / csf_si).powi(2)).sqrt();
         let tol = 4.5 * rel_se * pbq_truth;
+
+        // A pedicle ROI moved along the spine onto the disc below its body is flagged.
+        let l1 = proposals
+            .iter()
+            .find(|p| p.roi.role == Role::PedicleSi && p.roi.level == Some(Level::L1))
+            .expect("an L1 pedicle proposal");
+        let disc = &levels.discs[0];
+        let t = levels.axis.position_mm(l1.roi.points_mm[0]);
+        let shift = 0.5 * (disc.superior_mm + disc.inferior_mm) - t;
+        let mut moved = l1.roi.clone();
+        for p in &mut moved.points_mm {
+            *p = anchorage_core::geometry::add_scaled(*p, shift, levels.axis.direction);
+        }
+        assert_eq!(
+            check_roi(&levels, &moved, volume),
+            [PlacementProblem::OnDisc {
+                upper: Some(Level::L1),
+                lower: Some(Level::L2)
+            }],
+            "{what}"
+        );
 
         let ids = accept_all_passing(&mut session, &proposals);
         assert_eq!(ids.len(), 9);
