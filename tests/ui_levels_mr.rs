@@ -110,7 +110,9 @@ fn with_the_mr_shown_the_pbq_protocol_is_proposed_and_accepting_all_gives_the_tr
     });
     for item in &items {
         let text = format!("[x] {}", item.label());
-        h.query_by_label(&text).map(|n| n.scroll_to_me());
+        if let Some(n) = h.query_by_label(&text) {
+            n.scroll_to_me();
+        }
         settle(&mut h);
         assert!(
             h.query_by_label(&text).is_some(),

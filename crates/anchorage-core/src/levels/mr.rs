@@ -190,8 +190,9 @@ fn outer_endplate(profile: &Profile, edge_mm: f64, dir: f64, plateau: f64, troug
     let Some(&(t_min, v_min)) = samples.iter().min_by(|a, b| a.1.total_cmp(&b.1)) else {
         return edge_mm;
     };
-    // A band only when clearly darker than the disc beyond it.
-    if !(trough - v_min > 0.25 * (plateau - trough).abs()) {
+    // A band only when clearly darker than the disc beyond it (NaN: no band).
+    let dark = trough - v_min > 0.25 * (plateau - trough).abs();
+    if !dark {
         return edge_mm;
     }
     let thr = 0.5 * (v_min + trough);
