@@ -22,7 +22,8 @@ pub struct LevelsArgs {
     #[arg(long)]
     pub series: Option<String>,
     /// LEVEL@SLICE: the body cut by this 0-based slice is LEVEL (e.g. L3@80); the other
-    /// bodies are counted from it.
+    /// bodies are counted from it. Axial-like series only (a sagittal MR's slices run
+    /// along the spine and cut no single body).
     #[arg(long, value_name = "LEVEL@SLICE")]
     pub known: Option<String>,
     /// Print JSON instead of a table.
