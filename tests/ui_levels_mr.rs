@@ -1,7 +1,8 @@
 //! The MR's PBQ protocol in the window (egui_kittest), on the sample phantom (issue 20):
 //! with the MR shown, "Propose the protocol" offers every pedicle ROI (L1–L4, left and
 //! right) and the CSF ROI, the MR's first; nothing is measured before it is accepted;
-//! "Accept all that pass" ticks the checklist's PBQ items and gives the truth's PBQ.
+//! "Accept all that pass" ticks the checklist's PBQ items and gives the truth's PBQ. A
+//! study of the MR alone: the window finds the MR's own levels and proposes from them.
 
 mod common;
 #[path = "common/levels.rs"]
@@ -148,4 +149,58 @@ fn with_the_mr_shown_the_pbq_protocol_is_proposed_and_accepting_all_gives_the_tr
         [Level::L1, Level::L2, Level::L3, Level::L4]
     );
     assert!(derived.placement.is_empty(), "{:?}", derived.placement);
+}
+
+#[test]
+fn an_mr_alone_has_its_own_levels_found_and_its_pbq_protocol_proposed() {
+    let t = truth();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = dir.path().join("study");
+    copy_dir(&sample().join("mr"), &study.join("mr"));
+    let mut h = harness_sized(
+        &dir.path().join("config"),
+        &study,
+        Vec2::new(1600.0, 1000.0),
+    );
+    wait_for(&mut h, "the MR's levels", |a| {
+        a.volume().is_some() && !a.is_busy() && !a.session().levels.is_empty()
+    });
+    settle(&mut h);
+    let levels = h.state().session().levels[0].clone();
+    assert_eq!(levels.modality, "MR");
+    let labels: Vec<Option<Level>> = levels.bodies.iter().map(|b| b.level).collect();
+    assert_eq!(
+        labels,
+        [
+            Level::L1,
+            Level::L2,
+            Level::L3,
+            Level::L4,
+            Level::L5,
+            Level::S1
+        ]
+        .map(Some)
+    );
+    // Each body's endplates within one MR slice spacing of the truth's.
+    for b in &levels.bodies {
+        let level = b.level.expect("label").to_string();
+        let (lo, hi) = truth_body(&t, &level);
+        let sup = levels.axis.point_at(b.superior_mm)[2];
+        let inf = levels.axis.point_at(b.inferior_mm)[2];
+        assert!(
+            (sup - hi).abs() <= 3.0 && (inf - lo).abs() <= 3.0,
+            "{level}: {inf:.1}..{sup:.1}, truth {lo}..{hi}"
+        );
+    }
+    h.get_by_label("Propose the protocol").scroll_to_me();
+    settle(&mut h);
+    h.get_by_label("Propose the protocol").click();
+    settle(&mut h);
+    wait_for(&mut h, "the proposals", |a| {
+        !a.is_busy() && a.protocol_queue().is_some()
+    });
+    let q = h.state().protocol_queue().expect("proposed").clone();
+    assert_eq!(q.entries.len(), 9, "{:?}", h.state().levels_message());
+    assert!(q.entries.iter().all(|e| e.proposal.passes()));
+    assert!(h.state().session().rois.is_empty());
 }
