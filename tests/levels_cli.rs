@@ -56,6 +56,36 @@ fn levels_of_the_sample_as_json_and_table() {
 }
 
 #[test]
+fn levels_of_the_sample_mr() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-dicom/mr");
+    let out = run(&["levels", s(&dir), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["modality"], "MR");
+    assert_eq!(v["labelled_by"], "sacrum");
+    let labels: Vec<&str> = v["bodies"]
+        .as_array()
+        .expect("bodies")
+        .iter()
+        .map(|b| b["label"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(labels, ["L1", "L2", "L3", "L4", "L5", "S1"]);
+    // L3: 6.5..33 mm; within one MR slice spacing (3 mm); no slice index (sagittal).
+    let l3 = &v["bodies"][2];
+    let sup = l3["superior_mm"].as_f64().unwrap_or(0.0);
+    let inf = l3["inferior_mm"].as_f64().unwrap_or(0.0);
+    assert!(
+        (sup - 33.0).abs() <= 3.0 && (inf - 6.5).abs() <= 3.0,
+        "{l3}"
+    );
+    assert!(l3["superior_slice"].is_null(), "{l3}");
+    // A sagittal slice crosses no single body: --known is refused with the way round.
+    let o = anchorage(&["levels", s(&dir), "--known", "L3@12"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("confirm the level on the CT"), "{err}");
+}
+
+#[test]
 fn refusals_exit_1_with_the_reason() {
     let dir = sample_ct();
     let o = anchorage(&["levels", s(&dir), "--known", "L3@150"]);

@@ -22,7 +22,8 @@ pub struct LevelsArgs {
     #[arg(long)]
     pub series: Option<String>,
     /// LEVEL@SLICE: the body cut by this 0-based slice is LEVEL (e.g. L3@80); the other
-    /// bodies are counted from it.
+    /// bodies are counted from it. Axial-like series only (a sagittal MR's slices run
+    /// along the spine and cut no single body).
     #[arg(long, value_name = "LEVEL@SLICE")]
     pub known: Option<String>,
     /// Print JSON instead of a table.
@@ -153,7 +154,7 @@ pub fn run(a: &LevelsArgs) -> Result<(), CliError> {
     if let Some((level, slice)) = known {
         let k = Known::at_slice(level, &volume, slice, Some(&levels.axis)).ok_or_else(|| {
             CliError(format!(
-                "--known {level}@{slice}: the series has {} slice(s), and the slice must cross the spine's axis",
+                "--known {level}@{slice}: the series has {} slice(s), and the slice must cross the spine's axis (a sagittal MR's slices run along it: confirm the level on the CT of the same frame of reference, whose levels the MR shares, or in the window)",
                 volume.planes.len()
             ))
         })?;

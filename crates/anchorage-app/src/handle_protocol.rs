@@ -65,6 +65,10 @@ impl App {
             self.levels.propose_pending = true;
             return;
         }
+        // The shown series' proposals first (the MR's pedicle and CSF ROIs when the MR
+        // is shown).
+        let shown_uid = self.shown_series().map(|(_, s, _)| s.uid);
+        work.sort_by_key(|(s, _, _)| Some(&s.uid) != shown_uid.as_ref());
         if work.is_empty() {
             self.levels.message = Some(Err(
                 "nothing to propose from: no loaded series has its levels yet".into(),

@@ -2,6 +2,8 @@
 //! per-slice column points, and the assembly of a [`Levels`] from a split profile (slice
 //! indices, centres, cross-sections, discs, the sacrum test).
 
+use rayon::prelude::*;
+
 use super::grid::Grid;
 use super::profile::{Below, Profile};
 use super::types::LevelsError;
@@ -89,6 +91,107 @@ pub fn fit_axis(points: &[Vec3]) -> Option<SpineAxis> {
         a.origin_mm = a.point_at(s);
     }
     Some(a)
+}
+
+/// The largest 4-connected region of `mask` (`h` rows of `w` cells): which cells belong
+/// to it, and how many; `None` when the mask is empty.
+pub fn largest_region(mask: &[bool], h: usize, w: usize) -> Option<(Vec<bool>, usize)> {
+    if mask.len() != h * w {
+        return None;
+    }
+    let mut label = vec![0u32; h * w];
+    let mut best: Option<(u32, usize)> = None; // (label, cells)
+    let mut stack = Vec::new();
+    let mut next = 0u32;
+    for start in 0..h * w {
+        if !mask[start] || label[start] != 0 {
+            continue;
+        }
+        next += 1;
+        label[start] = next;
+        stack.push(start);
+        let mut n = 0usize;
+        while let Some(i) = stack.pop() {
+            let (r, c) = (i / w, i % w);
+            n += 1;
+            let mut push = |j: usize| {
+                if mask[j] && label[j] == 0 {
+                    label[j] = next;
+                    stack.push(j);
+                }
+            };
+            if r > 0 {
+                push(i - w);
+            }
+            if r + 1 < h {
+                push(i + w);
+            }
+            if c > 0 {
+                push(i - 1);
+            }
+            if c + 1 < w {
+                push(i + 1);
+            }
+        }
+        if best.is_none_or(|b| n > b.1) {
+            best = Some((next, n));
+        }
+    }
+    let (id, n) = best?;
+    Some((label.iter().map(|&l| l == id).collect(), n))
+}
+
+/// The profile along `axis` from `range.0` to `range.1` (mm, inclusive, both ends
+/// sampled), samples at most `target_mm` apart: at each the mean of trilinear samples on
+/// the axis and on rings of radius `radius_mm` / 2 (8 points) and `radius_mm` (16 points)
+/// perpendicular to it; NaN where fewer than half of them lie inside the volume.
+pub fn sample_profile(
+    grid: &Grid<'_>,
+    axis: &SpineAxis,
+    range: (f64, f64),
+    target_mm: f64,
+    radius_mm: f64,
+) -> Profile {
+    let (s_lo, s_hi) = range;
+    let count = (((s_hi - s_lo) / target_mm).ceil() as usize).max(1) + 1;
+    let step = (s_hi - s_lo) / (count - 1) as f64;
+    let s_at = move |i: usize| s_lo + i as f64 * step;
+    let (u, v) = perpendicular(axis.direction);
+    let mut offsets = vec![[0.0; 3]];
+    for (radius, m) in [(0.5 * radius_mm, 8), (radius_mm, 16)] {
+        for j in 0..m {
+            let a = std::f64::consts::TAU * j as f64 / m as f64;
+            let (sn, cs) = a.sin_cos();
+            offsets.push([
+                radius * (cs * u[0] + sn * v[0]),
+                radius * (cs * u[1] + sn * v[1]),
+                radius * (cs * u[2] + sn * v[2]),
+            ]);
+        }
+    }
+    let values: Vec<f64> = (0..count)
+        .into_par_iter()
+        .map(|i| {
+            let c = axis.point_at(s_at(i));
+            let (mut sum, mut cnt) = (0.0, 0usize);
+            for o in &offsets {
+                if let Some(x) = grid.sample([c[0] + o[0], c[1] + o[1], c[2] + o[2]]) {
+                    sum += x;
+                    cnt += 1;
+                }
+            }
+            if 2 * cnt >= offsets.len() {
+                sum / cnt as f64
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
+    Profile {
+        t0_mm: s_lo,
+        step_mm: step,
+        values,
+    }
 }
 
 /// The outer surface of the cortical shell along 36 rays from `centre` in the plane

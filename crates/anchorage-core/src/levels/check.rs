@@ -8,7 +8,8 @@
 //! is the body's traced outline (CT), compared in the plane perpendicular to the axis.
 //! The pedicle test is indirect (no pedicle is segmented): the trajectory's tip must lie
 //! inside its level's body cross-section and its entry behind it (outside the body), at
-//! a height inside the body.
+//! a height inside the body. An MR pedicle or CSF ROI must lie at its level's height
+//! (between the body's endplates, along the axis).
 
 use super::build::perpendicular;
 use crate::dicom::volume::Volume;
@@ -120,6 +121,17 @@ pub fn check_roi(levels: &Levels, roi: &Roi, _volume: &Volume) -> Vec<PlacementP
                 vec![PlacementProblem::MissesPedicle]
             } else {
                 Vec::new()
+            }
+        }
+        Role::PedicleSi | Role::CsfSi => {
+            // The centre at its level's height (behind the body, so only the position
+            // along the axis is compared).
+            let Some(c) = roi.points_mm.first() else {
+                return Vec::new();
+            };
+            match against_level(levels, level, *c) {
+                Ok(_) => Vec::new(),
+                Err(p) => vec![p],
             }
         }
         _ => Vec::new(),

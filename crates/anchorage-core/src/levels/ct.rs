@@ -16,9 +16,8 @@
 
 use rayon::prelude::*;
 
-use super::build::{assemble, fit_axis};
+use super::build::{assemble, fit_axis, largest_region, sample_profile};
 use super::grid::Grid;
-use super::profile::Profile;
 use super::types::LevelsError;
 use crate::dicom::series::Series;
 use crate::dicom::volume::Volume;
@@ -60,45 +59,7 @@ fn column_on_slice(grid: &Grid<'_>, k: usize, f: usize) -> Option<(Vec3, f64)> {
         }
     }
     let mask: Vec<bool> = mean.iter().map(|&m| m >= BONE_HU).collect();
-    let mut label = vec![0u32; h * w];
-    let mut best: Option<(u32, usize)> = None; // (label, cells)
-    let mut stack = Vec::new();
-    let mut next = 0u32;
-    for start in 0..h * w {
-        if !mask[start] || label[start] != 0 {
-            continue;
-        }
-        next += 1;
-        label[start] = next;
-        stack.push(start);
-        let mut n = 0usize;
-        while let Some(i) = stack.pop() {
-            let (r, c) = (i / w, i % w);
-            n += 1;
-            let mut push = |j: usize| {
-                if mask[j] && label[j] == 0 {
-                    label[j] = next;
-                    stack.push(j);
-                }
-            };
-            if r > 0 {
-                push(i - w);
-            }
-            if r + 1 < h {
-                push(i + w);
-            }
-            if c > 0 {
-                push(i - 1);
-            }
-            if c + 1 < w {
-                push(i + 1);
-            }
-        }
-        if best.is_none_or(|b| n > b.1) {
-            best = Some((next, n));
-        }
-    }
-    let (id, n) = best?;
+    let (member, n) = largest_region(&mask, h, w)?;
     let plane = grid.plane();
     let cell_mm2 = (f * f) as f64 * plane.row_spacing_mm * plane.col_spacing_mm;
     let area = n as f64 * cell_mm2;
@@ -108,8 +69,8 @@ fn column_on_slice(grid: &Grid<'_>, k: usize, f: usize) -> Option<(Vec3, f64)> {
     // The centroid of its cancellous-like blocks (below CANCELLOUS_MAX_HU): the body's
     // core, without the dense posterior elements that would pull it backwards.
     let (mut m, mut sr, mut sc) = (0usize, 0.0, 0.0);
-    for (i, (&l, &v)) in label.iter().zip(&mean).enumerate() {
-        if l == id && v <= CANCELLOUS_MAX_HU {
+    for (i, (&l, &v)) in member.iter().zip(&mean).enumerate() {
+        if l && v <= CANCELLOUS_MAX_HU {
             m += 1;
             sr += (i / w) as f64;
             sc += (i % w) as f64;
@@ -158,44 +119,6 @@ pub fn find(series: &Series, volume: &Volume) -> Result<Levels, LevelsError> {
     // Samples about 0.5 mm apart from s_lo to s_hi inclusive (the first and last exactly
     // on the first and last slices).
     let target = 0.5f64.min(0.5 * grid.slice_mm);
-    let count = (((s_hi - s_lo) / target).ceil() as usize).max(1) + 1;
-    let step = (s_hi - s_lo) / (count - 1) as f64;
-    let s_at = move |i: usize| s_lo + i as f64 * step;
-    let (u, v) = super::build::perpendicular(axis.direction);
-    let mut offsets = vec![[0.0; 3]];
-    for (radius, m) in [(0.5 * PROFILE_RADIUS_MM, 8), (PROFILE_RADIUS_MM, 16)] {
-        for j in 0..m {
-            let a = std::f64::consts::TAU * j as f64 / m as f64;
-            let (sn, cs) = a.sin_cos();
-            offsets.push([
-                radius * (cs * u[0] + sn * v[0]),
-                radius * (cs * u[1] + sn * v[1]),
-                radius * (cs * u[2] + sn * v[2]),
-            ]);
-        }
-    }
-    let values: Vec<f64> = (0..count)
-        .into_par_iter()
-        .map(|i| {
-            let c = axis.point_at(s_at(i));
-            let (mut sum, mut cnt) = (0.0, 0usize);
-            for o in &offsets {
-                if let Some(x) = grid.sample([c[0] + o[0], c[1] + o[1], c[2] + o[2]]) {
-                    sum += x;
-                    cnt += 1;
-                }
-            }
-            if 2 * cnt >= offsets.len() {
-                sum / cnt as f64
-            } else {
-                f64::NAN
-            }
-        })
-        .collect();
-    let profile = Profile {
-        t0_mm: s_lo,
-        step_mm: step,
-        values,
-    };
+    let profile = sample_profile(&grid, &axis, (s_lo, s_hi), target, PROFILE_RADIUS_MM);
     assemble(series, &grid, axis, &profile, true)
 }

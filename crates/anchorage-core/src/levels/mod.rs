@@ -1,5 +1,5 @@
 //! Vertebral levels found along the spine, labelled, and used: the bodies and discs of a
-//! axial CT series (a sagittal MR is refused for now) ([`find_levels`]), their labels counted from the sacrum or
+//! axial CT series or a sagittal T1 MR ([`find_levels`]), their labels counted from the sacrum or
 //! from one level the user confirms ([`relabel`]), the whole B-HU protocol proposed
 //! at once from them ([`propose_protocol`], [`accept_all_passing`]), and the checks that
 //! keep an ROI out of the wrong place ([`check_roi`], [`check_session`],
@@ -12,8 +12,10 @@
 //! robust line fit through them; along the axis a profile of the mean value in a cylinder
 //! around the body centres (bodies high, discs low); the endplates at the half-height
 //! crossings of that profile, interpolated to sub-sample precision and refined on the full
-//! resolution ([`profile`]). MR ([`mr`]): not built yet; the MR shares the CT's levels
-//! through the frame of reference. Labels ([`label`]):
+//! resolution ([`profile`]). MR ([`mr`]): the same with a marrow mask (T1 signal
+//! between muscle and fat) on axial-like cross-sections made across the sagittal slices,
+//! and the endplates moved to the outer edge of the dark cortical band; an MR may also
+//! share the CT's levels through the frame of reference. Labels ([`label`]):
 //! S1 is the caudal body when nothing like a disc follows below it within its own height;
 //! counted upwards from it.
 
@@ -25,6 +27,7 @@ pub mod label;
 pub mod mr;
 pub mod profile;
 pub mod proposals;
+pub mod propose_mr;
 mod types;
 
 pub use check::{PlacementIssue, check_roi, check_session};

@@ -2,8 +2,11 @@
 //! superior, middle and inferior planes of each labelled lumbar body, at the slices
 //! measurements.md defines) as a session ROI with its role, level and statistics, each
 //! checked ([`super::check_roi`]); none enters the session until accepted
-//! ([`accept_all_passing`], or the window one by one). Also the ellipse click refused on a
+//! ([`accept_all_passing`], or the window one by one). On a sagittal MR the PBQ ROIs
+//! instead ([`super::propose_mr`]). Also the ellipse click refused on a
 //! disc ([`propose_ellipse_checked`]).
+
+pub use super::types::ProtocolProposal;
 
 use super::check::check_roi;
 use crate::dicom::series::Series;
@@ -11,29 +14,7 @@ use crate::dicom::volume::Volume;
 use crate::geometry::{add_scaled, dot, sub};
 use crate::measure::measurement::{RoiTarget, labelled, measure_roi};
 use crate::measure::propose::{EllipseProposal, EllipseSettings, ProposeError, propose_ellipse};
-use crate::measure::stats::RoiStats;
-use crate::protocol::placement::PlacementProblem;
-use crate::session::{FoundBody, Level, Levels, Location, Roi, Role, Session};
-
-/// One proposed protocol ROI.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProtocolProposal {
-    /// The ROI (id 0 until accepted), with its role, level and side.
-    pub roi: Roi,
-    /// Its slice in the series it was proposed on.
-    pub slice: usize,
-    /// Its statistics on that series.
-    pub stats: Option<RoiStats>,
-    /// What the checks found (empty: it passes).
-    pub problems: Vec<PlacementProblem>,
-}
-
-impl ProtocolProposal {
-    /// Whether it passed every check.
-    pub fn passes(&self) -> bool {
-        self.problems.is_empty()
-    }
-}
+use crate::session::{FoundBody, Level, Levels, Location, Role, Session};
 
 /// Why an ellipse click proposes nothing.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -131,7 +112,8 @@ pub fn b_hu_plane_slices(body: &FoundBody, positions: &[f64]) -> [(Role, Option<
 
 /// Every B-HU ellipse of the checklist for the labelled lumbar bodies (L1–L5) of `levels`
 /// on this CT series, skipping a plane the session already has an ROI for; on an MR
-/// series nothing yet. Each is checked; none is added to the session.
+/// series every PBQ ROI instead ([`super::propose_mr::propose_pbq`]). Each is checked;
+/// none is added to the session.
 pub fn propose_protocol(
     session: &Session,
     levels: &Levels,
@@ -139,6 +121,9 @@ pub fn propose_protocol(
     volume: &Volume,
 ) -> Vec<ProtocolProposal> {
     let mut out = Vec::new();
+    if series.modality.eq_ignore_ascii_case("MR") {
+        return super::propose_mr::propose_pbq(session, levels, series, volume);
+    }
     if !series.modality.eq_ignore_ascii_case("CT") {
         return out;
     }

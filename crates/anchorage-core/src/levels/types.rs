@@ -1,10 +1,13 @@
-//! The level finder's own types: a level the user confirms ([`Known`]) and why no levels
-//! could be found ([`LevelsError`]). A leaf module, so the finder's parts share them
-//! without depending on [`super`].
+//! The level finder's own types: a level the user confirms ([`Known`]), why no levels
+//! could be found ([`LevelsError`]), and one proposed protocol ROI
+//! ([`ProtocolProposal`]). A leaf module, so the finder's parts share them without
+//! depending on [`super`].
 
 use crate::dicom::volume::Volume;
 use crate::geometry::Vec3;
-use crate::session::{Level, SpineAxis};
+use crate::measure::stats::RoiStats;
+use crate::protocol::placement::PlacementProblem;
+use crate::session::{Level, Roi, SpineAxis};
 
 /// One level the user confirms: the body containing `point_mm` is `level`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,7 +21,9 @@ pub struct Known {
 impl Known {
     /// `level` is the body cut by slice `slice` of an axial-like series: the point is
     /// where the spine's axis crosses that slice's plane (the slice's centre when the
-    /// axis is not known yet). `None` for a slice not in the volume.
+    /// axis is not known yet). `None` for a slice not in the volume, and for a slice that
+    /// runs along the axis (less than 30° between them: a sagittal MR's slices, which
+    /// cross no single body).
     pub fn at_slice(
         level: Level,
         volume: &Volume,
@@ -30,7 +35,7 @@ impl Known {
             Some(a) => {
                 let n = plane.normal();
                 let denom = crate::geometry::dot(a.direction, n);
-                if denom.abs() < 1e-6 {
+                if denom.abs() < 0.5 {
                     return None;
                 }
                 let t = crate::geometry::dot(crate::geometry::sub(plane.origin_mm, a.origin_mm), n)
@@ -100,4 +105,24 @@ pub enum LevelsError {
         /// Bodies found.
         bodies: usize,
     },
+}
+
+/// One proposed protocol ROI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtocolProposal {
+    /// The ROI (id 0 until accepted), with its role, level and side.
+    pub roi: Roi,
+    /// Its slice in the series it was proposed on.
+    pub slice: usize,
+    /// Its statistics on that series.
+    pub stats: Option<RoiStats>,
+    /// What the checks found (empty: it passes).
+    pub problems: Vec<PlacementProblem>,
+}
+
+impl ProtocolProposal {
+    /// Whether it passed every check.
+    pub fn passes(&self) -> bool {
+        self.problems.is_empty()
+    }
 }
