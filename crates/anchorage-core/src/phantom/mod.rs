@@ -17,6 +17,7 @@
 
 pub mod anatomy;
 pub mod example;
+pub mod field;
 pub mod fit;
 pub mod geometry;
 pub mod in_memory;
@@ -34,6 +35,7 @@ use std::path::Path;
 use crate::dicom::write::ImageModality;
 
 pub use anatomy::{Anatomy, Level, Side, Tissue};
+pub use field::{CtFieldTruth, LevelRange};
 pub use geometry::{SeriesGeometry, TruthVolume};
 pub use options::*;
 pub use pose::Pose;
@@ -135,5 +137,6 @@ pub fn write_phantoms(
         bytes_written,
         ct_series_instance_uid: p.ct.series_instance_uid.clone(),
         mr_series_instance_uid: p.mr.series_instance_uid.clone(),
+        protocol_rois: !p.truth.ct_rois.b_hu.is_empty(),
     })
 }

@@ -183,6 +183,14 @@ impl PhantomOptions {
         }
     }
 
+    /// Whether the CT's grid is a preset's (default or large) and the spine upright: the
+    /// ground truth then leaves out `ct_field` (the documented field: L1–S1, or the large
+    /// preset's), so the sample's truth is unchanged.
+    pub fn ct_field_is_a_presets(&self) -> bool {
+        self.pose.is_identity()
+            && (self.ct == PhantomOptions::default().ct || self.ct == PhantomOptions::large().ct)
+    }
+
     /// Everything that shapes the images, as text: the key under which UIDs are made.
     pub(super) fn fingerprint(&self) -> String {
         let (c, m) = (&self.ct, &self.mr);
@@ -289,6 +297,9 @@ pub struct PhantomSummary {
     pub ct_series_instance_uid: String,
     /// SeriesInstanceUID of the MR.
     pub mr_series_instance_uid: String,
+    /// Whether the truth holds the protocol ROIs (upright spine, L1–S1 in the CT's
+    /// field): only then is an example session worth writing.
+    pub protocol_rois: bool,
 }
 
 /// Why the phantom could not be generated.

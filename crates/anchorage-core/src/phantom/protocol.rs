@@ -9,15 +9,18 @@ mod ct;
 mod mr;
 mod results;
 
+use super::field::CtFieldTruth;
 pub(crate) use common::Inputs;
 use common::*;
 
 /// Builds the whole ground-truth document.
 /// A posed phantom (see [`super::pose`]) gets no protocol ROIs and no expected results:
-/// they are placed on axial slices of the upright spine.
+/// they are placed on axial slices of the upright spine; nor does a CT whose field does
+/// not hold every body of L1–S1 ([`super::field`]).
 pub(crate) fn build(inp: &Inputs<'_>) -> Result<GroundTruth, PhantomError> {
     let pose = inp.anatomy.pose;
-    let (ct_rois, mr_rois, expected) = if pose.is_identity() {
+    let field = CtFieldTruth::of(inp.anatomy, &inp.ct.geometry);
+    let (ct_rois, mr_rois, expected) = if pose.is_identity() && field.holds_the_protocol() {
         let b_hu = ct::b_hu_rois(inp)?;
         let (trajectories, calipers) = ct::screw_rois(inp)?;
         let pedicles = mr::mr_pedicle_rois(inp)?;
@@ -78,5 +81,6 @@ pub(crate) fn build(inp: &Inputs<'_>) -> Result<GroundTruth, PhantomError> {
         ct_rois,
         mr_rois,
         expected,
+        ct_field: (!inp.opts.ct_field_is_a_presets()).then_some(field),
     })
 }
