@@ -1,6 +1,6 @@
 //! `anchorage phantom --out DIR [--large] [--seed N] [--no-noise] [--axial-rotation DEG]
 //! [--sagittal-tilt DEG] [--pedicle-scale F] [--levels A-B] [--no-sacrum]
-//! [--ct-slice-mm X]`: the synthetic CT and MR phantom series, their ground truth, and
+//! [--ct-slice-mm X] [--fused-sacrum]`: the synthetic CT and MR phantom series, their ground truth, and
 //! the example session that measures them (when the truth holds the protocol ROIs).
 
 use std::path::PathBuf;
@@ -49,6 +49,10 @@ pub struct PhantomArgs {
     /// field's extent.
     #[arg(long, value_name = "MM")]
     pub ct_slice_mm: Option<f64>,
+    /// S1 continues as a fused sacrum (no S1/S2 disc) 73 mm down; a field ending at S1
+    /// then ends inside the sacrum, 50 mm below S1's superior endplate.
+    #[arg(long)]
+    pub fused_sacrum: bool,
 }
 
 /// Runs `phantom`.
@@ -71,6 +75,7 @@ pub fn run(a: &PhantomArgs) -> Result<(), CliError> {
     if let Some(f) = a.pedicle_scale {
         opts.pedicle_scale = f;
     }
+    opts.fused_sacrum = a.fused_sacrum;
     if let Some(mm) = a.ct_slice_mm {
         opts.set_ct_slice_mm(mm)?;
     }

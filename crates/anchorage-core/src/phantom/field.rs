@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::anatomy::{Anatomy, Body, Level};
+use super::anatomy::{Anatomy, Body, FUSED_SACRUM_INFERIOR_Z_MM, Level};
 use super::geometry::SeriesGeometry;
 use super::options::{PhantomError, PhantomOptions};
 
@@ -82,12 +82,23 @@ pub fn field_margin_mm(slice_spacing_mm: f64) -> f64 {
     5.0f64.max(2.0 * slice_spacing_mm)
 }
 
-/// The patient z range (mm) of a body's bounding box turned through the anatomy's pose.
+/// How much of a fused sacrum ([`Anatomy::with_fused_sacrum`]) counts as S1 for the
+/// field, from S1's superior endplate (mm): a field ending at S1 holds S1 and most of S2,
+/// as a lumbar CT usually does, and ends inside the sacrum.
+pub const FUSED_SACRUM_IN_FIELD_MM: f64 = 45.0;
+
+/// The patient z range (mm) of a body's bounding box turned through the anatomy's pose
+/// (of a fused sacrum, its top [`FUSED_SACRUM_IN_FIELD_MM`]).
 fn body_z_range(anatomy: &Anatomy, body: &Body) -> (f64, f64) {
     let s = &body.section;
     let xs = [s.centre_x_mm - s.semi_x_mm, s.centre_x_mm + s.semi_x_mm];
     let ys = [s.min_y_mm(), s.max_y_mm];
-    let zs = [body.z_inferior_mm, body.z_superior_mm];
+    let z_inferior = if body.z_inferior_mm <= FUSED_SACRUM_INFERIOR_Z_MM {
+        body.z_superior_mm - FUSED_SACRUM_IN_FIELD_MM
+    } else {
+        body.z_inferior_mm
+    };
+    let zs = [z_inferior, body.z_superior_mm];
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for x in xs {
         for y in ys {
@@ -185,13 +196,15 @@ pub struct CtFieldTruth {
     /// z of the lowest and the highest slice (mm).
     pub z_range_mm: [f64; 2],
     /// The bodies wholly inside the field (every corner of the body's box, through the
-    /// pose, between the lowest and the highest slice), cranial to caudal.
+    /// pose, between the lowest and the highest slice; of a fused sacrum, its top 45 mm),
+    /// cranial to caudal.
     pub levels: Vec<Level>,
     /// The bodies the field cuts (partly inside), cranial to caudal: a level finder may
     /// leave them out.
     pub cut_levels: Vec<Level>,
-    /// Whether S1 lies wholly in the field with soft tissue below it in the field (the
-    /// sacrum a finder can label from).
+    /// Whether S1 lies in the field (as in `levels`) with something below it in the field:
+    /// soft tissue below a plain S1, the rest of a fused sacrum (the sacrum a finder can
+    /// label from).
     pub sacrum: bool,
 }
 
@@ -276,6 +289,14 @@ mod tests {
             .expect("field");
         let f = CtFieldTruth::of(&o.anatomy(), &o.ct_geometry());
         assert!(f.sacrum && f.levels.len() == 4);
+        // A fused sacrum: the field ends 45 mm + 5 mm below S1's superior endplate, inside
+        // the sacrum.
+        o.fused_sacrum = true;
+        o.fit_ct_field(LevelRange::parse("L3-S1").ok(), false)
+            .expect("field");
+        assert_eq!(o.ct.first_slice_z_mm, -127.25);
+        let f = CtFieldTruth::of(&o.anatomy(), &o.ct_geometry());
+        assert!(f.sacrum && f.levels.len() == 4 && f.cut_levels.is_empty());
     }
 
     #[test]

@@ -85,6 +85,10 @@ pub struct PhantomOptions {
     /// Factor on every pedicle's isthmus width and height (1: the bundled anatomy);
     /// 0.5 to 1.5. The truth holds the scaled sizes.
     pub pedicle_scale: f64,
+    /// S1 continues caudally as a fused sacrum (S1 with S2–S3, no disc) down to
+    /// [`super::anatomy::FUSED_SACRUM_INFERIOR_Z_MM`], as real sacra are (off: S1 is a
+    /// plain body with soft tissue below, the sample).
+    pub fused_sacrum: bool,
 }
 
 impl Default for PhantomOptions {
@@ -119,6 +123,7 @@ impl Default for PhantomOptions {
             },
             pose: Pose::default(),
             pedicle_scale: 1.0,
+            fused_sacrum: false,
         }
     }
 }
@@ -146,9 +151,16 @@ impl PhantomOptions {
         opts
     }
 
-    /// The anatomy these options sample (pedicles scaled by [`Self::pedicle_scale`]).
+    /// The anatomy these options sample (pedicles scaled by [`Self::pedicle_scale`], the
+    /// sacrum fused when [`Self::fused_sacrum`]).
     pub fn anatomy(&self) -> Anatomy {
-        Anatomy::lumbar_scaled(self.pedicle_scale).posed(self.pose)
+        let a = Anatomy::lumbar_scaled(self.pedicle_scale);
+        let a = if self.fused_sacrum {
+            a.with_fused_sacrum()
+        } else {
+            a
+        };
+        a.posed(self.pose)
     }
 
     /// The CT sampling grid.
@@ -183,11 +195,12 @@ impl PhantomOptions {
         }
     }
 
-    /// Whether the CT's grid is a preset's (default or large) and the spine upright: the
-    /// ground truth then leaves out `ct_field` (the documented field: L1–S1, or the large
-    /// preset's), so the sample's truth is unchanged.
+    /// Whether the CT's grid is a preset's (default or large), the spine upright and the
+    /// sacrum plain: the ground truth then leaves out `ct_field` (the documented field:
+    /// L1–S1, or the large preset's), so the sample's truth is unchanged.
     pub fn ct_field_is_a_presets(&self) -> bool {
         self.pose.is_identity()
+            && !self.fused_sacrum
             && (self.ct == PhantomOptions::default().ct || self.ct == PhantomOptions::large().ct)
     }
 
@@ -223,6 +236,11 @@ impl PhantomOptions {
             m.noise_sd_si,
         ) + &scale
             + &self.pose_fingerprint()
+            + if self.fused_sacrum {
+                "/fused_sacrum"
+            } else {
+                ""
+            }
     }
 
     /// The pose's part of the fingerprint: empty for the identity, so the upright
