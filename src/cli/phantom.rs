@@ -87,6 +87,8 @@ pub fn run(a: &PhantomArgs) -> Result<(), CliError> {
         format!("example session {}", path.display())
     } else if !opts.pose.is_identity() {
         "no example session (turned or tilted spine)".to_string()
+    } else if opts.fused_sacrum {
+        "no example session (fused sacrum)".to_string()
     } else {
         "no example session (the CT's field does not hold L1–S1)".to_string()
     };
