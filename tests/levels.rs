@@ -179,6 +179,38 @@ fn without_the_sacrum_one_confirmed_level_labels_the_rest() {
 }
 
 #[test]
+fn a_scan_ending_inside_a_lumbar_body_is_no_sacrum() {
+    // The field ends 26 mm into L5 (L5: -67..-40): bone to the scan's end below a disc,
+    // but no longer than a body, so it may be a cut L5 — not taken for a fused sacrum.
+    for z_lo in [-60.0, -66.0] {
+        let opts = ct_opts(1.4, 1.25, z_lo, 73.0, true);
+        let (s, v) = ct(&opts);
+        let levels = find_levels(&s, &v, None).expect("levels");
+        assert!(!levels.sacrum_found, "{z_lo}");
+        assert_eq!(levels.bodies.len(), 3, "{z_lo}");
+        assert!(levels.bodies.iter().all(|b| b.level.is_none()), "{z_lo}");
+    }
+    // A fused sacrum with 40 mm in the field (more than 1.25 × the longest body): S1.
+    let mut opts = ct_opts(1.4, 1.25, -117.0, 38.0, true);
+    opts.fused_sacrum = true;
+    let (s, v) = ct(&opts);
+    let levels = find_levels(&s, &v, None).expect("levels");
+    assert_eq!(levels.labelled_by, LabelSource::Sacrum);
+    let labels: Vec<_> = levels.bodies.iter().map(|b| b.level).collect();
+    assert_eq!(
+        labels,
+        [
+            Some(Level::L3),
+            Some(Level::L4),
+            Some(Level::L5),
+            Some(Level::S1)
+        ]
+    );
+    let s1 = &levels.bodies[3];
+    assert!((s1.superior_mm + 77.0).abs() <= 1.5, "{}", s1.superior_mm);
+}
+
+#[test]
 fn rotated_and_tilted_spines() {
     for (axial, tilt) in [(20.0, 0.0), (0.0, 12.0), (-15.0, -8.0)] {
         let mut opts = ct_opts(1.4, 1.25, -120.0, 110.0, true);

@@ -4,10 +4,12 @@
 //! plateau and the neighbouring trough, interpolated linearly between samples.
 //!
 //! Splitting: Otsu's threshold on the profile's values (clipped to their 1st–85th, –70th
-//! or –55th percentiles: the split with the most bodies) separates high from low samples; low gaps
-//! shorter than 1.5 mm inside a body are filled, high runs shorter than the shortest body
-//! are dropped; a body must have low samples on both sides (a body cut by the scan's end
-//! is not one).
+//! or –55th percentiles, or Otsu's again on the samples below the first: the split with
+//! the most bodies) separates high from low samples; low gaps shorter than 1.5 mm inside
+//! a body are filled, high runs shorter than the shortest body are dropped; a body must
+//! have low samples on both sides (a body cut by the scan's end is not one), except a
+//! fused sacrum: bone running from the scan's caudal end, below a disc, for longer than
+//! 1.25 × the longest body.
 
 /// Values sampled along the axis, caudal to cranial.
 #[derive(Debug, Clone)]
@@ -128,6 +130,14 @@ fn otsu_clipped(values: &[f64], high_pct: usize) -> Option<f64> {
     Some(lo + (best_i as f64 + 0.5) / (BINS - 1) as f64 * (hi - lo))
 }
 
+/// How much longer than the longest body a run of bone from the scan's caudal end must be
+/// to be a fused sacrum.
+pub const FUSED_SACRUM_FACTOR: f64 = 1.25;
+
+/// A body while splitting: inferior and superior endplates (mm), plateau, the troughs
+/// below and above, and the index of its run.
+type RawBody = (f64, f64, f64, f64, f64, usize);
+
 /// Runs of equal flags: (start, end inclusive, flag).
 fn runs(flags: &[bool]) -> Vec<(usize, usize, bool)> {
     let mut out: Vec<(usize, usize, bool)> = Vec::new();
@@ -148,17 +158,27 @@ impl Profile {
     /// Splits the profile into bodies; `None` when it has no contrast at all.
     ///
     /// The threshold is Otsu's on the values clipped at their 85th, 70th and 55th
-    /// percentiles in turn, and the split with the most bodies wins (the first on a tie):
-    /// endplates blurred over a thick slice (partial volume) can fill more than 15 % of
-    /// the profile and would otherwise pull the threshold between the endplates and the
-    /// bodies' plateaus.
+    /// percentiles, and Otsu's on the samples below the first (bodies of lower density
+    /// among the discs, as when a long dense sacrum weighs on the first split); the split
+    /// with the most bodies wins (the first on a tie). Endplates blurred over a thick
+    /// slice (partial volume) can fill more than 15 % of the profile and would otherwise
+    /// pull the threshold between the endplates and the bodies' plateaus.
     pub fn split(&self, min_body_mm: f64) -> Option<Split> {
+        let first = otsu(&self.values)?;
+        let below: Vec<f64> = self
+            .values
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite() && *x <= first)
+            .collect();
+        let mut thresholds: Vec<f64> = CLIP_PERCENTILES
+            .iter()
+            .filter_map(|&pct| otsu_clipped(&self.values, pct))
+            .collect();
+        thresholds.extend(otsu(&below));
         let mut best: Option<Split> = None;
-        for pct in CLIP_PERCENTILES {
-            let Some(thr) = otsu_clipped(&self.values, pct) else {
-                continue;
-            };
-            let Some(split) = self.split_at(thr, min_body_mm) else {
+        for thr in thresholds {
+            let Some(split) = self.split_at(min_body_mm, thr) else {
                 continue;
             };
             if best
@@ -171,8 +191,8 @@ impl Profile {
         best
     }
 
-    /// The split at threshold `thr`.
-    fn split_at(&self, thr: f64, min_body_mm: f64) -> Option<Split> {
+    /// Splits the profile into bodies at the threshold `thr`.
+    fn split_at(&self, min_body_mm: f64, thr: f64) -> Option<Split> {
         let v = &self.values;
         let steps = |mm: f64| (mm / self.step_mm).round().max(1.0) as usize;
         let valid: Vec<bool> = v.iter().map(|x| x.is_finite()).collect();
@@ -244,6 +264,10 @@ impl Profile {
             }
             raw.push((inf, sup, plateau, tb, ta, idx));
         }
+        let sacrum = self.fused_sacrum(&all, &raw, first, thr);
+        if let Some(s) = sacrum {
+            raw.insert(0, s);
+        }
         if raw.is_empty() {
             return Some(Split {
                 bodies: Vec::new(),
@@ -286,6 +310,7 @@ impl Profile {
         // Below the caudal body.
         let caudal_idx = raw[0].5;
         let below_caudal = match caudal_idx.checked_sub(1).and_then(|i| all.get(i)) {
+            _ if sacrum.is_some() => Below::NoDisc,
             None => Below::Unknown,
             Some(&(a, b, _)) => {
                 let gap_mm = (b + 1 - a) as f64 * self.step_mm;
@@ -323,6 +348,68 @@ impl Profile {
             .filter(|(_, x)| x.is_finite())
             .max_by(|p, q| p.1.total_cmp(&q.1))?;
         (x > above).then(|| self.t(i as f64))
+    }
+
+    /// A fused sacrum running to the scan's caudal end, as a body (the tuple of `split`'s
+    /// bodies): bone from the first valid sample up to a gap directly below the caudal
+    /// body, longer than [`FUSED_SACRUM_FACTOR`] × the longest body (no lumbar body cut by
+    /// the scan is that long), the gap like the series' other discs (or, with one other
+    /// body, darker than the bodies by at least half their contrast against the scan's
+    /// threshold). Its superior endplate is found as any other; its inferior one (the
+    /// S1/S2 junction, which a fused sacrum does not show) is estimated one median body
+    /// height below, within the scan.
+    fn fused_sacrum(
+        &self,
+        all: &[(usize, usize, bool)],
+        raw: &[RawBody],
+        first: usize,
+        thr: f64,
+    ) -> Option<RawBody> {
+        let v = &self.values;
+        let steps = |mm: f64| (mm / self.step_mm).round().max(1.0) as usize;
+        let caudal = raw.first()?;
+        let gap_idx = caudal.5.checked_sub(1)?;
+        let run_idx = gap_idx.checked_sub(1)?;
+        let (&(a, b, high), &(ga, gb, _)) = (all.get(run_idx)?, all.get(gap_idx)?);
+        if !high || a > first {
+            return None;
+        }
+        let longest = raw.iter().map(|r| r.1 - r.0).fold(0.0, f64::max);
+        let run_mm = (b + 1 - a) as f64 * self.step_mm;
+        if longest <= 0.0 || run_mm < FUSED_SACRUM_FACTOR * longest {
+            return None;
+        }
+        let med = |lo: usize, hi: usize| {
+            let mut s: Vec<f64> = v[lo..=hi]
+                .iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .collect();
+            median(&mut s)
+        };
+        let gap = med(ga, gb);
+        let mut plateaus: Vec<f64> = raw.iter().map(|r| r.2).collect();
+        let body_level = median(&mut plateaus);
+        let mut discs: Vec<f64> = raw.windows(2).map(|w| w[0].4).collect();
+        let disc_level = median(&mut discs);
+        let disc_like = if raw.len() >= 2 {
+            (gap - disc_level).abs() <= 0.2 * (body_level - disc_level).abs()
+        } else {
+            body_level - gap >= 0.5 * (body_level - thr)
+        };
+        if !disc_like {
+            return None;
+        }
+        let plateau = med(a, b.saturating_sub(steps(3.0)).max(a));
+        let p_sup = v[b.saturating_sub(steps(3.0))..=b]
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .fold(plateau, f64::max);
+        let sup = self.crossing_down(b, (p_sup + gap) / 2.0, steps(2.0));
+        let mut heights: Vec<f64> = raw.iter().map(|r| r.1 - r.0).collect();
+        let inf = (sup - median(&mut heights)).max(self.t(first as f64));
+        Some((inf, sup, plateau, gap, gap, run_idx))
     }
 
     /// The position where the profile rises through `thr` nearest index `a` (the first

@@ -346,6 +346,10 @@ pub struct Anatomy {
 /// y of every posterior vertebral wall (mm).
 pub const POSTERIOR_WALL_Y_MM: f64 = 16.0;
 
+/// Where a fused sacrum ([`Anatomy::with_fused_sacrum`]) ends caudally, z (mm): 73 mm of
+/// bone from S1's superior endplate (S1 with S2–S3).
+pub const FUSED_SACRUM_INFERIOR_Z_MM: f64 = -150.0;
+
 impl Default for Anatomy {
     fn default() -> Self {
         Anatomy::lumbar()
@@ -353,6 +357,16 @@ impl Default for Anatomy {
 }
 
 impl Anatomy {
+    /// The same anatomy with S1 continued caudally, without a disc, down to
+    /// [`FUSED_SACRUM_INFERIOR_Z_MM`]: a fused sacrum (one prism of S1's section and
+    /// values; the plain S1 is a body with soft tissue below).
+    pub fn with_fused_sacrum(mut self) -> Anatomy {
+        for b in self.bodies.iter_mut().filter(|b| b.level == Level::S1) {
+            b.z_inferior_mm = FUSED_SACRUM_INFERIOR_Z_MM;
+        }
+        self
+    }
+
     /// The same anatomy turned by `pose` in the scanner.
     pub fn posed(self, pose: Pose) -> Anatomy {
         Anatomy { pose, ..self }

@@ -17,6 +17,7 @@
 
 pub mod anatomy;
 pub mod example;
+pub mod field;
 pub mod fit;
 pub mod geometry;
 pub mod in_memory;
@@ -35,6 +36,7 @@ use std::path::Path;
 use crate::dicom::write::ImageModality;
 
 pub use anatomy::{Anatomy, Level, Side, Tissue};
+pub use field::{CtFieldTruth, LevelRange};
 pub use geometry::{SeriesGeometry, TruthVolume};
 pub use options::*;
 pub use pose::Pose;
@@ -151,5 +153,6 @@ pub fn write_phantoms(
         bytes_written,
         ct_series_instance_uid: p.ct.series_instance_uid.clone(),
         mr_series_instance_uid: p.mr.series_instance_uid.clone(),
+        protocol_rois: !p.truth.ct_rois.b_hu.is_empty(),
     })
 }

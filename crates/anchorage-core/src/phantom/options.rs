@@ -89,6 +89,10 @@ pub struct PhantomOptions {
     /// [`super::partial`]) instead of the tissue at its centre; on for the bundled
     /// sample.
     pub partial_volume: bool,
+    /// S1 continues caudally as a fused sacrum (S1 with S2–S3, no disc) down to
+    /// [`super::anatomy::FUSED_SACRUM_INFERIOR_Z_MM`], as real sacra are (off: S1 is a
+    /// plain body with soft tissue below, the sample).
+    pub fused_sacrum: bool,
 }
 
 impl Default for PhantomOptions {
@@ -125,6 +129,7 @@ impl Default for PhantomOptions {
             pose: Pose::default(),
             pedicle_scale: 1.0,
             partial_volume: true,
+            fused_sacrum: false,
         }
     }
 }
@@ -152,9 +157,16 @@ impl PhantomOptions {
         opts
     }
 
-    /// The anatomy these options sample (pedicles scaled by [`Self::pedicle_scale`]).
+    /// The anatomy these options sample (pedicles scaled by [`Self::pedicle_scale`], the
+    /// sacrum fused when [`Self::fused_sacrum`]).
     pub fn anatomy(&self) -> Anatomy {
-        Anatomy::lumbar_scaled(self.pedicle_scale).posed(self.pose)
+        let a = Anatomy::lumbar_scaled(self.pedicle_scale);
+        let a = if self.fused_sacrum {
+            a.with_fused_sacrum()
+        } else {
+            a
+        };
+        a.posed(self.pose)
     }
 
     /// The CT sampling grid.
@@ -187,6 +199,15 @@ impl PhantomOptions {
             column_direction: [0.0, 0.0, -1.0],
             first_position_mm: [m.first_slice_x_mm, m.first_column_y_mm, m.first_row_z_mm],
         }
+    }
+
+    /// Whether the CT's grid is a preset's (default or large), the spine upright and the
+    /// sacrum plain: the ground truth then leaves out `ct_field` (the documented field:
+    /// L1–S1, or the large preset's), so the sample's truth is unchanged.
+    pub fn ct_field_is_a_presets(&self) -> bool {
+        self.pose.is_identity()
+            && !self.fused_sacrum
+            && (self.ct == PhantomOptions::default().ct || self.ct == PhantomOptions::large().ct)
     }
 
     /// Everything that shapes the images, as text: the key under which UIDs are made.
@@ -224,6 +245,11 @@ impl PhantomOptions {
             m.noise_sd_si,
         ) + &scale
             + &self.pose_fingerprint()
+            + if self.fused_sacrum {
+                "/fused_sacrum"
+            } else {
+                ""
+            }
     }
 
     /// The pose's part of the fingerprint: empty for the identity, so the upright
@@ -298,6 +324,9 @@ pub struct PhantomSummary {
     pub ct_series_instance_uid: String,
     /// SeriesInstanceUID of the MR.
     pub mr_series_instance_uid: String,
+    /// Whether the truth holds the protocol ROIs (upright spine, L1–S1 in the CT's
+    /// field): only then is an example session worth writing.
+    pub protocol_rois: bool,
 }
 
 /// Why the phantom could not be generated.

@@ -9,32 +9,38 @@ mod ct;
 mod mr;
 mod results;
 
+use super::field::CtFieldTruth;
 pub(crate) use common::Inputs;
 use common::*;
 
 /// Builds the whole ground-truth document.
 /// A posed phantom (see [`super::pose`]) gets no protocol ROIs and no expected results:
-/// they are placed on axial slices of the upright spine.
+/// they are placed on axial slices of the upright spine; nor does a CT whose field does
+/// not hold every body of L1–S1 ([`super::field`]), nor a fused sacrum (S1's B-HU
+/// planes need a body with two endplates).
 pub(crate) fn build(inp: &Inputs<'_>) -> Result<GroundTruth, PhantomError> {
     let pose = inp.anatomy.pose;
-    let (ct_rois, mr_rois, expected) = if pose.is_identity() {
-        let b_hu = ct::b_hu_rois(inp)?;
-        let (trajectories, calipers) = ct::screw_rois(inp)?;
-        let pedicles = mr::mr_pedicle_rois(inp)?;
-        let csf = mr::csf_rois(inp)?;
-        let expected = results::expected_results(&b_hu, &trajectories, &calipers, &pedicles, &csf)?;
-        (
-            CtRoisTruth {
-                b_hu,
-                trajectories,
-                calipers,
-            },
-            MrRoisTruth { pedicles, csf },
-            Some(expected),
-        )
-    } else {
-        (CtRoisTruth::default(), MrRoisTruth::default(), None)
-    };
+    let field = CtFieldTruth::of(inp.anatomy, &inp.ct.geometry);
+    let (ct_rois, mr_rois, expected) =
+        if pose.is_identity() && !inp.opts.fused_sacrum && field.holds_the_protocol() {
+            let b_hu = ct::b_hu_rois(inp)?;
+            let (trajectories, calipers) = ct::screw_rois(inp)?;
+            let pedicles = mr::mr_pedicle_rois(inp)?;
+            let csf = mr::csf_rois(inp)?;
+            let expected =
+                results::expected_results(&b_hu, &trajectories, &calipers, &pedicles, &csf)?;
+            (
+                CtRoisTruth {
+                    b_hu,
+                    trajectories,
+                    calipers,
+                },
+                MrRoisTruth { pedicles, csf },
+                Some(expected),
+            )
+        } else {
+            (CtRoisTruth::default(), MrRoisTruth::default(), None)
+        };
     let sd = |plan: &SeriesPlan| plan.effective_sd();
     Ok(GroundTruth {
         format: TRUTH_FORMAT.into(),
@@ -78,5 +84,6 @@ pub(crate) fn build(inp: &Inputs<'_>) -> Result<GroundTruth, PhantomError> {
         ct_rois,
         mr_rois,
         expected,
+        ct_field: (!inp.opts.ct_field_is_a_presets()).then_some(field),
     })
 }

@@ -55,6 +55,10 @@ pub struct GroundTruth {
     /// posed phantom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<ExpectedResults>,
+    /// Which levels lie in the CT's field; absent for a preset's grid with the spine
+    /// upright (the sample: L1–S1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ct_field: Option<super::field::CtFieldTruth>,
 }
 
 /// How the phantom was generated.
