@@ -192,7 +192,7 @@ fn tables_second_rater_and_refusals() {
     // A changed table by the same rater: updated, the earlier version kept.
     let text = std::fs::read_to_string(&table)
         .unwrap()
-        .replace(",200.41,", ",201.00,");
+        .replace(",198.03,", ",201.00,");
     std::fs::write(&table, text).unwrap();
     let out = ok(&[
         "cohort",
@@ -358,7 +358,7 @@ fn redcap_files_have_redcaps_headers() {
             &rows[1][col("screw_side")],
             &rows[1][col("st_hu")]
         ),
-        ("L3", "L", "200.41")
+        ("L3", "L", "198.03")
     );
 }
 

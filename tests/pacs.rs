@@ -22,7 +22,7 @@ use anchorage_core::pacs::retrieve::{RetrieveMethod, retrieve_study};
 use anchorage_core::pacs::store::store_files;
 use orthanc::{OUR_AET, Orthanc, free_port, start_or_skip};
 
-const STUDY: &str = "2.25.257183077941485444656691513371970833479";
+const STUDY: &str = "2.25.159622936009344511797902024261040515279";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -16,7 +16,7 @@ use egui::Vec2;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
-const STUDY: &str = "2.25.257183077941485444656691513371970833479";
+const STUDY: &str = "2.25.159622936009344511797902024261040515279";
 
 fn set_field(h: &mut Harness<'_, App>, label: &str, text: &str) {
     h.get_by_label(label).focus();

@@ -384,3 +384,70 @@ fn a_tip_dragged_up_in_the_sagittal_view_points_cranially_and_typed_angles_and_s
     settle(&mut h);
     assert_eq!(h.state().session().screws[0].diameter_mm, 7.25);
 }
+
+/// While the tip is being dragged (the button still held), the values follow the drag:
+/// the distances and the clearance shown are the core's for the draft plan, not the
+/// stored one's; nothing is stored until the release, which stores the draft.
+#[test]
+fn values_follow_the_tip_during_the_drag() {
+    let (_dir, _study, mut h) = open_example(Vec2::new(1600.0, 1000.0));
+    let made = plan_l3_left(&mut h);
+    let volume = ct(&h);
+    let sampler = Sampler::new(&volume).expect("sampler");
+    let before = measure_pedicle(&sampler, &made, Side::L, 6.5, 45.0).expect("measured");
+    let from = handle_pos(h.state().plan_form(), 0, Handle::Tip).expect("tip handle");
+    let to = from + Vec2::new(40.0, 0.0);
+    let view0 = h.state().plan_form().drawn[0]
+        .clone()
+        .expect("axial-oblique");
+    h.event(Event::PointerMoved(from));
+    h.event(Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    for k in 1..=8 {
+        h.event(Event::PointerMoved(from + (to - from) * (k as f32 / 8.0)));
+        h.step();
+    }
+    h.step();
+    // Still held: the session keeps the made plan, the values show the draft's.
+    assert_eq!(
+        plan0(&h),
+        Some(made.clone()),
+        "nothing stored during the drag"
+    );
+    let draft = dragged_plan(&made, Handle::Tip, view0.patient_at(to), 45.0).expect("plan");
+    let live = measure_pedicle(&sampler, &draft, Side::L, 6.5, 45.0).expect("measured");
+    for (name, b, a) in [
+        ("Medial", before.distance_medial_mm, live.distance_medial_mm),
+        (
+            "Lateral",
+            before.distance_lateral_mm,
+            live.distance_lateral_mm,
+        ),
+    ] {
+        assert!(
+            (a - b).abs() > 0.05,
+            "{name} changes with the drag: {b} → {a}"
+        );
+        let text = format!("{name} {a:.2} mm");
+        assert!(shows(&h, &text), "{text} is shown during the drag");
+    }
+    h.event(Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    settle(&mut h);
+    let stored = plan0(&h).expect("planned");
+    for k in 0..3 {
+        assert!((stored.direction[k] - draft.direction[k]).abs() < 1e-6);
+    }
+    assert!(shows(
+        &h,
+        &format!("Medial {:.2} mm", live.distance_medial_mm)
+    ));
+}

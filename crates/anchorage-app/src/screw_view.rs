@@ -8,7 +8,8 @@
 //! automatic and caliper thickness, clearance, p.s.c., σH, yield ratio and risk.
 //!
 //! A panel: it changes the document only through [`Action`]s (a whole handle drag is one
-//! [`Action::SetScrews`] when it ends, so one undo step); the drag in progress, the
+//! [`Action::SetScrews`] when it ends, so one undo step; during the drag the values show
+//! the core's results for the draft, [`preview_screw`]); the drag in progress, the
 //! depth and the textures are its own widget state ([`PlanForm`]). The pictures are
 //! [`crate::screw_paint`]'s.
 
@@ -26,6 +27,7 @@ use super::style::WARN;
 use super::wheel::wheel_notches;
 use anchorage_core::dicom::volume::Volume;
 use anchorage_core::display::render::WindowLevel;
+use anchorage_core::pipeline::preview_screw;
 use anchorage_core::plan::{ScrewAngles, ScrewPlan};
 use anchorage_core::protocol::ScrewResult;
 use anchorage_core::session::{Level, Screw, Session, Side};
@@ -41,6 +43,8 @@ struct HandleDrag {
     handle: Handle,
     frozen: DrawnView,
     draft: ScrewPlan,
+    /// The draft last previewed and its results (the core's, [`preview_screw`]).
+    preview: Option<(ScrewPlan, ScrewResult)>,
 }
 
 /// The planning view's widget state.
@@ -198,7 +202,27 @@ pub fn ui(ui: &mut egui::Ui, form: &mut PlanForm, shown: &PlanShown) -> Vec<Acti
             ));
         }
     });
-    values(ui, screw, result, shown.derived);
+    // A drag in progress: the draft's results, measured by the core once per change of
+    // the draft, shown in place of the stored plan's until the drag ends.
+    if let Some(d) = form.drag.as_mut()
+        && d.preview.as_ref().is_none_or(|(p, _)| *p != d.draft)
+    {
+        d.preview = preview_screw(
+            shown.session,
+            &shown.derived.measurements,
+            &shown.derived.models,
+            i,
+            &d.draft,
+            volume,
+        )
+        .map(|r| (d.draft.clone(), r));
+    }
+    let live = form
+        .drag
+        .as_ref()
+        .and_then(|d| d.preview.as_ref())
+        .map(|(_, r)| r);
+    values(ui, screw, live.or(result), shown.derived);
     egui::CollapsingHeader::new("Every screw")
         .id_salt("plan_every_screw")
         .show(ui, |ui| {
@@ -413,6 +437,7 @@ fn view_ui(
             handle: h,
             frozen: view.clone(),
             draft: req.plan.clone(),
+            preview: None,
         });
     }
     let mine = form.drag.as_ref().filter(|d| d.view == v).cloned();

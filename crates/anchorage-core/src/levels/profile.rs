@@ -4,8 +4,8 @@
 //! plateau and the neighbouring trough, interpolated linearly between samples.
 //!
 //! Splitting: Otsu's threshold on the profile's values (clipped to their 1st–85th, –70th
-//! or –55th percentiles, or Otsu's again on the samples below the first: the split with
-//! the most bodies) separates high from low samples; low gaps shorter than 1.5 mm inside
+//! or –55th percentiles, or Otsu's again on the samples below each: the split with the
+//! most bodies) separates high from low samples; low gaps shorter than 1.5 mm inside
 //! a body are filled, high runs shorter than the shortest body are dropped; a body must
 //! have low samples on both sides (a body cut by the scan's end is not one), except a
 //! fused sacrum: bone running from the scan's caudal end, below a disc, for longer than
@@ -158,24 +158,27 @@ impl Profile {
     /// Splits the profile into bodies; `None` when it has no contrast at all.
     ///
     /// The threshold is Otsu's on the values clipped at their 85th, 70th and 55th
-    /// percentiles, and Otsu's on the samples below the first (bodies of lower density
-    /// among the discs, as when a long dense sacrum weighs on the first split); the split
-    /// with the most bodies wins (the first on a tie). Endplates blurred over a thick
+    /// percentiles, and Otsu's on the samples below each of those (bodies of lower
+    /// density among the discs, as when a long dense sacrum or the denser upper bodies
+    /// weigh on the first split); the split with the most bodies wins (the first on a
+    /// tie). Endplates blurred over a thick
     /// slice (partial volume) can fill more than 15 % of the profile and would otherwise
     /// pull the threshold between the endplates and the bodies' plateaus.
     pub fn split(&self, min_body_mm: f64) -> Option<Split> {
-        let first = otsu(&self.values)?;
-        let below: Vec<f64> = self
-            .values
-            .iter()
-            .copied()
-            .filter(|x| x.is_finite() && *x <= first)
-            .collect();
-        let mut thresholds: Vec<f64> = CLIP_PERCENTILES
+        let clipped: Vec<f64> = CLIP_PERCENTILES
             .iter()
             .filter_map(|&pct| otsu_clipped(&self.values, pct))
             .collect();
-        thresholds.extend(otsu(&below));
+        let mut thresholds = clipped.clone();
+        for &t in &clipped {
+            let below: Vec<f64> = self
+                .values
+                .iter()
+                .copied()
+                .filter(|x| x.is_finite() && *x <= t)
+                .collect();
+            thresholds.extend(otsu(&below));
+        }
         let mut best: Option<Split> = None;
         for thr in thresholds {
             let Some(split) = self.split_at(min_body_mm, thr) else {

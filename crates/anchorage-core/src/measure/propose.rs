@@ -186,11 +186,18 @@ pub fn propose_ellipse(
     let inside_box = |c: isize, r: isize| {
         c > bc0 && r > br0 && c < bc0 + bw as isize - 1 && r < br0 + bh as isize - 1
     };
+    // Like the click: the smoothed value within the tolerance, and no pixel of the 3 × 3
+    // neighbourhood brighter than twice the tolerance above the click (a thin cortex cut
+    // obliquely by the slice is diluted by the smoothing, partial volume, but its own
+    // pixels stay bright: the region must not leak through it).
     let like = |c: isize, r: isize| {
         inside_box(c, r)
             && img
                 .smoothed(c, r)
                 .is_some_and(|v| (v - seed).abs() <= settings.tolerance)
+            && img
+                .brightest(c, r)
+                .is_some_and(|v| v - seed <= 2.0 * settings.tolerance)
     };
     // Region growing (4-connected) from the click.
     let mut state = vec![0u8; bw * bh]; // 0 unseen, 1 region, 2 obstacle
@@ -350,6 +357,17 @@ impl SliceImage {
             }
         }
         (n > 0).then(|| sum / n as f64)
+    }
+
+    /// The largest finite value of the 3 × 3 neighbourhood of (c, r).
+    fn brightest(&self, c: isize, r: isize) -> Option<f64> {
+        (-1..=1)
+            .flat_map(|dr| (-1..=1).map(move |dc| (c + dc, r + dr)))
+            .filter(|&(cc, rr)| cc >= 0 && rr >= 0)
+            .filter_map(|(cc, rr)| self.values.get((rr as usize, cc as usize)))
+            .filter(|v| v.is_finite())
+            .map(|&v| v as f64)
+            .reduce(f64::max)
     }
 
     /// The median of the smoothed 5 × 5 neighbourhood of (c, r).

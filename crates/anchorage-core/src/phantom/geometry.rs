@@ -194,23 +194,6 @@ impl TruthVolume {
         }
     }
 
-    /// Samples `anatomy` as [`TruthVolume::sample`] does, then each voxel's
-    /// partial-volume value with `value` giving a tissue's value ([`super::partial`]).
-    pub fn sample_partial(
-        anatomy: &Anatomy,
-        geometry: &SeriesGeometry,
-        value: &(dyn Fn(Tissue) -> f64 + Sync),
-    ) -> TruthVolume {
-        let mut volume = TruthVolume::sample(anatomy, geometry);
-        volume.values = Some(super::partial::partial_volume_values(
-            anatomy,
-            geometry,
-            &volume.labels,
-            value,
-        ));
-        volume
-    }
-
     /// The partial-volume value of a voxel, `None` outside the volume or for a volume
     /// sampled without partial volume.
     pub fn value(&self, slice: usize, row: usize, column: usize) -> Option<f64> {

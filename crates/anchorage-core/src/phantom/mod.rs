@@ -60,7 +60,7 @@ pub(crate) fn ct_volume_of(
         return TruthVolume::sample(anatomy, geometry);
     }
     let hu = |t: Tissue| anatomy.value(t).map_or(0.0, |v| f64::from(v.ct_hu));
-    TruthVolume::sample_partial(anatomy, geometry, &hu)
+    partial::sample_partial(anatomy, geometry, &hu)
 }
 
 /// The noise-free labelled MR volume of these options.

@@ -17,7 +17,7 @@ use ndarray::Array3;
 use rayon::prelude::*;
 
 use super::anatomy::{Anatomy, Tissue};
-use super::geometry::SeriesGeometry;
+use super::geometry::{SeriesGeometry, TruthVolume};
 
 /// Largest distance between sub-samples inside a voxel (mm).
 pub const SUB_SAMPLE_MM: f64 = 0.2;
@@ -48,6 +48,23 @@ fn uniform(labels: &Array3<u8>, k: usize, r: usize, c: usize) -> bool {
         }
     }
     true
+}
+
+/// Samples `anatomy` as [`TruthVolume::sample`] does, then each voxel's partial-volume
+/// value with `value` giving a tissue's value.
+pub fn sample_partial(
+    anatomy: &Anatomy,
+    geometry: &SeriesGeometry,
+    value: &(dyn Fn(Tissue) -> f64 + Sync),
+) -> TruthVolume {
+    let mut volume = TruthVolume::sample(anatomy, geometry);
+    volume.values = Some(partial_volume_values(
+        anatomy,
+        geometry,
+        &volume.labels,
+        value,
+    ));
+    volume
 }
 
 /// The partial-volume values (rounded to integers) of `geometry`'s voxels, given the

@@ -23,12 +23,14 @@
 
 pub mod notices;
 pub mod plans;
+pub mod preview;
 pub mod study;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use notices::{Notice, NoticeKind};
+pub use preview::preview_screw;
 
 use crate::dicom::series::Series;
 use crate::dicom::volume::Volume;
