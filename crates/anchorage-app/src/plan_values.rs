@@ -10,6 +10,7 @@ use egui::{Color32, RichText};
 use super::action::Action;
 use super::derived::Derived;
 use super::style::WARN;
+use super::widgets::risk_label;
 use anchorage_core::plan::BreachGrade;
 use anchorage_core::protocol::{Flag, ScrewResult};
 use anchorage_core::session::{Level, Screw, Side};
@@ -116,23 +117,7 @@ pub fn values(ui: &mut egui::Ui, screw: &Screw, r: Option<&ScrewResult>, d: &Der
             3,
             "",
         );
-        match &d.results.patient.risk {
-            Some(x) => {
-                let text = format!(
-                    "Risk {:.1} % ({})",
-                    x.risk * 100.0,
-                    if x.high_risk { "high" } else { "below cutoff" }
-                );
-                if x.high_risk {
-                    ui.colored_label(WARN, text);
-                } else {
-                    ui.label(text);
-                }
-            }
-            None => {
-                ui.label("Risk –");
-            }
-        }
+        risk_label(ui, d.results.patient.risk.as_ref(), "Risk ");
     });
     for f in &r.flags {
         if matches!(f, Flag::PlanNotMeasured { .. } | Flag::PlannedBreach { .. }) {

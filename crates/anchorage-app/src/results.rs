@@ -7,6 +7,7 @@ use egui::RichText;
 use super::action::Action;
 use super::derived::Derived;
 use super::style::WARN;
+use super::widgets::risk_label;
 use anchorage_core::pipeline::Notice;
 use anchorage_core::protocol::Flag;
 use anchorage_core::session::{Level, ModelChoice, Role, Session};
@@ -115,23 +116,7 @@ pub fn ui(ui: &mut egui::Ui, session: &Session, d: &Derived, highlighted: &[u64]
                             ui.label("PBQ");
                             value(ui, fmt(p.pbq, 3), pedicles, highlighted, &mut out);
                             ui.label("Loosening risk");
-                            match &p.risk {
-                                Some(x) => {
-                                    let text = format!(
-                                        "{:.1} % ({})",
-                                        x.risk * 100.0,
-                                        if x.high_risk { "high" } else { "below cutoff" }
-                                    );
-                                    if x.high_risk {
-                                        ui.colored_label(WARN, text);
-                                    } else {
-                                        ui.label(text);
-                                    }
-                                }
-                                None => {
-                                    ui.label("–");
-                                }
-                            }
+                            risk_label(ui, p.risk.as_ref(), "");
                             ui.end_row();
                         })
                 });

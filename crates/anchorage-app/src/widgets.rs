@@ -6,6 +6,7 @@ use egui::RichText;
 use super::action::{Action, CommandId};
 use super::commands::menu_item;
 use super::labels::title;
+use anchorage_core::models::risk::RiskResult;
 use anchorage_core::session::{Level, Roi, Role, Session, Side};
 
 /// Level and side pickers (with "–" for none).
@@ -94,4 +95,26 @@ pub fn quick_menu(ui: &mut egui::Ui, roi: &Roi, _session: &Session) -> Vec<Actio
         ui.close();
     }
     out
+}
+
+/// The patient's loosening risk as one label, `prefix` first: "Risk 75.2 % (high)" in the
+/// warning colour above the cutoff, "… (below cutoff)" under it, "Risk –" without one.
+pub fn risk_label(ui: &mut egui::Ui, risk: Option<&RiskResult>, prefix: &str) {
+    match risk {
+        Some(x) => {
+            let text = format!(
+                "{prefix}{:.1} % ({})",
+                x.risk * 100.0,
+                if x.high_risk { "high" } else { "below cutoff" }
+            );
+            if x.high_risk {
+                ui.colored_label(super::style::WARN, text);
+            } else {
+                ui.label(text);
+            }
+        }
+        None => {
+            ui.label(format!("{prefix}–"));
+        }
+    }
 }
