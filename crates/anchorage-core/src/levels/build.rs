@@ -93,6 +93,20 @@ pub fn fit_axis(points: &[Vec3]) -> Option<SpineAxis> {
     Some(a)
 }
 
+/// The 4-neighbours of cell `i` of a grid of `h` rows of `w` cells (row-major), inside
+/// the grid: above, below, left, right.
+pub fn neighbours4(i: usize, h: usize, w: usize) -> impl Iterator<Item = usize> {
+    let (r, c) = (i / w.max(1), i % w.max(1));
+    [
+        (r > 0).then(|| i - w),
+        (r + 1 < h).then(|| i + w),
+        (c > 0).then(|| i - 1),
+        (c + 1 < w).then(|| i + 1),
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// The largest 4-connected region of `mask` (`h` rows of `w` cells): which cells belong
 /// to it, and how many; `None` when the mask is empty.
 pub fn largest_region(mask: &[bool], h: usize, w: usize) -> Option<(Vec<bool>, usize)> {
@@ -112,25 +126,12 @@ pub fn largest_region(mask: &[bool], h: usize, w: usize) -> Option<(Vec<bool>, u
         stack.push(start);
         let mut n = 0usize;
         while let Some(i) = stack.pop() {
-            let (r, c) = (i / w, i % w);
             n += 1;
-            let mut push = |j: usize| {
+            for j in neighbours4(i, h, w) {
                 if mask[j] && label[j] == 0 {
                     label[j] = next;
                     stack.push(j);
                 }
-            };
-            if r > 0 {
-                push(i - w);
-            }
-            if r + 1 < h {
-                push(i + w);
-            }
-            if c > 0 {
-                push(i - 1);
-            }
-            if c + 1 < w {
-                push(i + 1);
             }
         }
         if best.is_none_or(|b| n > b.1) {

@@ -30,7 +30,7 @@
 //! measured on the mid slice only); pedicles whose marrow signal is outside the band
 //! (sclerosis, fatty marrow) are not found, and are then simply not proposed.
 
-use super::build::largest_region;
+use super::build::{largest_region, neighbours4};
 use super::check::check_roi;
 use super::grid::Grid;
 use super::mr::{MARROW_HIGH, MARROW_LOW, fat_reference};
@@ -174,24 +174,11 @@ fn find_pedicle(f: &Frame<'_>, body: &FoundBody, wall: f64, side: Side) -> Optio
         }
     }
     while let Some(i) = queue.pop_front() {
-        let (it, is) = (i / ns, i % ns);
-        let mut next = |j: usize| {
+        for j in neighbours4(i, nt, ns) {
             if dist[j] == usize::MAX {
                 dist[j] = dist[i] + 1;
                 queue.push_back(j);
             }
-        };
-        if it > 0 {
-            next(i - ns);
-        }
-        if it + 1 < nt {
-            next(i + ns);
-        }
-        if is > 0 {
-            next(i - 1);
-        }
-        if is + 1 < ns {
-            next(i + 1);
         }
     }
     let deepest = (0..nt * ns).max_by_key(|&i| dist[i])?;
