@@ -25,13 +25,9 @@ fn example() -> PathBuf {
     sample().join("example-session.json")
 }
 
-fn anchorage(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_anchorage"))
-        .args(args)
-        .env_remove("ANCHORAGE_PROJECT_KEY")
-        .output()
-        .expect("the anchorage binary runs")
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::anchorage_os as anchorage;
 
 fn ok(o: &Output) {
     assert!(

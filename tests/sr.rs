@@ -26,13 +26,9 @@ fn example() -> PathBuf {
     sample().join("example-session.json")
 }
 
-fn anchorage(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_anchorage"))
-        .args(args)
-        .env_remove("ANCHORAGE_PROJECT_KEY")
-        .output()
-        .expect("run anchorage")
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::anchorage_os as anchorage;
 
 fn os(s: &str) -> &std::ffi::OsStr {
     std::ffi::OsStr::new(s)

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -11,6 +12,18 @@ pub fn anchorage(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_anchorage"))
         .args(args)
         .env_remove("ANCHORAGE_DB")
+        .output()
+        .expect("run anchorage")
+}
+
+/// Runs `anchorage ARGS` (arguments as OS strings, for paths) without the user's project
+/// key (`ANCHORAGE_PROJECT_KEY`) nor cohort database, and returns what it printed and its
+/// status.
+pub fn anchorage_os(args: &[&OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_anchorage"))
+        .args(args)
+        .env_remove("ANCHORAGE_DB")
+        .env_remove("ANCHORAGE_PROJECT_KEY")
         .output()
         .expect("run anchorage")
 }
