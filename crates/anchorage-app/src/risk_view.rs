@@ -9,6 +9,7 @@ use egui::{Align2, Color32, FontId, Id, Pos2, Rect, RichText, Sense, Stroke, vec
 
 use super::derived::Derived;
 use super::style::{RESEARCH_AID, WARN};
+use anchorage_core::models::risk::nice_step;
 
 const PATIENT: Color32 = Color32::from_rgb(255, 90, 200);
 
@@ -188,12 +189,7 @@ fn content(ui: &mut egui::Ui, d: &Derived) -> Option<Rect> {
             .iter()
             .map(|t| (x_points(t.points), t.label.clone()))
             .collect();
-        let title = if ax.unit.is_empty() {
-            ax.name.clone()
-        } else {
-            format!("{} ({})", ax.name, ax.unit)
-        };
-        draw_axis(i + 1, &title, &ticks);
+        draw_axis(i + 1, &ax.title(), &ticks);
         if ax.name.contains("Goutallier") {
             let y = row_y(i + 1);
             let row = Rect::from_x_y_ranges(rect.x_range(), (y - row_h / 2.0)..=(y + row_h / 2.0));
@@ -267,17 +263,4 @@ fn about(model: &anchorage_core::models::risk::RiskModel) -> String {
         "Source: {}\n\nStatus: {}",
         model.info.source, model.info.provenance
     )
-}
-
-/// A round tick step (1, 2, 2.5 or 5 × a power of ten) for `span` over `width_pts` points
-/// that leaves at least `min_gap_pts` between ticks.
-fn nice_step(span: f64, width_pts: f32, min_gap_pts: f32) -> f64 {
-    let ticks = (width_pts / min_gap_pts).max(1.0) as f64;
-    let raw = (span / ticks).max(1e-9);
-    let mag = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * mag)
 }

@@ -6,7 +6,7 @@
 
 use super::layout::{AID, BODY_PT, Flow, GREY, MARGIN};
 use super::pdf::{BLACK, Colour};
-use crate::models::risk::{GOUTALLIER_ORDER, RiskResult};
+use crate::models::risk::{GOUTALLIER_ORDER, RiskResult, nice_step};
 use crate::pipeline::Measured;
 
 /// The patient's marks (magenta, as in the window).
@@ -19,19 +19,6 @@ const ROW_H: f32 = 30.0;
 const TITLE_W: f32 = 150.0;
 /// Tick label size, points.
 const TICK_PT: f32 = 7.0;
-
-/// A round tick step (1, 2, 2.5 or 5 × a power of ten) for `span` over `width_pt` that
-/// leaves at least `min_gap_pt` between ticks.
-pub fn nice_step(span: f64, width_pt: f32, min_gap_pt: f32) -> f64 {
-    let ticks = f64::from((width_pt / min_gap_pt).max(1.0));
-    let raw = (span / ticks).max(1e-9);
-    let mag = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * mag)
-}
 
 /// The patient's value (as text) and points on the axis named `axis`.
 fn patient_on(axis: &str, r: &RiskResult) -> Option<(String, f64)> {
@@ -163,12 +150,7 @@ fn draw_nomogram(flow: &mut Flow, measured: &Measured) {
             .iter()
             .map(|t| (x_points(t.points), t.label.clone()))
             .collect();
-        let title = if ax.unit.is_empty() {
-            ax.name.clone()
-        } else {
-            format!("{} ({})", ax.name, ax.unit)
-        };
-        axis(flow, i + 1, &title, &ticks);
+        axis(flow, i + 1, &ax.title(), &ticks);
         if let Some((value, pts)) = r.and_then(|r| patient_on(&ax.name, r)) {
             marker(
                 flow,
@@ -212,21 +194,4 @@ fn draw_nomogram(flow: &mut Flow, measured: &Measured) {
         marker(flow, n + 2, x, &format!("{:.1} %", r.risk * 100.0));
     }
     flow.y = row_y(n + 2) + ROW_H * 0.6;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nice_steps_are_round_and_leave_the_gap() {
-        assert_eq!(nice_step(100.0, 600.0, 30.0), 5.0);
-        assert_eq!(nice_step(100.0, 300.0, 30.0), 10.0);
-        assert_eq!(nice_step(37.0, 600.0, 30.0), 2.0);
-        for (span, w) in [(250.0, 640.0), (7.3, 500.0), (1000.0, 90.0)] {
-            let s = nice_step(span, w, 30.0);
-            let ticks = span / s;
-            assert!(ticks <= f64::from(w / 30.0) + 1e-9, "{span} {w} {s}");
-        }
-    }
 }

@@ -214,6 +214,31 @@ pub struct NomogramAxis {
     pub ticks: Vec<NomogramTick>,
 }
 
+impl NomogramAxis {
+    /// The axis title as drawn: "HU ratio", or "Age (years)" with a unit.
+    pub fn title(&self) -> String {
+        if self.unit.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} ({})", self.name, self.unit)
+        }
+    }
+}
+
+/// A round tick step (1, 2, 2.5 or 5 × a power of ten) for `span` drawn over `width` that
+/// leaves at least `min_gap` between ticks (`width` and `min_gap` in one unit: points on
+/// screen or on paper). The window's and the report's nomograms both use it.
+pub fn nice_step(span: f64, width: f32, min_gap: f32) -> f64 {
+    let ticks = f64::from((width / min_gap).max(1.0));
+    let raw = (span / ticks).max(1e-9);
+    let mag = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag)
+}
+
 /// A tick on a predictor axis.
 #[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct NomogramTick {
@@ -241,4 +266,21 @@ pub struct RiskTick {
     pub risk: f64,
     /// The total points where that risk is reached.
     pub total_points: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_steps_are_round_and_leave_the_gap() {
+        assert_eq!(nice_step(100.0, 600.0, 30.0), 5.0);
+        assert_eq!(nice_step(100.0, 300.0, 30.0), 10.0);
+        assert_eq!(nice_step(37.0, 600.0, 30.0), 2.0);
+        for (span, w) in [(250.0, 640.0), (7.3, 500.0), (1000.0, 90.0)] {
+            let s = nice_step(span, w, 30.0);
+            let ticks = span / s;
+            assert!(ticks <= f64::from(w / 30.0) + 1e-9, "{span} {w} {s}");
+        }
+    }
 }
