@@ -88,7 +88,12 @@ impl SeriesGeometry {
 
     /// The patient coordinates of a (possibly fractional) pixel position on slice k.
     pub fn patient_of(&self, k: usize, column: f64, row: f64) -> [f64; 3] {
-        let o = self.position(k);
+        self.patient_from(self.position(k), column, row)
+    }
+
+    /// [`SeriesGeometry::patient_of`] on the slice whose position is `o` (its
+    /// [`SeriesGeometry::position`], computed once by a caller visiting many pixels).
+    pub fn patient_from(&self, o: [f64; 3], column: f64, row: f64) -> [f64; 3] {
         let (r, c) = (self.row_direction, self.column_direction);
         let (dc, dr) = (column * self.column_spacing_mm, row * self.row_spacing_mm);
         [
@@ -180,9 +185,10 @@ impl TruthVolume {
                 .enumerate()
                 .for_each(|(k, image)| {
                     let local = geometry.slice_anatomy(anatomy, k);
+                    let origin = geometry.position(k);
                     for (i, label) in image.iter_mut().enumerate() {
                         let (r, c) = (i / cols, i % cols);
-                        let p = geometry.patient_of(k, c as f64, r as f64);
+                        let p = geometry.patient_from(origin, c as f64, r as f64);
                         *label = local.tissue_at(p).code();
                     }
                 });

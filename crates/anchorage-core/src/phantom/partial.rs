@@ -95,6 +95,7 @@ pub fn partial_volume_values(
     if let Some(flat) = out.as_slice_mut() {
         flat.par_chunks_mut(per).enumerate().for_each(|(k, image)| {
             let local = slab_anatomy(anatomy, g, k);
+            let origin = g.position(k);
             for (i, v) in image.iter_mut().enumerate() {
                 let (r, c) = (i / cols, i % cols);
                 let own = labels.get((k, r, c)).copied().unwrap_or(0);
@@ -107,7 +108,7 @@ pub fn partial_volume_values(
                     let t = w * g.slice_spacing_mm;
                     for &b in &dv {
                         for &a in &du {
-                            let p = g.patient_of(k, c as f64 + a, r as f64 + b);
+                            let p = g.patient_from(origin, c as f64 + a, r as f64 + b);
                             let q = [p[0] + t * n[0], p[1] + t * n[1], p[2] + t * n[2]];
                             sum += lut[usize::from(local.tissue_at(q).code())];
                         }
