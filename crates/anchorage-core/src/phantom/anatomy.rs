@@ -513,6 +513,19 @@ impl Anatomy {
             .map(|(_, v)| *v)
     }
 
+    /// Each label code's value as `pick` takes it from the tissue's values (the CT's HU or
+    /// the MR's SI), 0 for a code without a tissue of this anatomy: the table the samplers
+    /// look voxels' values up in.
+    pub fn value_table(&self, pick: fn(TissueValue) -> i32) -> [f64; 256] {
+        let mut table = [0f64; 256];
+        for (code, slot) in table.iter_mut().enumerate() {
+            if let Some(v) = Tissue::from_code(code as u8).and_then(|t| self.value(t)) {
+                *slot = f64::from(pick(v));
+            }
+        }
+        table
+    }
+
     /// Every tissue of the anatomy with its values, sorted by label code.
     pub fn tissues(&self) -> Vec<(Tissue, TissueValue)> {
         let mut all = self.values.clone();

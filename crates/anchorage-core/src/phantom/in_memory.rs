@@ -10,7 +10,7 @@
 use ndarray::Array3;
 use rayon::prelude::*;
 
-use super::anatomy::Tissue;
+use super::anatomy::TissueValue;
 use super::geometry::{SeriesGeometry, TruthVolume};
 use super::options::PhantomOptions;
 use super::rng::{Gaussian, SplitMix64};
@@ -41,18 +41,14 @@ pub fn series_in_memory(opts: &PhantomOptions, which: Which) -> (Series, Volume)
         Which::Ct => super::ct_volume_of(&anatomy, &g, opts.partial_volume),
         Which::Mr => TruthVolume::sample(&anatomy, &g),
     };
-    let mut lut = [0f32; 256];
-    for (code, slot) in lut.iter_mut().enumerate() {
-        if let Some(v) = Tissue::from_code(code as u8).and_then(|t| anatomy.value(t)) {
-            *slot = match which {
-                Which::Ct => v.ct_hu,
-                Which::Mr => v.mr_si,
-            } as f32;
-        }
-    }
+    let pick: fn(TissueValue) -> i32 = match which {
+        Which::Ct => |v| v.ct_hu,
+        Which::Mr => |v| v.mr_si,
+    };
+    let table = anatomy.value_table(pick);
     let mut data = match &truth.values {
         Some(v) => v.clone(),
-        None => truth.labels.mapv(|code| lut[usize::from(code)]),
+        None => truth.labels.mapv(|code| table[usize::from(code)] as f32),
     };
     if sd > 0.0 {
         let per = g.rows * g.columns;

@@ -59,8 +59,7 @@ pub(crate) fn ct_volume_of(
     if !partial {
         return TruthVolume::sample(anatomy, geometry);
     }
-    let hu = |t: Tissue| anatomy.value(t).map_or(0.0, |v| f64::from(v.ct_hu));
-    partial::sample_partial(anatomy, geometry, &hu)
+    partial::sample_partial(anatomy, geometry, &anatomy.value_table(|v| v.ct_hu))
 }
 
 /// The noise-free labelled MR volume of these options.

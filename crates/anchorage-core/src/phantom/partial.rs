@@ -16,7 +16,7 @@
 use ndarray::Array3;
 use rayon::prelude::*;
 
-use super::anatomy::{Anatomy, Tissue};
+use super::anatomy::Anatomy;
 use super::geometry::{SeriesGeometry, TruthVolume};
 
 /// Largest distance between sub-samples inside a voxel (mm).
@@ -51,39 +51,33 @@ fn uniform(labels: &Array3<u8>, k: usize, r: usize, c: usize) -> bool {
 }
 
 /// Samples `anatomy` as [`TruthVolume::sample`] does, then each voxel's partial-volume
-/// value with `value` giving a tissue's value.
+/// value, each label code's value from `table` ([`Anatomy::value_table`]).
 pub fn sample_partial(
     anatomy: &Anatomy,
     geometry: &SeriesGeometry,
-    value: &(dyn Fn(Tissue) -> f64 + Sync),
+    table: &[f64; 256],
 ) -> TruthVolume {
     let mut volume = TruthVolume::sample(anatomy, geometry);
     volume.values = Some(partial_volume_values(
         anatomy,
         geometry,
         &volume.labels,
-        value,
+        table,
     ));
     volume
 }
 
 /// The partial-volume values (rounded to integers) of `geometry`'s voxels, given the
-/// labels at their centres ([`super::TruthVolume::labels`], same shape) and the value
-/// of each tissue.
+/// labels at their centres ([`super::TruthVolume::labels`], same shape) and each label
+/// code's value (`lut`, [`Anatomy::value_table`]).
 pub fn partial_volume_values(
     anatomy: &Anatomy,
     geometry: &SeriesGeometry,
     labels: &Array3<u8>,
-    value: &(dyn Fn(Tissue) -> f64 + Sync),
+    lut: &[f64; 256],
 ) -> Array3<f32> {
     let g = geometry;
     let (rows, cols) = (g.rows, g.columns);
-    let mut lut = [0f64; 256];
-    for (code, slot) in lut.iter_mut().enumerate() {
-        if let Some(t) = Tissue::from_code(code as u8) {
-            *slot = value(t);
-        }
-    }
     let (du, dv) = (
         offsets(count(g.column_spacing_mm)),
         offsets(count(g.row_spacing_mm)),

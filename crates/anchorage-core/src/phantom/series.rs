@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::anatomy::{Anatomy, Tissue};
+use super::anatomy::{Anatomy, Tissue, TissueValue};
 use super::geometry::{SeriesGeometry, TruthVolume};
 use super::options::{PhantomError, PhantomOptions};
 use super::rng::{Gaussian, SplitMix64};
@@ -198,14 +198,11 @@ impl SeriesPlan {
         seed: u64,
         k: usize,
     ) -> Vec<u16> {
-        let mut lut = [0i32; 256];
-        for (code, slot) in lut.iter_mut().enumerate() {
-            if let Some(v) =
-                Tissue::from_code(code as u8).and_then(|t| self.tissue_value(anatomy, t))
-            {
-                *slot = v;
-            }
-        }
+        let pick: fn(TissueValue) -> i32 = match self.modality {
+            ImageModality::Ct => |v| v.ct_hu,
+            ImageModality::Mr => |v| v.mr_si,
+        };
+        let lut = anatomy.value_table(pick);
         let stream = match self.modality {
             ImageModality::Ct => 1,
             ImageModality::Mr => 2,
@@ -221,10 +218,7 @@ impl SeriesPlan {
                 .iter()
                 .map(|&x| f64::from(x))
                 .collect(),
-            None => image
-                .iter()
-                .map(|&code| f64::from(lut[usize::from(code)]))
-                .collect(),
+            None => image.iter().map(|&code| lut[usize::from(code)]).collect(),
         };
         values
             .into_iter()
